@@ -50,6 +50,8 @@ export interface FaultRule {
   timeoutRate?: number;
   /** Probability (0..1) of answering with the platform's own throttle response. */
   throttleRate?: number;
+  /** How long a `timeout` fault holds the socket before destroying it (default 30 s, real time). */
+  timeoutHoldMs?: number;
 }
 
 /**
@@ -89,6 +91,10 @@ export interface CallLogEntry {
   /** Platform error code in the body (`error_sign`, `106001`, ...), empty on success. */
   errorCode: string;
   durationMs: number;
+  /** True when the call was answered with the platform's throttle response (real limit or injected). */
+  throttled?: boolean;
+  /** Set when an injected fault answered the call instead of the platform. */
+  fault?: 'error' | 'timeout' | 'throttle';
 }
 
 export interface CallLog {
@@ -126,6 +132,8 @@ export interface WebhookSender {
     policy: { retryDelaysMs: number[]; isAck: (status: number, body: string) => boolean },
   ): Promise<WebhookDeliveryRecord>;
   list(platform?: PlatformName): WebhookDeliveryRecord[];
+  /** One delivery by id (platforms use it to tell acknowledged pushes from lost ones). */
+  get(id: string): WebhookDeliveryRecord | undefined;
   clear(): void;
 }
 

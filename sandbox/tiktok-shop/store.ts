@@ -1,0 +1,248 @@
+/**
+ * In-memory state of the emulated TikTok Shop platform. Everything here is plain JSON so that
+ * `snapshot()`/`restore()` are a structured copy; money is integer rupiah internally and becomes
+ * decimal strings only at the wire (mappers.ts).
+ */
+
+export type ProductStatus =
+  | 'DRAFT'
+  | 'PENDING'
+  | 'FAILED'
+  | 'ACTIVATE'
+  | 'SELLER_DEACTIVATED'
+  | 'PLATFORM_DEACTIVATED'
+  | 'FREEZE'
+  | 'DELETED';
+
+export const ORDER_STATUSES = [
+  'UNPAID',
+  'ON_HOLD',
+  'AWAITING_SHIPMENT',
+  'PARTIALLY_SHIPPING',
+  'AWAITING_COLLECTION',
+  'IN_TRANSIT',
+  'DELIVERED',
+  'COMPLETED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type ListingPlatform = 'TIKTOK_SHOP' | 'TOKOPEDIA';
+export type CommercePlatform = 'TIKTOK_SHOP' | 'TOKOPEDIA';
+
+export interface TtsApp {
+  appKey: string;
+  appSecret: string;
+  name: string;
+  serviceId: string;
+  /** Where order/product webhooks for shops authorized to this app are sent. */
+  webhookUrl?: string;
+}
+
+export interface TtsShop {
+  id: string;
+  name: string;
+  region: string;
+  cipher: string;
+  code: string;
+  sellerType: 'LOCAL' | 'CROSS_BORDER';
+  /** A Tokopedia shop migrated to the TikTok Shop APIs: listings carry TOKOPEDIA, orders carry commerce_platform. */
+  tokopedia: boolean;
+  defaultWarehouseId: string;
+}
+
+export interface TtsAuthCode {
+  code: string;
+  appKey: string;
+  shopIds: string[];
+  openId: string;
+  expiresAtMs: number;
+  used: boolean;
+}
+
+export interface TtsGrant {
+  appKey: string;
+  openId: string;
+  sellerName: string;
+  shopIds: string[];
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export interface TtsImage {
+  uri: string;
+  url: string;
+  appKey: string;
+  width: number;
+  height: number;
+  useCase: string;
+}
+
+export interface TtsSalesAttribute {
+  id: string;
+  name: string;
+  valueId: string;
+  valueName: string;
+  skuImgUri?: string;
+}
+
+export interface TtsSku {
+  id: string;
+  sellerSku: string;
+  /** Integer rupiah. */
+  price: number;
+  inventory: Array<{ warehouseId: string; quantity: number }>;
+  salesAttributes: TtsSalesAttribute[];
+  externalSkuId?: string;
+}
+
+export interface TtsProduct {
+  id: string;
+  shopId: string;
+  title: string;
+  description: string;
+  categoryId: string;
+  brandId?: string;
+  mainImageUris: string[];
+  skus: TtsSku[];
+  packageWeight: { value: string; unit: string };
+  packageDimensions?: { length: string; width: string; height: string; unit: string };
+  productAttributes: Array<{ id: string; values: Array<{ id?: string; name?: string }> }>;
+  status: ProductStatus;
+  listingPlatforms: ListingPlatform[];
+  /** Sandbox-clock ms when a PENDING audit resolves. */
+  auditDueAtMs?: number;
+  auditFailedReasons: string[];
+  externalProductId?: string;
+  isCodAllowed: boolean;
+  createTime: number;
+  updateTime: number;
+}
+
+export interface TtsOrderLine {
+  id: string;
+  productId: string;
+  skuId: string;
+  sellerSku: string;
+  productName: string;
+  skuName: string;
+  skuImageUri: string;
+  /** Integer rupiah, per unit. */
+  originalPrice: number;
+  salePrice: number;
+  sellerDiscount: number;
+  platformDiscount: number;
+}
+
+export interface TtsOrder {
+  id: string;
+  shopId: string;
+  status: OrderStatus;
+  commercePlatform: CommercePlatform;
+  buyerUserId: string;
+  buyerMessage: string;
+  createTime: number;
+  updateTime: number;
+  paidTime?: number;
+  shippingFee: number;
+  lines: TtsOrderLine[];
+  recipient: { name: string; phone: string; address: string; postalCode: string; city: string };
+}
+
+export interface TtsSettings {
+  /** Requests per second per API per (app, shop). Documented default 50. */
+  rateLimitPerSecond: number;
+  /** Sandbox-clock delay before a PENDING product is audited. */
+  auditDelaySeconds: number;
+  /** Outcome of audits that resolve from now on. */
+  auditOutcome: 'ACTIVATE' | 'FAILED';
+  /** Whether refresh returns a new refresh token (unconfirmed upstream; default keeps the same one). */
+  rotateRefreshToken: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  authCodeTtlSeconds: number;
+  maxSkusPerProduct: number;
+}
+
+export const DEFAULT_SETTINGS: TtsSettings = {
+  rateLimitPerSecond: 50,
+  auditDelaySeconds: 0,
+  auditOutcome: 'ACTIVATE',
+  rotateRefreshToken: false,
+  accessTokenTtlSeconds: 7 * 24 * 3600,
+  refreshTokenTtlSeconds: 365 * 24 * 3600,
+  authCodeTtlSeconds: 30 * 60,
+  maxSkusPerProduct: 100,
+};
+
+export interface TtsState {
+  apps: Record<string, TtsApp>;
+  shops: Record<string, TtsShop>;
+  authCodes: Record<string, TtsAuthCode>;
+  accessTokens: Record<string, TtsGrant>;
+  refreshTokens: Record<string, TtsGrant>;
+  images: Record<string, TtsImage>;
+  products: Record<string, TtsProduct>;
+  orders: Record<string, TtsOrder>;
+  settings: TtsSettings;
+}
+
+export function emptyState(): TtsState {
+  return {
+    apps: {},
+    shops: {},
+    authCodes: {},
+    accessTokens: {},
+    refreshTokens: {},
+    images: {},
+    products: {},
+    orders: {},
+    settings: { ...DEFAULT_SETTINGS },
+  };
+}
+
+/** Holder so route handlers and control hooks share one mutable state that reset/restore can swap. */
+export class TtsStore {
+  state: TtsState = emptyState();
+
+  shopByCipher(cipher: string): TtsShop | undefined {
+    return Object.values(this.state.shops).find((shop) => shop.cipher === cipher);
+  }
+
+  productsOfShop(shopId: string): TtsProduct[] {
+    return Object.values(this.state.products).filter((product) => product.shopId === shopId);
+  }
+
+  ordersOfShop(shopId: string): TtsOrder[] {
+    return Object.values(this.state.orders).filter((order) => order.shopId === shopId);
+  }
+
+  /** Apps holding an authorization for the shop (webhook recipients). */
+  appsAuthorizedFor(shopId: string): TtsApp[] {
+    const keys = new Set<string>();
+    for (const grant of Object.values(this.state.refreshTokens)) {
+      if (grant.shopIds.includes(shopId)) keys.add(grant.appKey);
+    }
+    return [...keys].flatMap((key) => {
+      const app = this.state.apps[key];
+      return app ? [app] : [];
+    });
+  }
+
+  reset(): void {
+    this.state = emptyState();
+  }
+
+  snapshot(): TtsState {
+    return structuredClone(this.state);
+  }
+
+  restore(state: TtsState): void {
+    this.state = structuredClone(state);
+  }
+}
+
+/** Available stock of a SKU across warehouses. */
+export function skuStock(sku: TtsSku): number {
+  return sku.inventory.reduce((sum, row) => sum + row.quantity, 0);
+}

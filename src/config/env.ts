@@ -1,0 +1,135 @@
+/**
+ * Configuration: one zod schema for every environment variable. This module is the only reader of
+ * `process.env`; everything else receives a typed `AppConfig`.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+
+const envSchema = z.object({
+  /** production: every secret must be set. demo: `npm start`, generated secrets allowed. test: test suites. */
+  APP_MODE: z.enum(['production', 'demo', 'test']).default('production'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  REDIS_URL: redisUrl.optional(),
+  /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/i, 'letters, digits, _ and - only (1-40)')
+    .default('kriya'),
+  /** HMAC secret for bearer tokens; at least 32 characters. Required outside demo/test mode. */
+  AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /** Login attempts allowed per username+IP per window. */
+  LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Largest JSON body accepted (bytes). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  /** Largest CSV import accepted (bytes). */
+  CSV_IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** How long an Idempotency-Key is remembered. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  TRUST_PROXY: booleanFlag.default(false),
+  /** Base URL of the marketplace sandbox, shown by the demo stack. */
+  SANDBOX_URL: z.string().url().optional(),
+});
+
+export type AppMode = 'production' | 'demo' | 'test';
+
+export interface AppConfig {
+  mode: AppMode;
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  queuePrefix: string;
+  authTokenSecret: string;
+  authTokenTtlSeconds: number;
+  loginRateLimitMax: number;
+  loginRateLimitWindowSeconds: number;
+  bodyLimitBytes: number;
+  csvImportLimitBytes: number;
+  idempotencyTtlHours: number;
+  trustProxy: boolean;
+  sandboxUrl: string | undefined;
+}
+
+/** Thrown when the environment is invalid; names every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kriya';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Parses and checks the environment. Throws `ConfigError` listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const relaxed = e.APP_MODE !== 'production';
+  if (!relaxed) {
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode');
+    if (!e.REDIS_URL) problems.push('REDIS_URL: required in production mode');
+    if (!e.AUTH_TOKEN_SECRET) problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    mode: e.APP_MODE,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    // Demo and test runs get a random secret per boot: tokens simply stop working after a restart.
+    authTokenSecret: e.AUTH_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
+    authTokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
+    loginRateLimitMax: e.LOGIN_RATE_LIMIT_MAX,
+    loginRateLimitWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    csvImportLimitBytes: e.CSV_IMPORT_LIMIT_BYTES,
+    idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+    trustProxy: e.TRUST_PROXY,
+    sandboxUrl: e.SANDBOX_URL,
+  };
+}
+
+/** For entry points: load the config or print every problem and exit non-zero. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

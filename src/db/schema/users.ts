@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { crafters } from './crafters.js';
+import { regions } from './regions.js';
+
+export const userRole = pgEnum('user_role', ['crafter', 'admin', 'operator']);
+
+/**
+ * People who log in. A `crafter` user is bound to one crafter, an `admin` to one region node
+ * (kelurahan, kecamatan or the city), an `operator` to nothing (sees everything).
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: userRole('role').notNull(),
+    crafterId: uuid('crafter_id').references(() => crafters.id),
+    regionCode: text('region_code').references(() => regions.code),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_username_idx').on(sql`lower(${t.username})`),
+    check(
+      'users_role_binding',
+      sql`(${t.role} = 'crafter' and ${t.crafterId} is not null and ${t.regionCode} is null)
+       or (${t.role} = 'admin' and ${t.regionCode} is not null and ${t.crafterId} is null)
+       or (${t.role} = 'operator' and ${t.crafterId} is null and ${t.regionCode} is null)`,
+    ),
+  ],
+);

@@ -1,0 +1,15 @@
+import type { DbOrTx } from '../db/client.js';
+import { outbox } from '../db/schema/index.js';
+
+export interface OutboxEvent {
+  topic: 'product.changed' | 'product.deleted' | 'crafter.changed';
+  aggregateType: 'product' | 'crafter';
+  aggregateId: string;
+  /** Ids and versions only. */
+  payload: Record<string, unknown>;
+}
+
+/** Writes an outbox row. Must be called with the transaction that makes the change. */
+export async function enqueueOutbox(tx: DbOrTx, event: OutboxEvent): Promise<void> {
+  await tx.insert(outbox).values(event);
+}
