@@ -36,7 +36,12 @@ export async function preferredOrFreePort(preferred: number, host = '127.0.0.1')
  * Opens a TCP connection, writes `payload` and resolves with the first bytes answered, or `null` when
  * nothing answers within `timeoutMs` (refused, unreachable or silent). Never throws.
  */
-export function tcpExchange(host: string, port: number, payload: string, timeoutMs: number): Promise<string | null> {
+export function tcpExchange(
+  host: string,
+  port: number,
+  payload: string,
+  timeoutMs: number,
+): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = new Socket();
     let settled = false;

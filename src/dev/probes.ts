@@ -24,7 +24,11 @@ export async function probePostgres(serverUrl: string, timeoutSeconds = 2): Prom
 
 /** Creates `database` on the server of `serverUrl` unless it exists. Returns true when it was created. */
 export async function ensureDatabase(serverUrl: string, database: string): Promise<boolean> {
-  const sql = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, connect_timeout: 5, onnotice: () => {} });
+  const sql = postgres(withDatabase(serverUrl, 'postgres'), {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
   try {
     const [exists] = await sql`select 1 from pg_database where datname = ${database}`;
     if (exists) return false;
@@ -61,7 +65,8 @@ export function databaseName(url: string): string {
 }
 
 function errorCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
   return undefined;
 }
 

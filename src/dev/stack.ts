@@ -1,0 +1,196 @@
+/**
+ * `npm start`: the whole service on one machine with no configuration.
+ *
+ * 1. Postgres: DATABASE_URL, else a local one on 127.0.0.1:5432, else an embedded one (data in .data/pg).
+ * 2. Redis: REDIS_URL, else a local one on 127.0.0.1:6379, else a redis-server from PATH on a free port.
+ * 3. Migrations, the Tangsel regions and the demo data (credentials printed once, when created).
+ * 4. The sandbox, the API and one worker as child processes sharing one demo configuration.
+ * 5. Once /health/ready answers 200: the URLs, and a machine-readable `STACK_READY {json}` line.
+ *
+ * SIGINT/SIGTERM stops the children, then whatever step 1 and 2 started. A child dying stops
+ * everything with exit code 1.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
+import { loadDevOptions } from './options.js';
+import { preferredOrFreePort, waitFor } from './ports.js';
+import { type DemoCredentials, prepareDatabase } from './prepare-database.js';
+import { databaseName } from './probes.js';
+import { describeExit, type ManagedChild, Supervisor } from './supervisor.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const log = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+
+/** Stop functions, run last-in first-out on shutdown. */
+const cleanups: Array<() => Promise<unknown>> = [];
+let shuttingDown = false;
+
+async function shutdown(exitCode: number, reason: string): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    log(`${reason}; stopping`);
+    for (const stop of cleanups.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log(`while stopping: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    log('stopped');
+    process.exit(exitCode);
+  }
+  // A second signal while stopping: the first shutdown is already on its way to exit.
+  return new Promise<never>(() => {});
+}
+
+/** Bails out of start-up when a signal arrived meanwhile (shutdown exits the process). */
+async function unlessStopping(): Promise<void> {
+  if (shuttingDown) await new Promise<never>(() => {});
+}
+
+function track(service: BackingService): BackingService {
+  if (service.stop) cleanups.push(service.stop);
+  return service;
+}
+
+async function waitForReady(apiUrl: string, timeoutMs: number): Promise<void> {
+  await waitFor(
+    `${apiUrl}/health/ready to answer 200`,
+    async () => {
+      try {
+        const res = await fetch(`${apiUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        return res.status === 200;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+function printCredentials(credentials: DemoCredentials): void {
+  const { operator, crafterUser } = credentials;
+  if (!operator && !crafterUser) {
+    log('demo accounts already exist; their passwords were printed when they were created');
+    log('(for new ones, drop the database or delete the data folder and start again)');
+    return;
+  }
+  const lines = ['', '  Demo accounts created. These passwords are shown ONCE; note them now:'];
+  if (operator) lines.push(`    operator      username ${operator.username}   password ${operator.password}`);
+  if (crafterUser)
+    lines.push(`    crafter user  username ${crafterUser.username}   password ${crafterUser.password}`);
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (operator) process.stdout.write(`DEMO_OPERATOR ${JSON.stringify(operator)}\n`);
+  if (crafterUser) process.stdout.write(`DEMO_CRAFTER_USER ${JSON.stringify(crafterUser)}\n`);
+}
+
+function sandboxOrigin(readyLine: string): string {
+  const parsed: unknown = JSON.parse(readyLine);
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'control' in parsed &&
+    typeof parsed.control === 'string'
+  ) {
+    return new URL(parsed.control).origin;
+  }
+  throw new Error(`SANDBOX_READY did not name a control URL: ${readyLine}`);
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT received'));
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM received'));
+
+  const options = loadDevOptions(repoRoot);
+  await mkdir(options.dataDir, { recursive: true });
+
+  const postgres = track(await resolvePostgres(options, log));
+  log(`database: ${postgres.describe}, database ${databaseName(postgres.url)}`);
+  await unlessStopping();
+  const redis = track(await resolveRedis(options, log));
+  log(`redis: ${redis.describe}, queue prefix ${options.queuePrefix}`);
+  await unlessStopping();
+
+  const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
+  await unlessStopping();
+
+  const host = options.host;
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const apiPort = options.apiPort ?? (await preferredOrFreePort(3000, host));
+  const sandboxPort = options.sandboxPort ?? (await preferredOrFreePort(4010, host));
+  const sharedEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    APP_MODE: 'demo',
+    DATABASE_URL: postgres.url,
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: options.queuePrefix,
+    LOG_LEVEL: options.logLevel,
+    // One secret for every process, so a token issued by the API is valid wherever it is checked.
+    AUTH_TOKEN_SECRET: options.authTokenSecret ?? randomBytes(32).toString('hex'),
+  };
+
+  const supervisor = new Supervisor(repoRoot);
+  cleanups.push(() => supervisor.stopAll());
+  supervisor.onChildDied(
+    (exit) => void shutdown(1, `[${exit.name}] exited unexpectedly (${describeExit(exit)})`),
+  );
+
+  const sandbox = supervisor.start('sandbox', 'sandbox/main.ts', {
+    ...sharedEnv,
+    SANDBOX_HOST: host,
+    SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_STATE_FILE: join(options.dataDir, 'sandbox-state.json'),
+  });
+  const [, sandboxReady = '{}'] = await sandbox.waitForLine(
+    /^SANDBOX_READY (\{.*\})\s*$/,
+    options.readyTimeoutMs,
+  );
+  const sandboxUrl = sandboxOrigin(sandboxReady);
+  await unlessStopping();
+
+  const appEnv = { ...sharedEnv, HOST: host, PORT: String(apiPort), SANDBOX_URL: sandboxUrl };
+  const api = supervisor.start('api', 'src/server.ts', appEnv);
+  const worker = supervisor.start('worker', 'workers/main.ts', appEnv);
+
+  const apiUrl = `http://${publicHost}:${apiPort}`;
+  await waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt)));
+  await unlessStopping();
+
+  printCredentials(credentials);
+  const pids = (children: ManagedChild[]) => Object.fromEntries(children.map((c) => [c.name, c.pid]));
+  process.stdout.write(
+    [
+      '',
+      `  kriya-sync is running in demo mode (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s):`,
+      `    API              ${apiUrl}`,
+      `    API docs         ${apiUrl}/docs`,
+      `    Queue dashboard  ${apiUrl}/admin/queues   (operator login)`,
+      `    Sandbox          ${sandboxUrl}`,
+      `    Database         ${postgres.describe}`,
+      `    Redis            ${redis.describe}`,
+      '  Press Ctrl+C to stop.',
+      '',
+      '',
+    ].join('\n'),
+  );
+  process.stdout.write(
+    `STACK_READY ${JSON.stringify({
+      api: apiUrl,
+      docs: `${apiUrl}/docs`,
+      queues: `${apiUrl}/admin/queues`,
+      sandbox: sandboxUrl,
+      pids: { ...pids([sandbox, api, worker]), postgres: postgres.pid, redis: redis.pid },
+    })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  void shutdown(1, `start-up failed: ${message}`);
+});
