@@ -54,13 +54,16 @@ export async function startRedisServer(
   child.once('exit', () => {
     exited = true;
   });
+  // Its start-up banner and warnings (memory overcommit) are noise here; shown only if it fails.
+  const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim() !== '') log(`redis: ${line}`);
+      output.push(...chunk.split('\n').filter((line) => line.trim() !== ''));
+      output.splice(0, Math.max(0, output.length - 20));
     });
   }
-  child.once('error', (err) => log(`redis-server failed to start: ${err.message}`));
+  child.once('error', (err) => output.push(`could not run ${redisServer}: ${err.message}`));
   try {
     await waitFor(
       `redis-server on port ${port}`,
@@ -71,6 +74,7 @@ export async function startRedisServer(
       { timeoutMs: 10_000, intervalMs: 100 },
     );
   } catch (err) {
+    for (const line of output) log(`redis: ${line}`);
     await stopChild(child, exitedPromise);
     throw err;
   }
