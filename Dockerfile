@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# One image for every production process; the command picks which one runs:
+#   API (default)   node dist/src/server.js
+#   worker          node dist/workers/main.js
+#   migrations      node dist/src/db/migrate.js      (one-shot, exits non-zero on failure)
+#   region import   node dist/src/cli/import-regions.js [file.csv]   (default: the Tangsel file)
+#   sandbox         node dist/sandbox/main.js         (marketplace emulator, for staging and demos)
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: full dependencies, TypeScript → dist/ ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No dependency install script is needed (see reference/stack-node20.md, pitfall 1); skipping them keeps builds reproducible.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workers ./workers
+COPY sandbox ./sandbox
+RUN npm run build
+
+# ---- runtime: production dependencies and compiled code only ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    APP_MODE=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The migrator and the region importer find these relative to their own compiled file
+# (dist/src/db/migrate.js → dist/drizzle, dist/src/cli/import-regions.js → dist/data).
+COPY drizzle ./dist/drizzle
+COPY data ./dist/data
+# The official image's unprivileged user (uid 1000); the code is root-owned and read-only to it.
+USER node
+EXPOSE 3000
+CMD ["node", "dist/src/server.js"]
