@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const regionsFile = fileURLToPath(new URL('../../data/regions/tangsel.csv', import.meta.url));
 
 /** Server-level URL used to create and drop per-suite databases. */
 export const adminDatabaseUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -17,6 +18,7 @@ function migrationsHash(): string {
       if (file.endsWith('.sql')) hash.update(file).update(readFileSync(`${migrationsFolder}/${file}`));
     }
   }
+  hash.update(readFileSync(regionsFile));
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -48,6 +50,15 @@ export async function prepareTemplateDatabase(): Promise<void> {
       try {
         if (existsSync(migrationsFolder) && existsSync(`${migrationsFolder}/meta/_journal.json`)) {
           await migrate(drizzle(client), { migrationsFolder });
+          // Every suite starts with the Tangsel region tree, as a real deployment does.
+          const { importRegionsCsv } = await import('../../src/services/regions.js');
+          const { createDatabase } = await import('../../src/db/client.js');
+          const handle = createDatabase(withDatabase(adminDatabaseUrl, building), { max: 1 });
+          try {
+            await importRegionsCsv(handle.db, readFileSync(regionsFile, 'utf8'));
+          } finally {
+            await handle.close();
+          }
         }
       } finally {
         await client.end();

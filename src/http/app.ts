@@ -1,0 +1,74 @@
+/**
+ * `buildApp(deps)` assembles the API without listening; `src/server.ts` listens, tests use `inject`.
+ */
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config/env.js';
+import type { Database } from '../db/client.js';
+import { loggerOptions } from '../lib/logger.js';
+import { authPlugin } from './plugins/auth.js';
+import { contentParsersPlugin } from './plugins/content-parsers.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { authRoutes } from './routes/auth/index.js';
+import { crafterRoutes } from './routes/crafters/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { productRoutes } from './routes/products/index.js';
+import { regionRoutes } from './routes/regions/index.js';
+import { userRoutes } from './routes/users/index.js';
+
+export interface AppDeps {
+  config: AppConfig;
+  db: Database;
+  redis: Redis;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, redis } = deps;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api'),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { allErrors: true } },
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(errorHandlerPlugin);
+  await app.register(contentParsersPlugin);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'kriya-sync API',
+        version: '0.1.0',
+        description:
+          'Canonical catalogue of Dekranasda Kota Tangerang Selatan crafters. Errors are RFC 9457 problem documents with a stable `code`. Resources outside your scope answer 404, exactly like missing ones.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:ratelimit:` });
+  await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
+  await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
+
+  await app.register(healthRoutes, { db, redis });
+  await app.register(authRoutes, {
+    db,
+    loginRateLimit: { max: config.loginRateLimitMax, windowSeconds: config.loginRateLimitWindowSeconds },
+  });
+  await app.register(regionRoutes, { db });
+  await app.register(crafterRoutes, { db });
+  await app.register(userRoutes, { db });
+  await app.register(productRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  return app;
+}

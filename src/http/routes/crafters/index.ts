@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type CrafterRow, createCrafter, getCrafter, listCrafters, updateCrafter } from '../../../services/crafters.js';
+import { serviceContext, type RouteDeps } from '../../context.js';
+import { commonErrors, decodeCursor, encodeCursor, pageQuery, regionCode, uuidParam } from '../../schemas.js';
+
+const craftCategory = z.enum(['crafts', 'fashion', 'culinary', 'other']);
+const crafterStatus = z.enum(['active', 'inactive']);
+/** Indonesian phone numbers: +62 or 0 prefix, 8-15 digits, spaces and dashes allowed. */
+const phone = z
+  .string()
+  .trim()
+  .regex(/^(\+62|62|0)[0-9 -]{7,16}$/, 'must be an Indonesian phone number such as 0812-3456-7890');
+
+const crafterFields = {
+  businessName: z.string().trim().min(1).max(120),
+  ownerName: z.string().trim().min(1).max(120),
+  phone,
+  kelurahanCode: regionCode,
+  craftCategory,
+  status: crafterStatus,
+};
+
+export const crafterSchema = z
+  .object({
+    id: z.uuid(),
+    businessName: z.string(),
+    ownerName: z.string(),
+    phone: z.string(),
+    kelurahanCode: z.string(),
+    craftCategory,
+    status: crafterStatus,
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Crafter' });
+
+function toResponse(c: CrafterRow): z.infer<typeof crafterSchema> {
+  return { ...c, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/v1/crafters',
+    {
+      config: { access: { roles: ['crafter', 'admin', 'operator'] } },
+      schema: {
+        tags: ['crafters'],
+        summary: 'Crafters in your scope (a crafter sees itself)',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({
+          ...pageQuery,
+          regionCode: regionCode.optional(),
+          status: crafterStatus.optional(),
+          q: z.string().trim().min(1).max(100).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(crafterSchema), nextCursor: z.string().nullable() }), ...commonErrors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      const rows = await listCrafters(serviceContext(opts.db, request), {
+        limit,
+        after: decodeCursor(cursor, z.uuid()),
+        ...filters,
+      });
+      const last = rows.at(-1);
+      return { items: rows.map(toResponse), nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null };
+    },
+  );
+
+  r.get(
+    '/v1/crafters/:id',
+    {
+      config: { access: { roles: ['crafter', 'admin', 'operator'] } },
+      schema: {
+        tags: ['crafters'],
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        response: { 200: crafterSchema, ...commonErrors },
+      },
+    },
+    async (request) => toResponse(await getCrafter(serviceContext(opts.db, request), request.params.id)),
+  );
+
+  r.post(
+    '/v1/crafters',
+    {
+      config: { access: { roles: ['admin', 'operator'] } },
+      schema: {
+        tags: ['crafters'],
+        summary: 'Register a crafter in a kelurahan of your region',
+        security: [{ bearer: [] }],
+        body: z.strictObject({ ...crafterFields, status: crafterStatus.optional() }),
+        response: { 201: crafterSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const crafter = await createCrafter(serviceContext(opts.db, request), request.body);
+      reply.code(201).header('location', `/v1/crafters/${crafter.id}`);
+      return toResponse(crafter);
+    },
+  );
+
+  r.patch(
+    '/v1/crafters/:id',
+    {
+      config: { access: { roles: ['crafter', 'admin', 'operator'] } },
+      schema: {
+        tags: ['crafters'],
+        summary: 'Change a crafter (crafters: their own name, owner, phone and category only)',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        body: z
+          .strictObject({
+            businessName: crafterFields.businessName.optional(),
+            ownerName: crafterFields.ownerName.optional(),
+            phone: crafterFields.phone.optional(),
+            kelurahanCode: crafterFields.kelurahanCode.optional(),
+            craftCategory: crafterFields.craftCategory.optional(),
+            status: crafterFields.status.optional(),
+          })
+          .refine((v) => Object.keys(v).length > 0, 'at least one field is required'),
+        response: { 200: crafterSchema, ...commonErrors },
+      },
+    },
+    async (request) => toResponse(await updateCrafter(serviceContext(opts.db, request), request.params.id, request.body)),
+  );
+}

@@ -1,0 +1,53 @@
+/** Shared zod schemas for the HTTP layer. */
+import { z } from 'zod';
+
+export const uuidParam = z.strictObject({ id: z.uuid() });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    detail_id: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem document (content type application/problem+json)' });
+
+/** Error responses every authenticated route may give, for the OpenAPI document. */
+export const commonErrors = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+};
+
+/** Cursor pagination query. */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+};
+
+export const regionCode = z
+  .string()
+  .regex(/^\d{2}\.\d{2}(\.\d{2}(\.\d{4})?)?$/, 'must be a Kemendagri code such as 36.74.01.1001');
+
+export const isoDate = z.date().transform((d) => d.toISOString());
+
+/** Opaque cursor: base64url JSON of the last row's sort key. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * Builds the real API against a fresh database (copied from the migrated template, with the Tangsel
+ * regions) and the real Redis, with a unique key prefix per suite.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { type AppConfig, loadConfig } from '../../src/config/env.js';
+import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import type { Principal } from '../../src/domain/scope.js';
+import { buildApp } from '../../src/http/app.js';
+import { createApiRedis } from '../../src/lib/redis.js';
+import { createTestDatabase } from './db-template.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  config: AppConfig;
+  databaseUrl: string;
+  /** Bearer header for a principal. */
+  auth(principal: Principal): { authorization: string };
+  /** A token that expired an hour ago. */
+  expiredAuth(principal: Principal): { authorization: string };
+  close(): Promise<void>;
+}
+
+export async function startTestApi(label: string, env: Record<string, string> = {}): Promise<TestApi> {
+  const testDb = await createTestDatabase(label);
+  const config = loadConfig({
+    APP_MODE: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: testDb.url,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `t_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${randomBytes(3).toString('hex')}`,
+    ...env,
+  });
+  const database = createDatabase(config.databaseUrl, { max: 5 });
+  const redis = createApiRedis(config.redisUrl);
+  const app = await buildApp({ config, db: database.db, redis });
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    databaseUrl: testDb.url,
+    auth: (principal) => ({ authorization: `Bearer ${app.issueToken(principal).token}` }),
+    expiredAuth: (principal) => ({
+      authorization: `Bearer ${app.jwt.sign(
+        { sub: principal.userId, role: principal.role, cid: principal.crafterId, rc: principal.regionCode },
+        { clockTimestamp: Date.now() - 3_600_000, expiresIn: 60 },
+      )}`,
+    }),
+    close: async () => {
+      await app.close();
+      const keys = await redis.keys(`${config.queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
