@@ -1,0 +1,477 @@
+/**
+ * Control hooks of the TikTok Shop sandbox (see PlatformControl): apps, shops (optionally migrated
+ * Tokopedia shops), authorization codes, order generation and status changes, settings, state.
+ */
+import { z } from 'zod';
+import { ControlInputError, type PlatformControl } from '../core/contract.js';
+import { mapSku } from './mappers.js';
+import type { TtsRuntime } from './runtime.js';
+import {
+  type CommercePlatform,
+  ORDER_STATUSES,
+  type OrderStatus,
+  skuStock,
+  type TtsOrder,
+  type TtsOrderLine,
+  type TtsProduct,
+  type TtsShop,
+  type TtsSku,
+  type TtsState,
+} from './store.js';
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ControlInputError(
+      `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`,
+      parsed.error.issues,
+    );
+  }
+  return parsed.data;
+}
+
+const createAppInput = z.object({
+  app_key: z
+    .string()
+    .regex(/^[a-z0-9]{6,32}$/)
+    .optional(),
+  app_secret: z.string().min(8).optional(),
+  name: z.string().optional(),
+  webhook_url: z.url().optional(),
+});
+
+const createShopInput = z.object({
+  shop_id: z
+    .string()
+    .regex(/^\d{6,20}$/)
+    .optional(),
+  name: z.string().min(1).optional(),
+  region: z.string().length(2).optional(),
+  /** A migrated Tokopedia shop (listings carry TOKOPEDIA, orders commerce_platform TOKOPEDIA). */
+  tokopedia: z.boolean().optional(),
+  cipher: z.string().min(8).optional(),
+});
+
+const authorizeInput = z.object({
+  app_key: z.string(),
+  shop_id: z.string().optional(),
+  shop_ids: z.array(z.string()).min(1).optional(),
+});
+
+const orderStatus = z.enum(ORDER_STATUSES);
+
+const scriptedOrders = z.object({
+  shop_id: z.string(),
+  orders: z
+    .array(
+      z.object({
+        id: z
+          .string()
+          .regex(/^\d{6,20}$/)
+          .optional(),
+        lines: z
+          .array(
+            z.object({
+              seller_sku: z.string().optional(),
+              sku_id: z.string().optional(),
+              quantity: z.number().int().min(1).max(100),
+              /** Per-unit sale price in rupiah; defaults to the SKU's current price. */
+              unit_price: z.number().int().min(0).optional(),
+            }),
+          )
+          .min(1),
+        create_time: z.number().int().optional(),
+        status: orderStatus.optional(),
+        commerce_platform: z.enum(['TIKTOK_SHOP', 'TOKOPEDIA']).optional(),
+        shipping_fee: z.number().int().min(0).optional(),
+      }),
+    )
+    .min(1),
+});
+
+const randomOrders = z.object({
+  shop_id: z.string(),
+  seed: z.union([z.number().int(), z.string()]),
+  count: z.number().int().min(1).max(5_000),
+  /** Unix seconds range the create times are spread over; defaults to the last 24 h of the sandbox clock. */
+  from: z.number().int().optional(),
+  to: z.number().int().optional(),
+  statuses: z.array(orderStatus).min(1).optional(),
+  max_units: z.number().int().min(1).max(20).optional(),
+});
+
+const updateOrderInput = z.object({
+  id: z.string(),
+  status: orderStatus,
+  update_time: z.number().int().optional(),
+});
+
+const configureInput = z.object({
+  rate_limit_per_second: z.number().int().min(1).max(100_000).optional(),
+  audit_delay_seconds: z.number().int().min(0).optional(),
+  audit_outcome: z.enum(['ACTIVATE', 'FAILED']).optional(),
+  rotate_refresh_token: z.boolean().optional(),
+  max_skus_per_product: z.number().int().min(1).max(300).optional(),
+  app_key: z.string().optional(),
+  webhook_url: z.union([z.url(), z.literal('')]).optional(),
+  /** Resolve one product's audit now. */
+  audit: z
+    .object({
+      product_id: z.string(),
+      outcome: z.enum(['ACTIVATE', 'FAILED']),
+      reasons: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+/** Small deterministic PRNG (mulberry32) so `seed` alone reproduces generated orders. */
+function seededRandom(seed: number | string): () => number {
+  let state =
+    typeof seed === 'number'
+      ? seed >>> 0
+      : [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BUYERS = ['Siti Rahayu', 'Budi Santoso', 'Dewi Lestari', 'Agus Wijaya', 'Rina Marlina', 'Andi Pratama'];
+const CITIES = ['Tangerang Selatan', 'Jakarta Selatan', 'Bandung', 'Surabaya', 'Depok', 'Bekasi'];
+const PAID_STATUSES = new Set<OrderStatus>(ORDER_STATUSES.filter((status) => status !== 'UNPAID'));
+
+export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
+  const state = () => rt.state;
+
+  const shopById = (shopId: string): TtsShop => {
+    const shop = state().shops[shopId] ?? rt.store.shopByCipher(shopId);
+    if (!shop) throw new ControlInputError(`unknown shop ${shopId}`);
+    return shop;
+  };
+
+  const uniqueId = (make: () => string, taken: Record<string, unknown>): string => {
+    for (;;) {
+      const id = make();
+      if (!(id in taken)) return id;
+    }
+  };
+
+  const liveSkus = (shop: TtsShop): Array<{ product: TtsProduct; sku: TtsSku }> =>
+    rt.store
+      .productsOfShop(shop.id)
+      .filter((product) => product.status === 'ACTIVATE')
+      .flatMap((product) => product.skus.map((sku) => ({ product, sku })));
+
+  const findSku = (shop: TtsShop, ref: { seller_sku?: string | undefined; sku_id?: string | undefined }) => {
+    const match = rt.store
+      .productsOfShop(shop.id)
+      .filter((product) => product.status !== 'DELETED')
+      .flatMap((product) => product.skus.map((sku) => ({ product, sku })))
+      .find(({ sku }) =>
+        ref.sku_id !== undefined ? sku.id === ref.sku_id : sku.sellerSku === ref.seller_sku,
+      );
+    if (!match)
+      throw new ControlInputError(
+        `no SKU ${ref.sku_id ?? ref.seller_sku ?? '(none given)'} in shop ${shop.id}`,
+      );
+    return match;
+  };
+
+  /** One line per unit; stock is taken from the SKU (never below zero), as a sale on the platform would. */
+  const unitLines = (
+    product: TtsProduct,
+    sku: TtsSku,
+    quantity: number,
+    unitPrice: number,
+    nextId: () => string,
+  ) => {
+    const lines: TtsOrderLine[] = [];
+    for (let unit = 0; unit < quantity; unit += 1) {
+      lines.push({
+        id: nextId(),
+        productId: product.id,
+        skuId: sku.id,
+        sellerSku: sku.sellerSku,
+        productName: product.title,
+        skuName: sku.salesAttributes.map((attr) => attr.valueName).join(', ') || 'Default',
+        skuImageUri:
+          sku.salesAttributes.find((attr) => attr.skuImgUri)?.skuImgUri ?? product.mainImageUris[0] ?? '',
+        originalPrice: sku.price,
+        salePrice: unitPrice,
+        sellerDiscount: Math.max(0, sku.price - unitPrice),
+        platformDiscount: 0,
+      });
+    }
+    let remaining = quantity;
+    for (const row of sku.inventory) {
+      const take = Math.min(row.quantity, remaining);
+      row.quantity -= take;
+      remaining -= take;
+    }
+    return lines;
+  };
+
+  const storeOrder = (order: TtsOrder): TtsOrder => {
+    state().orders[order.id] = order;
+    rt.emitOrderStatusChange(order);
+    return order;
+  };
+
+  const orderSummary = (order: TtsOrder) => ({
+    id: order.id,
+    status: order.status,
+    create_time: order.createTime,
+    commerce_platform: order.commercePlatform,
+    line_count: order.lines.length,
+  });
+
+  const defaultPlatform = (shop: TtsShop): CommercePlatform => (shop.tokopedia ? 'TOKOPEDIA' : 'TIKTOK_SHOP');
+
+  return {
+    createApp(input) {
+      const body = parse(createAppInput, input);
+      const appKey = body.app_key ?? rt.ctx.random.token(12);
+      if (state().apps[appKey]) throw new ControlInputError(`app ${appKey} already exists`);
+      const app = {
+        appKey,
+        appSecret: body.app_secret ?? rt.ctx.random.token(40),
+        name: body.name ?? 'Sandbox app',
+        serviceId: rt.ctx.random.numericId(19),
+        ...(body.webhook_url ? { webhookUrl: body.webhook_url } : {}),
+      };
+      state().apps[appKey] = app;
+      return {
+        app_key: app.appKey,
+        app_secret: app.appSecret,
+        service_id: app.serviceId,
+        name: app.name,
+        webhook_url: app.webhookUrl ?? null,
+      };
+    },
+
+    createShop(input) {
+      const body = parse(createShopInput, input);
+      const id = body.shop_id ?? uniqueId(() => rt.ctx.random.numericId(19), state().shops);
+      if (state().shops[id]) throw new ControlInputError(`shop ${id} already exists`);
+      const shop: TtsShop = {
+        id,
+        name: body.name ?? `Toko Sandbox ${id.slice(-4)}`,
+        region: body.region ?? 'ID',
+        cipher: body.cipher ?? `ROW_${rt.ctx.random.token(27)}`,
+        code: `IDLC${rt.ctx.random.token(6).toUpperCase()}`,
+        sellerType: 'LOCAL',
+        tokopedia: body.tokopedia ?? true,
+        defaultWarehouseId: rt.ctx.random.numericId(19),
+      };
+      state().shops[id] = shop;
+      return {
+        shop_id: shop.id,
+        cipher: shop.cipher,
+        name: shop.name,
+        region: shop.region,
+        code: shop.code,
+        tokopedia: shop.tokopedia,
+        warehouse_id: shop.defaultWarehouseId,
+      };
+    },
+
+    authorizeShop(input) {
+      const body = parse(authorizeInput, input);
+      const app = state().apps[body.app_key];
+      if (!app) throw new ControlInputError(`unknown app ${body.app_key}`);
+      const shopIds = body.shop_ids ?? (body.shop_id ? [body.shop_id] : []);
+      if (shopIds.length === 0) throw new ControlInputError('give shop_id or shop_ids');
+      const shops = shopIds.map(shopById);
+      const code = `ROW_${rt.ctx.random.token(32)}`;
+      const expiresAtMs = rt.ctx.clock.nowMs() + state().settings.authCodeTtlSeconds * 1000;
+      state().authCodes[code] = {
+        code,
+        appKey: app.appKey,
+        shopIds: shops.map((shop) => shop.id),
+        openId: rt.ctx.random.token(24),
+        expiresAtMs,
+        used: false,
+      };
+      return {
+        auth_code: code,
+        expires_at: Math.floor(expiresAtMs / 1000),
+        shops: shops.map((shop) => ({ shop_id: shop.id, cipher: shop.cipher })),
+      };
+    },
+
+    generateOrders(input) {
+      const record = (input ?? {}) as Record<string, unknown>;
+      const now = rt.nowSeconds();
+      if ('orders' in record) {
+        const body = parse(scriptedOrders, input);
+        const shop = shopById(body.shop_id);
+        const created = body.orders.map((spec) => {
+          const id = spec.id ?? uniqueId(() => rt.ctx.random.numericId(18), state().orders);
+          if (state().orders[id]) throw new ControlInputError(`order ${id} already exists`);
+          const lines = spec.lines.flatMap((line) => {
+            const { product, sku } = findSku(shop, line);
+            return unitLines(product, sku, line.quantity, line.unit_price ?? sku.price, () =>
+              rt.ctx.random.numericId(18),
+            );
+          });
+          const createTime = spec.create_time ?? now;
+          const status = spec.status ?? 'AWAITING_SHIPMENT';
+          return storeOrder({
+            id,
+            shopId: shop.id,
+            status,
+            commercePlatform: spec.commerce_platform ?? defaultPlatform(shop),
+            buyerUserId: rt.ctx.random.numericId(19),
+            buyerMessage: '',
+            createTime,
+            updateTime: Math.max(createTime, now),
+            ...(PAID_STATUSES.has(status) ? { paidTime: createTime } : {}),
+            shippingFee: spec.shipping_fee ?? 10_000,
+            lines,
+            recipient: {
+              name: 'Siti Rahayu',
+              phone: '(+62)812****21',
+              address: 'Jl. Pahlawan Seribu No. 1',
+              postalCode: '15322',
+              city: 'Tangerang Selatan',
+            },
+          });
+        });
+        return { orders: created.map(orderSummary) };
+      }
+      const body = parse(randomOrders, input);
+      const shop = shopById(body.shop_id);
+      const candidates = liveSkus(shop);
+      if (candidates.length === 0)
+        throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
+      const rand = seededRandom(body.seed);
+      const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+      const digits = (length: number) =>
+        String(int(1, 9)) + Array.from({ length: length - 1 }, () => int(0, 9)).join('');
+      const to = body.to ?? now;
+      const from = body.from ?? to - 24 * 3600;
+      if (from > to) throw new ControlInputError('from must not be after to');
+      const statuses = body.statuses ?? ['AWAITING_SHIPMENT'];
+      const created: TtsOrder[] = [];
+      for (let index = 0; index < body.count; index += 1) {
+        const id = uniqueId(() => digits(18), state().orders);
+        const lineCount = int(1, 3);
+        const lines = Array.from({ length: lineCount }, () => {
+          const { product, sku } = pick(candidates);
+          const quantity = int(1, body.max_units ?? 3);
+          return unitLines(product, sku, quantity, sku.price, () => digits(18));
+        }).flat();
+        const createTime = int(from, to);
+        const status = pick(statuses);
+        const city = pick(CITIES);
+        created.push(
+          storeOrder({
+            id,
+            shopId: shop.id,
+            status,
+            commercePlatform: defaultPlatform(shop),
+            buyerUserId: digits(19),
+            buyerMessage: '',
+            createTime,
+            updateTime: createTime,
+            ...(PAID_STATUSES.has(status) ? { paidTime: createTime } : {}),
+            shippingFee: pick([9_000, 10_000, 12_000, 15_000]),
+            lines,
+            recipient: {
+              name: pick(BUYERS),
+              phone: '(+62)812****21',
+              address: `Jl. Merdeka No. ${int(1, 200)}`,
+              postalCode: '15310',
+              city,
+            },
+          }),
+        );
+      }
+      return { orders: created.map(orderSummary) };
+    },
+
+    updateOrder(input) {
+      const body = parse(updateOrderInput, input);
+      const order = state().orders[body.id];
+      if (!order) throw new ControlInputError(`unknown order ${body.id}`);
+      order.status = body.status;
+      order.updateTime = body.update_time ?? Math.max(rt.nowSeconds(), order.updateTime);
+      if (body.status !== 'UNPAID' && order.paidTime === undefined) order.paidTime = order.updateTime;
+      rt.emitOrderStatusChange(order);
+      return orderSummary(order);
+    },
+
+    shopState(shopId) {
+      const shop = shopById(shopId);
+      return {
+        shop_id: shop.id,
+        cipher: shop.cipher,
+        name: shop.name,
+        tokopedia: shop.tokopedia,
+        products: rt.store.productsOfShop(shop.id).map((product) => ({
+          product_id: product.id,
+          title: product.title,
+          status: product.status,
+          listing_platforms: product.listingPlatforms,
+          skus: product.skus.map((sku) => ({ ...mapSku(sku), stock: skuStock(sku) })),
+        })),
+        order_count: rt.store.ordersOfShop(shop.id).length,
+      };
+    },
+
+    configure(input) {
+      const body = parse(configureInput, input);
+      const settings = state().settings;
+      if (body.rate_limit_per_second !== undefined) settings.rateLimitPerSecond = body.rate_limit_per_second;
+      if (body.audit_delay_seconds !== undefined) settings.auditDelaySeconds = body.audit_delay_seconds;
+      if (body.audit_outcome !== undefined) settings.auditOutcome = body.audit_outcome;
+      if (body.rotate_refresh_token !== undefined) settings.rotateRefreshToken = body.rotate_refresh_token;
+      if (body.max_skus_per_product !== undefined) settings.maxSkusPerProduct = body.max_skus_per_product;
+      if (body.webhook_url !== undefined) {
+        const apps = body.app_key ? [state().apps[body.app_key]] : Object.values(state().apps);
+        for (const app of apps) {
+          if (!app) throw new ControlInputError(`unknown app ${body.app_key ?? ''}`);
+          if (body.webhook_url === '') delete app.webhookUrl;
+          else app.webhookUrl = body.webhook_url;
+        }
+      }
+      if (body.audit) {
+        const product = state().products[body.audit.product_id];
+        if (!product) throw new ControlInputError(`unknown product ${body.audit.product_id}`);
+        rt.finishAudit(product, body.audit.outcome, body.audit.reasons ?? []);
+      }
+      return {
+        settings: { ...settings },
+        apps: Object.values(state().apps).map((app) => ({
+          app_key: app.appKey,
+          webhook_url: app.webhookUrl ?? null,
+        })),
+      };
+    },
+
+    reset() {
+      rt.store.reset();
+    },
+
+    snapshot() {
+      return rt.store.snapshot();
+    },
+
+    restore(snapshot) {
+      if (
+        typeof snapshot !== 'object' ||
+        snapshot === null ||
+        !('products' in snapshot) ||
+        !('settings' in snapshot)
+      ) {
+        throw new ControlInputError('not a tiktok-shop snapshot');
+      }
+      rt.store.restore(snapshot as TtsState);
+    },
+  };
+}

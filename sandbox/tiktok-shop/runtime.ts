@@ -1,0 +1,118 @@
+/**
+ * What route handlers and control hooks share: the sandbox context, the state, id generation,
+ * audit progression and outbound webhooks.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SandboxContext } from '../core/contract.js';
+import { signWebhook } from './signing.js';
+import type { TtsOrder, TtsProduct, TtsStore } from './store.js';
+
+/** TikTok retries unacknowledged webhooks at +2 min, +30 min, +3 h and +12 h (reference §2.7). */
+export const WEBHOOK_RETRY_DELAYS_MS = [2 * 60_000, 30 * 60_000, 3 * 3_600_000, 12 * 3_600_000];
+
+export const WebhookType = {
+  orderStatusChange: 1,
+  productStatusChange: 5,
+} as const;
+
+export class TtsRuntime {
+  constructor(
+    readonly ctx: SandboxContext,
+    readonly store: TtsStore,
+    readonly prefix: string,
+  ) {}
+
+  get state() {
+    return this.store.state;
+  }
+
+  nowSeconds(): number {
+    return this.ctx.clock.nowSeconds();
+  }
+
+  /** 19-digit numeric id like TikTok's product, SKU and order ids. */
+  newId(): string {
+    return this.ctx.random.numericId(19);
+  }
+
+  requestId(): string {
+    const stamp = new Date(this.ctx.clock.nowMs()).toISOString().replace(/\D/g, '').slice(0, 14);
+    return `${stamp}${randomBytes(10).toString('hex').toUpperCase()}`;
+  }
+
+  imageUrl(uri: string): string {
+    return `${this.ctx.baseUrl()}${this.prefix}/__media/${uri}`;
+  }
+
+  /** Resolves PENDING audits that are due on the sandbox clock (called per request and on clock moves). */
+  settleAudits(): void {
+    const nowMs = this.ctx.clock.nowMs();
+    for (const product of Object.values(this.state.products)) {
+      if (product.status !== 'PENDING' || product.auditDueAtMs === undefined) continue;
+      if (product.auditDueAtMs > nowMs) continue;
+      this.finishAudit(product, this.state.settings.auditOutcome);
+    }
+  }
+
+  finishAudit(product: TtsProduct, outcome: 'ACTIVATE' | 'FAILED', reasons: string[] = []): void {
+    delete product.auditDueAtMs;
+    product.status = outcome;
+    product.auditFailedReasons =
+      outcome === 'FAILED'
+        ? reasons.length > 0
+          ? reasons
+          : ['Product information violates listing rules']
+        : [];
+    product.updateTime = this.nowSeconds();
+    this.sendWebhook(product.shopId, WebhookType.productStatusChange, {
+      product_id: product.id,
+      status: outcome === 'ACTIVATE' ? 'PRODUCT_FIRST_PASS_REVIEW' : 'PRODUCT_AUDIT_FAILURE',
+      suspended_reason: outcome === 'FAILED' ? product.auditFailedReasons.join('; ') : '',
+      update_time: product.updateTime,
+    });
+  }
+
+  /** Starts (or restarts) an audit: PENDING until the configured sandbox-clock delay passes. */
+  startAudit(product: TtsProduct): void {
+    product.status = 'PENDING';
+    product.auditDueAtMs = this.ctx.clock.nowMs() + this.state.settings.auditDelaySeconds * 1000;
+    product.auditFailedReasons = [];
+  }
+
+  emitOrderStatusChange(order: TtsOrder): void {
+    this.sendWebhook(order.shopId, WebhookType.orderStatusChange, {
+      order_id: order.id,
+      order_status: order.status,
+      is_on_hold_order: order.status === 'ON_HOLD',
+      update_time: order.updateTime,
+    });
+  }
+
+  /** Sends one signed webhook per app that holds the shop's authorization and has a webhook URL. */
+  sendWebhook(shopId: string, type: number, data: Record<string, unknown>): void {
+    for (const app of this.store.appsAuthorizedFor(shopId)) {
+      if (!app.webhookUrl) continue;
+      const body = JSON.stringify({
+        type,
+        tts_notification_id: this.ctx.random.numericId(19),
+        shop_id: shopId,
+        timestamp: this.nowSeconds(),
+        data,
+      });
+      void this.ctx.webhooks
+        .send(
+          {
+            platform: 'tiktok-shop',
+            url: app.webhookUrl,
+            headers: {
+              'content-type': 'application/json',
+              authorization: signWebhook(app.appKey, app.appSecret, body),
+            },
+            body,
+          },
+          { retryDelaysMs: WEBHOOK_RETRY_DELAYS_MS, isAck: (status) => status === 200 },
+        )
+        .catch(() => undefined);
+    }
+  }
+}
