@@ -14,7 +14,8 @@ export async function writeBenchmarkSection(name: string, markdown: string): Pro
   try {
     current = await readFile(benchmarksPath, 'utf8');
   } catch {
-    current = '# Benchmarks\n\nWritten by `npm run bench` (see bench/). Figures come from the machine named in each section; compare orders of magnitude, not small differences.\n';
+    current =
+      '# Benchmarks\n\nWritten by `npm run bench` (see bench/). Figures come from the machine named in each section; compare orders of magnitude, not small differences.\n';
   }
   const block = `${begin}\n${markdown.trim()}\n${end}`;
   const start = current.indexOf(begin);

@@ -27,7 +27,9 @@ if (isMain) {
   const file = process.argv[2] ?? tangselRegionsFile;
   try {
     const r = await importRegionsFile(config.databaseUrl, file);
-    process.stdout.write(`regions imported from ${file}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged\n`);
+    process.stdout.write(
+      `regions imported from ${file}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged\n`,
+    );
   } catch (err) {
     if (err instanceof ValidationError) {
       process.stderr.write(`${err.message}\n`);

@@ -39,11 +39,26 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Largest JSON body accepted (bytes). */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Largest CSV import accepted (bytes). */
-  CSV_IMPORT_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  CSV_IMPORT_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
   /** How long an Idempotency-Key is remembered. */
-  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
   TRUST_PROXY: booleanFlag.default(false),
   /** Base URL of the marketplace sandbox, shown by the demo stack. */
   SANDBOX_URL: z.string().url().optional(),
@@ -96,7 +111,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!relaxed) {
     if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode');
     if (!e.REDIS_URL) problems.push('REDIS_URL: required in production mode');
-    if (!e.AUTH_TOKEN_SECRET) problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
+    if (!e.AUTH_TOKEN_SECRET)
+      problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -83,7 +83,8 @@ export function validateRegionRows(
     const line = seen.get(row.code) ?? 0;
     const expected = parentLevel[row.level];
     if (expected === null) {
-      if (row.parentCode !== null) errors.push({ line, column: 'parent_code', message: 'a city has no parent' });
+      if (row.parentCode !== null)
+        errors.push({ line, column: 'parent_code', message: 'a city has no parent' });
       continue;
     }
     if (row.parentCode === null) {
@@ -94,9 +95,17 @@ export function validateRegionRows(
     if (actual === undefined) {
       errors.push({ line, column: 'parent_code', message: `unknown parent "${row.parentCode}"` });
     } else if (actual !== expected) {
-      errors.push({ line, column: 'parent_code', message: `parent "${row.parentCode}" is a ${actual}, not a ${expected}` });
+      errors.push({
+        line,
+        column: 'parent_code',
+        message: `parent "${row.parentCode}" is a ${actual}, not a ${expected}`,
+      });
     } else if (!row.code.startsWith(`${row.parentCode}.`)) {
-      errors.push({ line, column: 'code', message: `"${row.code}" does not lie under its parent "${row.parentCode}"` });
+      errors.push({
+        line,
+        column: 'code',
+        message: `"${row.code}" does not lie under its parent "${row.parentCode}"`,
+      });
     }
   }
   errors.sort((a, b) => a.line - b.line);

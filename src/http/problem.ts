@@ -38,7 +38,14 @@ const titles: Record<number, string> = {
 };
 
 function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
-  return { type: `urn:kriya-sync:problem:${code}`, title: titles[status] ?? 'Error', status, code, detail, ...extra };
+  return {
+    type: `urn:kriya-sync:problem:${code}`,
+    title: titles[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...extra,
+  };
 }
 
 const fastifyCodes: Record<string, { status: number; code: string }> = {
@@ -54,7 +61,11 @@ const fastifyCodes: Record<string, { status: number; code: string }> = {
 /** Postgres SQLSTATEs that can only come from input the schema let through. */
 const postgresCodes: Record<string, { status: number; code: string; detail: string }> = {
   '23505': { status: 409, code: 'conflict', detail: 'This would duplicate an existing record.' },
-  '23503': { status: 409, code: 'reference_invalid', detail: 'This refers to a record that does not exist or is still in use.' },
+  '23503': {
+    status: 409,
+    code: 'reference_invalid',
+    detail: 'This refers to a record that does not exist or is still in use.',
+  },
   '23514': { status: 400, code: 'validation_failed', detail: 'A value breaks a rule of the data model.' },
   '22P02': { status: 400, code: 'validation_failed', detail: 'A value has the wrong format.' },
   '22003': { status: 400, code: 'validation_failed', detail: 'A number is out of range.' },
@@ -68,25 +79,38 @@ function postgresCode(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-export function toProblem(err: unknown, instance: string): { problem: Problem; headers: Record<string, string>; log: boolean } {
+export function toProblem(
+  err: unknown,
+  instance: string,
+): { problem: Problem; headers: Record<string, string>; log: boolean } {
   const headers: Record<string, string> = {};
   if (err instanceof AppError) {
     if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
     const status = err.httpStatus;
     const hidden = status >= 500 && err.code !== 'dependency_unavailable';
     return {
-      problem: problem(status, err.code, hidden ? 'Something went wrong on our side; it has been logged.' : err.message, {
-        instance,
-        ...(err.detailId && !hidden ? { detail_id: err.detailId } : {}),
-        ...(err.issues && !hidden ? { errors: err.issues } : {}),
-      }),
+      problem: problem(
+        status,
+        err.code,
+        hidden ? 'Something went wrong on our side; it has been logged.' : err.message,
+        {
+          instance,
+          ...(err.detailId && !hidden ? { detail_id: err.detailId } : {}),
+          ...(err.issues && !hidden ? { errors: err.issues } : {}),
+        },
+      ),
       headers,
       log: status >= 500,
     };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({
-      path: [err.validationContext ?? 'body', ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      path: [
+        err.validationContext ?? 'body',
+        ...String(v.instancePath ?? '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.'),
       message: v.message ?? 'invalid',
     }));
     return {
@@ -102,24 +126,39 @@ export function toProblem(err: unknown, instance: string): { problem: Problem; h
   const fe = err as Partial<FastifyError> | null;
   const mapped = fe?.code ? fastifyCodes[fe.code] : undefined;
   if (mapped) {
-    return { problem: problem(mapped.status, mapped.code, fe?.message ?? mapped.code, { instance }), headers, log: false };
+    return {
+      problem: problem(mapped.status, mapped.code, fe?.message ?? mapped.code, { instance }),
+      headers,
+      log: false,
+    };
   }
   const pg = postgresCode(err);
   const pgMapped = pg ? postgresCodes[pg] : undefined;
   if (pgMapped) {
-    return { problem: problem(pgMapped.status, pgMapped.code, pgMapped.detail, { instance }), headers, log: true };
+    return {
+      problem: problem(pgMapped.status, pgMapped.code, pgMapped.detail, { instance }),
+      headers,
+      log: true,
+    };
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     if (status === 429) headers['retry-after'] = '60';
     return {
-      problem: problem(status, status === 429 ? 'rate_limited' : 'bad_request', fe?.message ?? 'Bad request', { instance }),
+      problem: problem(
+        status,
+        status === 429 ? 'rate_limited' : 'bad_request',
+        fe?.message ?? 'Bad request',
+        { instance },
+      ),
       headers,
       log: false,
     };
   }
   return {
-    problem: problem(500, 'internal_error', 'Something went wrong on our side; it has been logged.', { instance }),
+    problem: problem(500, 'internal_error', 'Something went wrong on our side; it has been logged.', {
+      instance,
+    }),
     headers,
     log: true,
   };

@@ -63,7 +63,9 @@ export class UnauthenticatedError extends AppError {
 export class TokenExpiredError extends UnauthenticatedError {
   override readonly code = 'token_expired';
   constructor() {
-    super('The bearer token has expired; log in again.', { detailId: 'Sesi Anda telah berakhir; silakan masuk lagi.' });
+    super('The bearer token has expired; log in again.', {
+      detailId: 'Sesi Anda telah berakhir; silakan masuk lagi.',
+    });
   }
 }
 
@@ -142,7 +144,9 @@ export class IdempotencyInProgressError extends AppError {
   readonly httpStatus = 409;
   override readonly retryable = true;
   constructor() {
-    super('A request with this Idempotency-Key is still being processed; retry shortly.', { retryAfterMs: 1000 });
+    super('A request with this Idempotency-Key is still being processed; retry shortly.', {
+      retryAfterMs: 1000,
+    });
   }
 }
 

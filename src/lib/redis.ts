@@ -5,7 +5,12 @@ import { Redis } from 'ioredis';
  * down, so readiness answers 503 quickly and requests never hang.
  */
 export function createApiRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    lazyConnect: false,
+  });
 }
 
 /** Redis for BullMQ queues and workers: blocking commands need `maxRetriesPerRequest: null`. */

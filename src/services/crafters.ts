@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
 import { crafterScopeCondition, inRegionSubtree } from '../db/repositories/scope-sql.js';
 import { crafters, regions } from '../db/schema/index.js';
-import type { DbOrTx } from '../db/client.js';
 import { type Scope, scopeIncludesRegion, scopeOf } from '../domain/scope.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { recordAudit } from './audit.js';
@@ -39,7 +39,12 @@ async function assertKelurahanInScope(tx: DbOrTx, scope: Scope, code: string): P
 }
 
 /** Loads one crafter inside the caller's scope (404 otherwise), optionally locking it. */
-export async function findCrafterInScope(tx: DbOrTx, scope: Scope, id: string, lock = false): Promise<CrafterRow> {
+export async function findCrafterInScope(
+  tx: DbOrTx,
+  scope: Scope,
+  id: string,
+  lock = false,
+): Promise<CrafterRow> {
   const query = tx
     .select()
     .from(crafters)
@@ -71,7 +76,12 @@ export async function listCrafters(
         crafterScopeCondition(scopeOf(ctx.principal)),
         query.regionCode ? inRegionSubtree(crafters.kelurahanCode, query.regionCode) : undefined,
         query.status ? eq(crafters.status, query.status) : undefined,
-        query.q ? or(ilike(crafters.businessName, `%${escapeLike(query.q)}%`), ilike(crafters.ownerName, `%${escapeLike(query.q)}%`)) : undefined,
+        query.q
+          ? or(
+              ilike(crafters.businessName, `%${escapeLike(query.q)}%`),
+              ilike(crafters.ownerName, `%${escapeLike(query.q)}%`),
+            )
+          : undefined,
         query.after ? gt(crafters.id, query.after) : undefined,
       ),
     )
@@ -101,7 +111,11 @@ export async function createCrafter(ctx: ServiceContext, input: CreateCrafterInp
   });
 }
 
-export async function updateCrafter(ctx: ServiceContext, id: string, input: UpdateCrafterInput): Promise<CrafterRow> {
+export async function updateCrafter(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateCrafterInput,
+): Promise<CrafterRow> {
   const scope = scopeOf(ctx.principal);
   if (ctx.principal.role === 'crafter') {
     const forbidden = Object.keys(definedOnly(input)).filter((k) => !CRAFTER_EDITABLE.has(k));

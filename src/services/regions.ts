@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { asc, sql } from 'drizzle-orm';
-import type { DbOrTx, Database } from '../db/client.js';
+import type { Database, DbOrTx } from '../db/client.js';
 import { regions } from '../db/schema/index.js';
 import { parentsFirst, type RegionLevel, validateRegionRows } from '../domain/regions.js';
 import { ValidationError } from '../lib/errors.js';
@@ -29,9 +29,12 @@ export async function importRegionsCsv(db: Database, csv: string): Promise<Regio
   const header = records[0] ? Object.keys(records[0]) : [];
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (records.length === 0 || missing.length > 0) {
-    throw new ValidationError('The region file must have the columns code,name,level,parent_code and at least one row.', {
-      issues: missing.map((c) => ({ path: `column ${c}`, message: 'missing' })),
-    });
+    throw new ValidationError(
+      'The region file must have the columns code,name,level,parent_code and at least one row.',
+      {
+        issues: missing.map((c) => ({ path: `column ${c}`, message: 'missing' })),
+      },
+    );
   }
 
   return db.transaction(async (tx) => {

@@ -2,7 +2,13 @@ import { and, asc, eq, gt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../db/client.js';
 import { inRegionSubtree } from '../db/repositories/scope-sql.js';
 import { crafters, regions, users } from '../db/schema/index.js';
-import { type Principal, type Role, scopeIncludesCrafter, scopeIncludesRegion, scopeOf } from '../domain/scope.js';
+import {
+  type Principal,
+  type Role,
+  scopeIncludesCrafter,
+  scopeIncludesRegion,
+  scopeOf,
+} from '../domain/scope.js';
 import { ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError } from '../lib/errors.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../lib/password.js';
 import { recordAudit } from './audit.js';
@@ -103,7 +109,8 @@ export interface CreateUserInput {
  */
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<UserView> {
   const scope = scopeOf(ctx.principal);
-  if (input.role === 'operator' && scope.kind !== 'all') throw new ForbiddenError('Only operators create operators.');
+  if (input.role === 'operator' && scope.kind !== 'all')
+    throw new ForbiddenError('Only operators create operators.');
   const passwordHash = await hashPassword(input.password);
   return ctx.db.transaction(async (tx) => {
     let crafterId: string | null = null;
@@ -118,13 +125,23 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
       crafterId = crafter.id;
     } else if (input.role === 'admin') {
       if (!input.regionCode) throw new NotFoundError('Region');
-      const [region] = await tx.select({ code: regions.code }).from(regions).where(eq(regions.code, input.regionCode));
+      const [region] = await tx
+        .select({ code: regions.code })
+        .from(regions)
+        .where(eq(regions.code, input.regionCode));
       if (!region || !scopeIncludesRegion(scope, region.code)) throw new NotFoundError('Region');
       regionCode = region.code;
     }
     const [created] = await tx
       .insert(users)
-      .values({ username: input.username, displayName: input.displayName, passwordHash, role: input.role, crafterId, regionCode })
+      .values({
+        username: input.username,
+        displayName: input.displayName,
+        passwordHash,
+        role: input.role,
+        crafterId,
+        regionCode,
+      })
       .onConflictDoNothing()
       .returning(userColumns);
     if (!created) {

@@ -5,7 +5,12 @@ import type { Principal, Role } from '../../src/domain/scope.js';
 import { type CreateCrafterInput, createCrafter } from '../../src/services/crafters.js';
 import { createUserUnscoped } from '../../src/services/users.js';
 
-const system: Principal = { userId: '00000000-0000-0000-0000-000000000000', role: 'operator', crafterId: null, regionCode: null };
+const system: Principal = {
+  userId: '00000000-0000-0000-0000-000000000000',
+  role: 'operator',
+  crafterId: null,
+  regionCode: null,
+};
 
 export const KELURAHAN = {
   /** Serpong / Ciater */
@@ -48,5 +53,12 @@ export async function makeUser(
     regionCode: binding.regionCode,
   });
   if (!user) throw new Error('user not created');
-  return { userId: user.id, role, crafterId: user.crafterId, regionCode: user.regionCode, username, password };
+  return {
+    userId: user.id,
+    role,
+    crafterId: user.crafterId,
+    regionCode: user.regionCode,
+    username,
+    password,
+  };
 }

@@ -9,7 +9,8 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 const regionsFile = fileURLToPath(new URL('../../data/regions/tangsel.csv', import.meta.url));
 
 /** Server-level URL used to create and drop per-suite databases. */
-export const adminDatabaseUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const adminDatabaseUrl =
+  process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function migrationsHash(): string {
   const hash = createHash('sha256');
@@ -74,7 +75,10 @@ export async function prepareTemplateDatabase(): Promise<void> {
 /** Creates a fresh database from the template; returns its URL and a drop function. */
 export async function createTestDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
-  const name = `kriya_t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `kriya_t_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   try {
     await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
   } finally {

@@ -22,12 +22,20 @@ describe('crafters', () => {
     const inside = await makeCrafter(api.database.db, { kelurahanCode: KELURAHAN.ciater });
     const outside = await makeCrafter(api.database.db, { kelurahanCode: KELURAHAN.pakulonan });
     const admin = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpong });
-    const list = await api.app.inject({ method: 'GET', url: '/v1/crafters?limit=200', headers: api.auth(admin) });
+    const list = await api.app.inject({
+      method: 'GET',
+      url: '/v1/crafters?limit=200',
+      headers: api.auth(admin),
+    });
     expect(list.statusCode).toBe(200);
     const ids = list.json().items.map((c: { id: string }) => c.id);
     expect(ids).toContain(inside.id);
     expect(ids).not.toContain(outside.id);
-    const out = await api.app.inject({ method: 'GET', url: `/v1/crafters/${outside.id}`, headers: api.auth(admin) });
+    const out = await api.app.inject({
+      method: 'GET',
+      url: `/v1/crafters/${outside.id}`,
+      headers: api.auth(admin),
+    });
     expect(out.statusCode).toBe(404);
   });
 
@@ -40,7 +48,12 @@ describe('crafters', () => {
       kelurahanCode: KELURAHAN.rawabuntu,
       craftCategory: 'fashion',
     };
-    const ok = await api.app.inject({ method: 'POST', url: '/v1/crafters', headers: api.auth(admin), payload: body });
+    const ok = await api.app.inject({
+      method: 'POST',
+      url: '/v1/crafters',
+      headers: api.auth(admin),
+      payload: body,
+    });
     expect(ok.statusCode).toBe(201);
     const audit = await api.database.sql`select action from audit_log where entity_id = ${ok.json().id}`;
     expect(audit.map((a) => a.action)).toEqual(['crafter.create']);

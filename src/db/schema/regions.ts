@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgEnum, pgTable, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, check, index, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const regionLevel = pgEnum('region_level', ['city', 'kecamatan', 'kelurahan']);
 

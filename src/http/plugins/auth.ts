@@ -51,7 +51,8 @@ export const authPlugin = fp(
     app.addHook('onRoute', (route) => {
       if (!GUARDED.test(route.url)) return;
       const access = route.config?.access;
-      if (!access) throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
+      if (!access)
+        throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
         if (method === 'HEAD') continue;
@@ -95,7 +96,12 @@ function authenticate(app: FastifyInstance, request: FastifyRequest): Principal 
   if (typeof claims.sub !== 'string' || !['crafter', 'admin', 'operator'].includes(claims.role)) {
     throw new UnauthenticatedError('The bearer token is not valid.');
   }
-  return { userId: claims.sub, role: claims.role, crafterId: claims.cid ?? null, regionCode: claims.rc ?? null };
+  return {
+    userId: claims.sub,
+    role: claims.role,
+    crafterId: claims.cid ?? null,
+    regionCode: claims.rc ?? null,
+  };
 }
 
 /** For handlers of non-public routes: the principal is always there. */

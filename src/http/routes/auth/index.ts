@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateUser, getUser } from '../../../services/users.js';
-import { serviceContext, type RouteDeps } from '../../context.js';
+import { type RouteDeps, serviceContext } from '../../context.js';
 import { problemSchema } from '../../schemas.js';
-import { userSchema, toUserResponse } from '../users/schemas.js';
+import { toUserResponse, userSchema } from '../users/schemas.js';
 
 const loginBody = z.strictObject({
   username: z.string().min(1).max(100),
@@ -63,6 +63,7 @@ export async function authRoutes(
         response: { 200: userSchema, 401: problemSchema },
       },
     },
-    async (request) => toUserResponse(await getUser(serviceContext(opts.db, request), request.principal!.userId)),
+    async (request) =>
+      toUserResponse(await getUser(serviceContext(opts.db, request), request.principal!.userId)),
   );
 }

@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CrafterRow, createCrafter, getCrafter, listCrafters, updateCrafter } from '../../../services/crafters.js';
-import { serviceContext, type RouteDeps } from '../../context.js';
+import {
+  type CrafterRow,
+  createCrafter,
+  getCrafter,
+  listCrafters,
+  updateCrafter,
+} from '../../../services/crafters.js';
+import { type RouteDeps, serviceContext } from '../../context.js';
 import { commonErrors, decodeCursor, encodeCursor, pageQuery, regionCode, uuidParam } from '../../schemas.js';
 
 const craftCategory = z.enum(['crafts', 'fashion', 'culinary', 'other']);
@@ -58,7 +64,10 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
           status: crafterStatus.optional(),
           q: z.string().trim().min(1).max(100).optional(),
         }),
-        response: { 200: z.object({ items: z.array(crafterSchema), nextCursor: z.string().nullable() }), ...commonErrors },
+        response: {
+          200: z.object({ items: z.array(crafterSchema), nextCursor: z.string().nullable() }),
+          ...commonErrors,
+        },
       },
     },
     async (request) => {
@@ -69,7 +78,10 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
         ...filters,
       });
       const last = rows.at(-1);
-      return { items: rows.map(toResponse), nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null };
+      return {
+        items: rows.map(toResponse),
+        nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null,
+      };
     },
   );
 
@@ -128,6 +140,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
         response: { 200: crafterSchema, ...commonErrors },
       },
     },
-    async (request) => toResponse(await updateCrafter(serviceContext(opts.db, request), request.params.id, request.body)),
+    async (request) =>
+      toResponse(await updateCrafter(serviceContext(opts.db, request), request.params.id, request.body)),
   );
 }

@@ -1,7 +1,7 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../../db/client.js';
 
@@ -35,7 +35,10 @@ async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?:
 const component = z.object({ ok: z.boolean(), error: z.string().optional() });
 
 /** Liveness (the process answers) and readiness (Postgres and Redis answer, bounded in time). */
-export async function healthRoutes(app: FastifyInstance, opts: { db: Database; redis: Redis }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { db: Database; redis: Redis },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/health/live',
@@ -53,7 +56,14 @@ export async function healthRoutes(app: FastifyInstance, opts: { db: Database; r
         tags: ['health'],
         response: {
           200: z.object({ status: z.literal('ready'), components: z.record(z.string(), component) }),
-          503: z.object({ type: z.string(), title: z.string(), status: z.number(), code: z.string(), detail: z.string(), components: z.record(z.string(), component) }),
+          503: z.object({
+            type: z.string(),
+            title: z.string(),
+            status: z.number(),
+            code: z.string(),
+            detail: z.string(),
+            components: z.record(z.string(), component),
+          }),
         },
       },
     },

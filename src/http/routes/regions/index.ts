@@ -34,6 +34,8 @@ export async function regionRoutes(app: FastifyInstance, opts: RouteDeps): Promi
         response: { 200: z.object({ items: z.array(regionNode) }), ...commonErrors },
       },
     },
-    async (request): Promise<{ items: RegionNode[] }> => ({ items: await regionTree(opts.db, request.query.root) }),
+    async (request): Promise<{ items: RegionNode[] }> => ({
+      items: await regionTree(opts.db, request.query.root),
+    }),
   );
 }

@@ -2,8 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createUser, getUser, listUsers } from '../../../services/users.js';
-import { serviceContext, type RouteDeps } from '../../context.js';
-import { commonErrors, decodeCursor, encodeCursor, pageQuery, problemSchema, uuidParam } from '../../schemas.js';
+import { type RouteDeps, serviceContext } from '../../context.js';
+import {
+  commonErrors,
+  decodeCursor,
+  encodeCursor,
+  pageQuery,
+  problemSchema,
+  uuidParam,
+} from '../../schemas.js';
 import { createUserBody, roleSchema, toUserResponse, userSchema } from './schemas.js';
 
 const managers = { roles: ['admin', 'operator'] as const };
@@ -20,7 +27,10 @@ export async function userRoutes(app: FastifyInstance, opts: RouteDeps): Promise
         summary: 'Users in your scope',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ ...pageQuery, role: roleSchema.optional() }),
-        response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }), ...commonErrors },
+        response: {
+          200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }),
+          ...commonErrors,
+        },
       },
     },
     async (request) => {

@@ -31,10 +31,14 @@ export const createUserBody = z
     regionCode: regionCode.optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.role === 'crafter' && !v.crafterId) ctx.addIssue({ code: 'custom', path: ['crafterId'], message: 'required for role crafter' });
-    if (v.role === 'admin' && !v.regionCode) ctx.addIssue({ code: 'custom', path: ['regionCode'], message: 'required for role admin' });
-    if (v.role !== 'crafter' && v.crafterId) ctx.addIssue({ code: 'custom', path: ['crafterId'], message: 'only for role crafter' });
-    if (v.role !== 'admin' && v.regionCode) ctx.addIssue({ code: 'custom', path: ['regionCode'], message: 'only for role admin' });
+    if (v.role === 'crafter' && !v.crafterId)
+      ctx.addIssue({ code: 'custom', path: ['crafterId'], message: 'required for role crafter' });
+    if (v.role === 'admin' && !v.regionCode)
+      ctx.addIssue({ code: 'custom', path: ['regionCode'], message: 'required for role admin' });
+    if (v.role !== 'crafter' && v.crafterId)
+      ctx.addIssue({ code: 'custom', path: ['crafterId'], message: 'only for role crafter' });
+    if (v.role !== 'admin' && v.regionCode)
+      ctx.addIssue({ code: 'custom', path: ['regionCode'], message: 'only for role admin' });
   });
 
 export function toUserResponse(u: UserView): z.infer<typeof userSchema> {

@@ -1,0 +1,38 @@
+/**
+ * Queue names, job payload schemas and default job options. Job data carries ids and versions,
+ * never credentials or catalogue snapshots: processors reload the current state from Postgres.
+ */
+import { z } from 'zod';
+
+export const QUEUE = {
+  /** Product changes on their way to channels (fed by the outbox relay). */
+  catalogueSync: 'catalogue-sync',
+  /** Housekeeping on a schedule (Asia/Jakarta). */
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export const catalogueSyncJob = z.strictObject({
+  productId: z.uuid(),
+  crafterId: z.uuid(),
+  /** The version the outbox row was written for; the processor still loads the current one. */
+  version: z.number().int().min(1),
+  deleted: z.boolean(),
+});
+export type CatalogueSyncJob = z.infer<typeof catalogueSyncJob>;
+
+export const maintenanceJob = z.strictObject({
+  task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox']),
+});
+export type MaintenanceJob = z.infer<typeof maintenanceJob>;
+
+/** Everything runs on Jakarta time: "night" means night in Tangerang Selatan. */
+export const SCHEDULE_TIMEZONE = 'Asia/Jakarta';
+
+export const defaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;

@@ -1,0 +1,62 @@
+/**
+ * Worker entry point: `npm run worker` (dev) or `node dist/workers/main.js` (production). Runs the
+ * outbox relay, the queue processors and declares the schedules. Many can run at once.
+ */
+import { Worker } from 'bullmq';
+import { loadConfigOrExit } from '../src/config/env.js';
+import { createDatabase } from '../src/db/client.js';
+import { createLogger } from '../src/lib/logger.js';
+import { createQueueRedis } from '../src/lib/redis.js';
+import { startOutboxRelay } from '../src/outbox/relay.js';
+import { createQueue } from '../src/queues/connection.js';
+import { QUEUE } from '../src/queues/definitions.js';
+import { processCatalogueSync } from './processors/catalogue-sync.js';
+import { processMaintenance } from './processors/maintenance.js';
+import { declareSchedules } from './scheduler.js';
+
+const config = loadConfigOrExit();
+const log = createLogger(config.logLevel, 'worker');
+const database = createDatabase(config.databaseUrl, { max: config.databasePoolMax });
+const connection = createQueueRedis(config.redisUrl);
+const prefix = config.queuePrefix;
+
+const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
+const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
+await declareSchedules(maintenanceQueue);
+
+const workers = [
+  new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
+    connection,
+    prefix,
+    concurrency: 10,
+  }),
+  new Worker(QUEUE.maintenance, (job) => processMaintenance(database.db, job), {
+    connection,
+    prefix,
+    concurrency: 1,
+  }),
+];
+for (const w of workers) {
+  w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
+  w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+}
+const relay = startOutboxRelay(database.db, catalogueQueue, {
+  onError: (err) =>
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed'),
+});
+log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'worker shutting down');
+  await relay.stop();
+  await Promise.all(workers.map((w) => w.close()));
+  await Promise.all([catalogueQueue.close(), maintenanceQueue.close()]);
+  connection.disconnect();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,22 @@
+/**
+ * Schedules, declared in code. `upsertJobScheduler` with fixed ids makes declaring them idempotent:
+ * every worker process declares them at start and there is still one schedule of each.
+ */
+import type { Queue } from 'bullmq';
+import { type MaintenanceJob, SCHEDULE_TIMEZONE } from '../src/queues/definitions.js';
+
+export const SCHEDULES: ReadonlyArray<{ id: string; pattern: string; data: MaintenanceJob }> = [
+  // 02:10 and 02:20 Jakarta time: quiet hours for crafters and admins.
+  { id: 'nightly:purge-idempotency-keys', pattern: '10 2 * * *', data: { task: 'purge-idempotency-keys' } },
+  { id: 'nightly:purge-relayed-outbox', pattern: '20 2 * * *', data: { task: 'purge-relayed-outbox' } },
+];
+
+export async function declareSchedules(maintenanceQueue: Queue): Promise<void> {
+  for (const s of SCHEDULES) {
+    await maintenanceQueue.upsertJobScheduler(
+      s.id,
+      { pattern: s.pattern, tz: SCHEDULE_TIMEZONE },
+      { name: s.data.task, data: s.data },
+    );
+  }
+}
