@@ -118,6 +118,8 @@ async function main(): Promise<void> {
   await unlessStopping();
 
   const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
+  // Printed now, so they are not lost if a later step fails, and repeated once the stack is ready.
+  printCredentials(credentials);
   await unlessStopping();
 
   const host = options.host;
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
   await waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt)));
   await unlessStopping();
 
-  printCredentials(credentials);
+  if (credentials.operator || credentials.crafterUser) printCredentials(credentials);
   const pids = (children: ManagedChild[]) => Object.fromEntries(children.map((c) => [c.name, c.pid]));
   process.stdout.write(
     [
