@@ -8,6 +8,7 @@ import type { PlatformFactory } from '../core/contract.js';
 import { createTiktokShopControl } from './control.js';
 import { handleApiCall } from './gateway.js';
 import { authorizationEndpoints, registerAuthServiceRoutes } from './routes/auth.js';
+import { eventEndpoints } from './routes/events.js';
 import { imageEndpoints, MAX_IMAGE_BYTES } from './routes/images.js';
 import { orderEndpoints } from './routes/orders.js';
 import { productEndpoints } from './routes/products.js';
@@ -21,7 +22,13 @@ export const createTiktokShopPlatform: PlatformFactory = (ctx) => {
   const rt = new TtsRuntime(ctx, store, TIKTOK_SHOP_PREFIX);
   // Audits due on the sandbox clock resolve (and emit their webhooks) as soon as the clock moves.
   ctx.clock.onChange(() => rt.settleAudits());
-  const endpoints = [...authorizationEndpoints, ...imageEndpoints, ...productEndpoints(), ...orderEndpoints];
+  const endpoints = [
+    ...authorizationEndpoints,
+    ...imageEndpoints,
+    ...productEndpoints(),
+    ...orderEndpoints,
+    ...eventEndpoints,
+  ];
   const envelope = (code: number, message: string) => ({
     code,
     message,

@@ -10,10 +10,19 @@ import type { TtsOrder, TtsProduct, TtsStore } from './store.js';
 /** TikTok retries unacknowledged webhooks at +2 min, +30 min, +3 h and +12 h (reference §2.7). */
 export const WEBHOOK_RETRY_DELAYS_MS = [2 * 60_000, 30 * 60_000, 3 * 3_600_000, 12 * 3_600_000];
 
-export const WebhookType = {
-  orderStatusChange: 1,
-  productStatusChange: 5,
-} as const;
+/** Webhook event_type → numeric `type` in the envelope (reference §2.7). */
+export const WEBHOOK_EVENT_TYPES: Record<string, number> = {
+  ORDER_STATUS_CHANGE: 1,
+  RECIPIENT_ADDRESS_UPDATE: 3,
+  PACKAGE_UPDATE: 4,
+  PRODUCT_STATUS_CHANGE: 5,
+  SELLER_DEAUTHORIZATION: 6,
+  UPCOMING_AUTHORIZATION_EXPIRATION: 7,
+  CANCELLATION_STATUS_CHANGE: 11,
+  RETURN_STATUS_CHANGE: 12,
+  PRODUCT_INFORMATION_CHANGE: 15,
+  PRODUCT_CREATION: 16,
+};
 
 export class TtsRuntime {
   constructor(
@@ -64,7 +73,7 @@ export class TtsRuntime {
           : ['Product information violates listing rules']
         : [];
     product.updateTime = this.nowSeconds();
-    this.sendWebhook(product.shopId, WebhookType.productStatusChange, {
+    this.sendWebhook(product.shopId, 'PRODUCT_STATUS_CHANGE', {
       product_id: product.id,
       status: outcome === 'ACTIVATE' ? 'PRODUCT_FIRST_PASS_REVIEW' : 'PRODUCT_AUDIT_FAILURE',
       suspended_reason: outcome === 'FAILED' ? product.auditFailedReasons.join('; ') : '',
@@ -80,7 +89,7 @@ export class TtsRuntime {
   }
 
   emitOrderStatusChange(order: TtsOrder): void {
-    this.sendWebhook(order.shopId, WebhookType.orderStatusChange, {
+    this.sendWebhook(order.shopId, 'ORDER_STATUS_CHANGE', {
       order_id: order.id,
       order_status: order.status,
       is_on_hold_order: order.status === 'ON_HOLD',
@@ -88,10 +97,15 @@ export class TtsRuntime {
     });
   }
 
-  /** Sends one signed webhook per app that holds the shop's authorization and has a webhook URL. */
-  sendWebhook(shopId: string, type: number, data: Record<string, unknown>): void {
+  /**
+   * Sends one signed webhook per app that holds the shop's authorization and has an address for the
+   * event: the shop-level address (Update Shop Webhook) first, else the app-level URL.
+   */
+  sendWebhook(shopId: string, eventType: string, data: Record<string, unknown>): void {
+    const type = WEBHOOK_EVENT_TYPES[eventType] ?? 0;
     for (const app of this.store.appsAuthorizedFor(shopId)) {
-      if (!app.webhookUrl) continue;
+      const url = this.state.shopWebhooks[`${app.appKey}|${shopId}`]?.[eventType] ?? app.webhookUrl;
+      if (!url) continue;
       const body = JSON.stringify({
         type,
         tts_notification_id: this.ctx.random.numericId(19),
@@ -103,7 +117,7 @@ export class TtsRuntime {
         .send(
           {
             platform: 'tiktok-shop',
-            url: app.webhookUrl,
+            url,
             headers: {
               'content-type': 'application/json',
               authorization: signWebhook(app.appKey, app.appSecret, body),

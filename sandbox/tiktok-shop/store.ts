@@ -184,6 +184,8 @@ export interface TtsState {
   images: Record<string, TtsImage>;
   products: Record<string, TtsProduct>;
   orders: Record<string, TtsOrder>;
+  /** `${appKey}|${shopId}` → event_type → address (Update Shop Webhook). */
+  shopWebhooks: Record<string, Record<string, string>>;
   settings: TtsSettings;
 }
 
@@ -197,6 +199,7 @@ export function emptyState(): TtsState {
     images: {},
     products: {},
     orders: {},
+    shopWebhooks: {},
     settings: { ...DEFAULT_SETTINGS },
   };
 }
@@ -238,7 +241,9 @@ export class TtsStore {
   }
 
   restore(state: TtsState): void {
-    this.state = structuredClone(state);
+    // Older snapshots may miss newer collections; fill them from an empty state.
+    const empty = emptyState();
+    this.state = { ...empty, ...structuredClone(state), settings: { ...empty.settings, ...state.settings } };
   }
 }
 
