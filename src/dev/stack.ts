@@ -31,7 +31,8 @@ let shuttingDown = false;
 async function shutdown(exitCode: number, reason: string): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
-    log(`${reason}; stopping`);
+    log(reason);
+    log('stopping');
     for (const stop of cleanups.reverse()) {
       try {
         await stop();
