@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
+
+const production = {
+  APP_MODE: 'production',
+  DATABASE_URL: 'postgres://app@db:5432/kriya',
+  REDIS_URL: 'redis://cache:6379',
+  AUTH_TOKEN_SECRET: 'x'.repeat(32),
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('accepts a complete production environment and applies defaults', () => {
+    const config = loadConfig(production);
+    expect(config).toMatchObject({
+      mode: 'production',
+      port: 3000,
+      databaseUrl: production.DATABASE_URL,
+      redisUrl: production.REDIS_URL,
+      authTokenSecret: production.AUTH_TOKEN_SECRET,
+      bodyLimitBytes: 1024 * 1024,
+      trustProxy: false,
+    });
+  });
+
+  it('names every bad variable in one error', () => {
+    const problems = problemsOf({
+      ...production,
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://db/kriya',
+      REDIS_URL: 'http://cache',
+      AUTH_TOKEN_SECRET: 'short',
+      TRUST_PROXY: 'maybe',
+      QUEUE_PREFIX: 'has space',
+    });
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'AUTH_TOKEN_SECRET',
+      'TRUST_PROXY',
+      'QUEUE_PREFIX',
+    ]) {
+      expect(
+        problems.some((p) => p.startsWith(`${name}:`)),
+        `${name} named in ${problems.join(' | ')}`,
+      ).toBe(true);
+    }
+    expect(new ConfigError(problems).message).toContain('LOG_LEVEL');
+  });
+
+  it('production mode requires DATABASE_URL, REDIS_URL and AUTH_TOKEN_SECRET', () => {
+    const problems = problemsOf({ APP_MODE: 'production' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'AUTH_TOKEN_SECRET',
+      'DATABASE_URL',
+      'REDIS_URL',
+    ]);
+  });
+
+  it('production is the default mode, so a bare environment is refused', () => {
+    expect(problemsOf({}).length).toBe(3);
+  });
+
+  it('names missing production variables together with malformed ones', () => {
+    const problems = problemsOf({ APP_MODE: 'production', PORT: 'eighty' });
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'REDIS_URL', 'AUTH_TOKEN_SECRET']));
+  });
+
+  it('treats empty strings as unset', () => {
+    const problems = problemsOf({ ...production, DATABASE_URL: '' });
+    expect(problems).toEqual(['DATABASE_URL: required in production mode']);
+  });
+
+  it('demo mode needs nothing and generates a strong per-boot secret', () => {
+    const a = loadConfig({ APP_MODE: 'demo' });
+    const b = loadConfig({ APP_MODE: 'demo' });
+    expect(a.databaseUrl).toMatch(/^postgres:\/\//);
+    expect(a.redisUrl).toMatch(/^redis:\/\//);
+    expect(a.authTokenSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.authTokenSecret).not.toBe(b.authTokenSecret);
+  });
+
+  it('coerces numbers and booleans', () => {
+    const config = loadConfig({ ...production, PORT: '8080', TRUST_PROXY: 'yes', BODY_LIMIT_BYTES: '2048' });
+    expect(config.port).toBe(8080);
+    expect(config.trustProxy).toBe(true);
+    expect(config.bodyLimitBytes).toBe(2048);
+  });
+
+  it('rejects limits outside their bounds', () => {
+    const problems = problemsOf({ APP_MODE: 'demo', BODY_LIMIT_BYTES: '10', LOGIN_RATE_LIMIT_MAX: '0' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['BODY_LIMIT_BYTES', 'LOGIN_RATE_LIMIT_MAX']);
+  });
+});
