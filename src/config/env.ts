@@ -102,19 +102,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "unset", as in most .env files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  const relaxed = e.APP_MODE !== 'production';
-  if (!relaxed) {
-    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode');
-    if (!e.REDIS_URL) problems.push('REDIS_URL: required in production mode');
-    if (!e.AUTH_TOKEN_SECRET)
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  // Checked even when other values are malformed, so that one message names every bad variable.
+  if ((cleaned.APP_MODE ?? 'production') === 'production') {
+    if (!cleaned.DATABASE_URL) problems.push('DATABASE_URL: required in production mode');
+    if (!cleaned.REDIS_URL) problems.push('REDIS_URL: required in production mode');
+    if (!cleaned.AUTH_TOKEN_SECRET)
       problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
   return {
     mode: e.APP_MODE,
     host: e.HOST,
