@@ -2,7 +2,9 @@
 import { loadConfigOrExit } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { buildApp } from './http/app.js';
-import { createApiRedis } from './lib/redis.js';
+import { createApiRedis, createQueueRedis } from './lib/redis.js';
+import { createQueue } from './queues/connection.js';
+import { QUEUE } from './queues/definitions.js';
 
 const config = loadConfigOrExit();
 const database = createDatabase(config.databaseUrl, { max: config.databasePoolMax });
@@ -10,7 +12,10 @@ const redis = createApiRedis(config.redisUrl);
 redis.on('error', () => {
   // Reported by /health/ready; ioredis reconnects by itself.
 });
-const app = await buildApp({ config, db: database.db, redis });
+const queueConnection = createQueueRedis(config.redisUrl);
+queueConnection.on('error', () => {});
+const queues = Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix));
+const app = await buildApp({ config, db: database.db, redis, queues });
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
@@ -18,8 +23,10 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   await app.close();
+  await Promise.all(queues.map((q) => q.close()));
   await database.close();
   redis.disconnect();
+  queueConnection.disconnect();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

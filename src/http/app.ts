@@ -4,6 +4,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -14,6 +15,8 @@ import { authPlugin } from './plugins/auth.js';
 import { contentParsersPlugin } from './plugins/content-parsers.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { queueDashboard } from './plugins/queue-dashboard.js';
 import { authRoutes } from './routes/auth/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -25,6 +28,8 @@ export interface AppDeps {
   config: AppConfig;
   db: Database;
   redis: Redis;
+  /** Queues shown on the dashboard and in /metrics (the API process passes them; most tests do not). */
+  queues?: Queue[];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -61,6 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
   await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
 
+  await app.register(metricsPlugin, { queues: deps.queues ?? [] });
+  if (deps.queues && deps.queues.length > 0) await app.register(queueDashboard, { db, queues: deps.queues });
   await app.register(healthRoutes, { db, redis });
   await app.register(authRoutes, {
     db,

@@ -3,12 +3,15 @@
  * regions) and the real Redis, with a unique key prefix per suite.
  */
 import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, loadConfig } from '../../src/config/env.js';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { buildApp } from '../../src/http/app.js';
-import { createApiRedis } from '../../src/lib/redis.js';
+import { createApiRedis, createQueueRedis } from '../../src/lib/redis.js';
+import { createQueue } from '../../src/queues/connection.js';
+import { QUEUE } from '../../src/queues/definitions.js';
 import { createTestDatabase } from './db-template.js';
 
 export interface TestApi {
@@ -18,12 +21,18 @@ export interface TestApi {
   databaseUrl: string;
   /** Bearer header for a principal. */
   auth(principal: Principal): { authorization: string };
+  /** Queues, when started with `withQueues`. */
+  queues: Queue[];
   /** A token that expired an hour ago. */
   expiredAuth(principal: Principal): { authorization: string };
   close(): Promise<void>;
 }
 
-export async function startTestApi(label: string, env: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(
+  label: string,
+  env: Record<string, string> = {},
+  options: { withQueues?: boolean } = {},
+): Promise<TestApi> {
   const testDb = await createTestDatabase(label);
   const config = loadConfig({
     APP_MODE: 'test',
@@ -35,7 +44,11 @@ export async function startTestApi(label: string, env: Record<string, string> = 
   });
   const database = createDatabase(config.databaseUrl, { max: 5 });
   const redis = createApiRedis(config.redisUrl);
-  const app = await buildApp({ config, db: database.db, redis });
+  const queueConnection = options.withQueues ? createQueueRedis(config.redisUrl) : undefined;
+  const queues = queueConnection
+    ? Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix))
+    : undefined;
+  const app = await buildApp({ config, db: database.db, redis, ...(queues ? { queues } : {}) });
   await app.ready();
   return {
     app,
@@ -49,8 +62,14 @@ export async function startTestApi(label: string, env: Record<string, string> = 
         { clockTimestamp: Date.now() - 3_600_000, expiresIn: 60 },
       )}`,
     }),
+    queues: queues ?? [],
     close: async () => {
       await app.close();
+      for (const q of queues ?? []) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      queueConnection?.disconnect();
       const keys = await redis.keys(`${config.queuePrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();

@@ -1,0 +1,61 @@
+/**
+ * bull-board at /admin/queues for operators. A browser cannot attach bearer tokens to the board's
+ * own requests, so the board uses HTTP Basic with an operator's username and password; a verified
+ * credential is remembered (by hash) for a minute so the board's polling does not run scrypt each time.
+ */
+import { createHash } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../db/client.js';
+import { authenticateUser } from '../../services/users.js';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+const REMEMBER_MS = 60_000;
+
+export async function queueDashboard(
+  app: FastifyInstance,
+  opts: { db: Database; queues: Queue[] },
+): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+  createBullBoard({ queues: opts.queues.map((q) => new BullMQAdapter(q)), serverAdapter });
+
+  const verified = new Map<string, number>();
+  const challenge = (reply: FastifyReply) =>
+    reply
+      .code(401)
+      .header('www-authenticate', 'Basic realm="kriya-sync queues", charset="UTF-8"')
+      .type('application/problem+json; charset=utf-8')
+      .send(
+        JSON.stringify({
+          type: 'urn:kriya-sync:problem:unauthenticated',
+          title: 'Unauthorized',
+          status: 401,
+          code: 'unauthenticated',
+          detail: 'The queue dashboard needs an operator username and password.',
+        }),
+      );
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!match?.[1]) return challenge(reply);
+    const key = createHash('sha256').update(match[1]).digest('hex');
+    const until = verified.get(key);
+    if (until !== undefined && until > Date.now()) return;
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    try {
+      const principal = await authenticateUser(opts.db, decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (principal.role !== 'operator') return challenge(reply);
+    } catch {
+      return challenge(reply);
+    }
+    verified.set(key, Date.now() + REMEMBER_MS);
+    return;
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
+}

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCrafter, makeUser } from '../factories/index.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+
+let api: TestApi;
+let operator: Awaited<ReturnType<typeof makeUser>>;
+let crafterUser: Awaited<ReturnType<typeof makeUser>>;
+beforeAll(async () => {
+  api = await startTestApi('operations', {}, { withQueues: true });
+  operator = await makeUser(api.database.db, 'operator');
+  const crafter = await makeCrafter(api.database.db);
+  crafterUser = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const basic = (u: { username: string; password: string }) => ({
+  authorization: `Basic ${Buffer.from(`${u.username}:${u.password}`).toString('base64')}`,
+});
+
+describe('queue dashboard', () => {
+  it('asks for credentials, and refuses non-operators and wrong passwords', async () => {
+    const none = await api.app.inject({ method: 'GET', url: '/admin/queues' });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Basic/);
+    const crafter = await api.app.inject({
+      method: 'GET',
+      url: '/admin/queues',
+      headers: basic(crafterUser),
+    });
+    expect(crafter.statusCode).toBe(401);
+    const wrong = await api.app.inject({
+      method: 'GET',
+      url: '/admin/queues',
+      headers: basic({ username: operator.username, password: 'wrong password!' }),
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('shows every queue to an operator', async () => {
+    const page = await api.app.inject({ method: 'GET', url: '/admin/queues', headers: basic(operator) });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const queues = await api.app.inject({
+      method: 'GET',
+      url: '/admin/queues/api/queues',
+      headers: basic(operator),
+    });
+    expect(queues.statusCode).toBe(200);
+    const names = (queues.json() as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(api.queues.map((q) => q.name).sort());
+  });
+});
+
+describe('metrics', () => {
+  it('exposes queue depth per queue and state', async () => {
+    const queue = api.queues.find((q) => q.name === 'maintenance')!;
+    await queue.add('purge-idempotency-keys', { task: 'purge-idempotency-keys' });
+    await queue.add('purge-relayed-outbox', { task: 'purge-relayed-outbox' });
+    const res = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/kriya_queue_jobs\{queue="maintenance",state="waiting"\} 2/);
+    expect(res.body).toContain('kriya_process_resident_memory_bytes');
+  });
+
+  it('records request durations by route', async () => {
+    await api.app.inject({ method: 'GET', url: '/health/live' });
+    const res = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toMatch(
+      /kriya_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="2xx"\} [1-9]/,
+    );
+  });
+});
