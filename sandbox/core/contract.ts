@@ -100,7 +100,12 @@ export interface CallLogEntry {
 export interface CallLog {
   record(entry: CallLogEntry): void;
   /** Newest last; optionally filtered. */
-  list(filter?: { platform?: PlatformName; endpoint?: string; shopId?: string; limit?: number }): CallLogEntry[];
+  list(filter?: {
+    platform?: PlatformName;
+    endpoint?: string;
+    shopId?: string;
+    limit?: number;
+  }): CallLogEntry[];
   /** Counters keyed by `${platform} ${method} ${endpoint}` → { calls, errors, throttled }. */
   counters(): Record<string, { calls: number; errors: number; throttled: number }>;
   clear(): void;

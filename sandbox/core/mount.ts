@@ -1,0 +1,124 @@
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callAnnotation, platformErrorCode } from './call-log.js';
+import type { CallLogEntry, PlatformModule, SandboxContext } from './contract.js';
+import { timeoutHoldMs } from './faults.js';
+
+/** Platform path of a request: the URL without the platform prefix and without the query string. */
+export function platformPath(url: string, prefix: string): string {
+  const query = url.indexOf('?');
+  return url.slice(prefix.length, query < 0 ? undefined : query) || '/';
+}
+
+interface CallState {
+  startedAt: number;
+  endpoint: string;
+  fault?: 'error' | 'throttle';
+  faultErrorCode?: string;
+}
+
+/**
+ * Mounts one platform as an encapsulated plugin under its prefix, with the core's hooks in front of its
+ * routes: the call log (every call, whatever answered it) and injected faults (latency first, then
+ * error / timeout / throttle), which answer with the platform's own 5xx and throttle bodies.
+ */
+export async function mountPlatform(
+  app: FastifyInstance,
+  platform: PlatformModule,
+  ctx: SandboxContext,
+): Promise<() => void> {
+  const calls = new WeakMap<FastifyRequest, CallState>();
+  const held = new Set<{ timer: NodeJS.Timeout; raw: ServerResponse }>();
+
+  const record = (
+    request: FastifyRequest,
+    state: CallState,
+    entry: Pick<CallLogEntry, 'status'> & Partial<CallLogEntry>,
+  ): void => {
+    const note = callAnnotation(request);
+    const errorCode =
+      entry.errorCode ??
+      note?.errorCode ??
+      state.faultErrorCode ??
+      (entry.status >= 400 ? `http_${entry.status}` : '');
+    const full: CallLogEntry = {
+      at: ctx.clock.nowMs(),
+      platform: platform.name,
+      method: request.method,
+      endpoint: state.endpoint,
+      status: entry.status,
+      errorCode,
+      durationMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
+    };
+    if (note?.shopId !== undefined) full.shopId = note.shopId;
+    const throttled = note?.throttled ?? state.fault === 'throttle';
+    if (throttled) full.throttled = true;
+    if (entry.fault !== undefined) full.fault = entry.fault;
+    else if (state.fault !== undefined) full.fault = state.fault;
+    ctx.callLog.record(full);
+  };
+
+  await app.register(
+    async (instance) => {
+      instance.addHook('onRequest', async (request, reply) => {
+        const state: CallState = {
+          startedAt: performance.now(),
+          endpoint: platformPath(request.url, platform.prefix),
+        };
+        calls.set(request, state);
+        const decision = ctx.faults.decide(platform.name, state.endpoint);
+        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+        if (decision.kind === 'error') {
+          const answer = platform.serverErrorResponse();
+          state.fault = 'error';
+          state.faultErrorCode = platformErrorCode(answer.body);
+          return reply.code(answer.status).send(answer.body);
+        }
+        if (decision.kind === 'throttle') {
+          const answer = platform.throttleResponse();
+          state.fault = 'throttle';
+          state.faultErrorCode = platformErrorCode(answer.body);
+          if (answer.headers) reply.headers(answer.headers);
+          return reply.code(answer.status).send(answer.body);
+        }
+        if (decision.kind === 'timeout') {
+          // Never answer: hold the socket until the client gives up or the hold time passes.
+          reply.hijack();
+          record(request, state, { status: 0, errorCode: 'timeout', fault: 'timeout' });
+          const entry = {
+            raw: reply.raw,
+            timer: setTimeout(
+              () => {
+                held.delete(entry);
+                reply.raw.destroy();
+              },
+              timeoutHoldMs(ctx.faults.list(), platform.name, state.endpoint),
+            ),
+          };
+          held.add(entry);
+          reply.raw.on('close', () => {
+            clearTimeout(entry.timer);
+            held.delete(entry);
+          });
+          return reply;
+        }
+        return undefined;
+      });
+      instance.addHook('onResponse', async (request, reply) => {
+        const state = calls.get(request);
+        if (state) record(request, state, { status: reply.statusCode });
+      });
+      await platform.register(instance);
+    },
+    { prefix: platform.prefix },
+  );
+
+  return () => {
+    for (const entry of held) {
+      clearTimeout(entry.timer);
+      entry.raw.destroy();
+    }
+    held.clear();
+  };
+}

@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { controlRoutes } from './control/routes.js';
+import { type CoreContext, createCoreContext } from './core/context.js';
+import type { PlatformFactory, PlatformModule } from './core/contract.js';
+import { mountPlatform } from './core/mount.js';
+import { createStateFile } from './core/state-file.js';
+import { defaultPlatformFactories } from './platforms.js';
+
+export interface BuildSandboxOptions {
+  /** Seed of the shared PRNG (generated ids, random orders, fault draws). */
+  seed?: number | string;
+  /** JSON file the platform state is loaded from at start and saved to on change and at close. */
+  stateFile?: string;
+  factories?: PlatformFactory[];
+  logger?: boolean;
+  /** Real-time timeout of one outbound webhook POST. */
+  webhookTimeoutMs?: number;
+}
+
+export interface Sandbox {
+  app: FastifyInstance;
+  ctx: CoreContext;
+  platforms: PlatformModule[];
+  close(): Promise<void>;
+}
+
+function listeningBaseUrl(app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo | string | null;
+  if (address === null || typeof address === 'string') return 'http://127.0.0.1:4010';
+  const host =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * Builds the sandbox without listening: one Fastify app, each platform mounted under its prefix, the
+ * control API under `/__sandbox/`. Tests use `app.inject` or `app.listen({ port: 0 })`.
+ */
+export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<Sandbox> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 12 * 1024 * 1024 });
+  const ctx = createCoreContext({
+    baseUrl: () => listeningBaseUrl(app),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.webhookTimeoutMs === undefined ? {} : { webhookTimeoutMs: options.webhookTimeoutMs }),
+  });
+  const platforms = (options.factories ?? defaultPlatformFactories).map((factory) => factory(ctx));
+  const names = new Set<string>();
+  for (const platform of platforms) {
+    if (names.has(platform.name)) throw new Error(`platform ${platform.name} is mounted twice`);
+    names.add(platform.name);
+  }
+
+  const stateFile = options.stateFile ? createStateFile(options.stateFile, ctx.clock, platforms) : undefined;
+  if (stateFile) {
+    // Any write through a platform or the control API may change state; GETs never do. The hook is
+    // added before the platforms are mounted so their encapsulated instances inherit it.
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') stateFile.changed();
+    });
+    ctx.clock.onChange(() => stateFile.changed());
+  }
+
+  const releaseHeld: Array<() => void> = [];
+  for (const platform of platforms) releaseHeld.push(await mountPlatform(app, platform, ctx));
+
+  const reset = (keepClock: boolean): void => {
+    for (const platform of platforms) platform.control.reset();
+    ctx.faults.clear();
+    ctx.callLog.clear();
+    ctx.webhooks.clear();
+    ctx.rateLimiter.reset();
+    if (!keepClock) ctx.clock.restoreOffset(0);
+  };
+  await app.register(controlRoutes, { prefix: '/__sandbox', ctx, platforms, reset });
+  if (stateFile) await stateFile.load();
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    platforms,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const release of releaseHeld) release();
+      await app.close();
+      await ctx.webhooks.close();
+      if (stateFile) await stateFile.flush();
+    },
+  };
+}
