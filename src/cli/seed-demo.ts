@@ -1,16 +1,19 @@
 /**
  * Demo data for `npm start`: an operator, a crafter in a Tangsel kelurahan with its own login, and
- * one active product with two variants. Idempotent: a second run creates nothing and returns no
+ * one active product with two variants, through the same services the API uses. Idempotent: a second run creates nothing and returns no
  * credentials; generated passwords are returned (and printed) only by the run that created them.
  *
  * CLI: `tsx src/cli/seed-demo.ts` (reads DATABASE_URL through the config schema).
  */
 import { fileURLToPath } from 'node:url';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { createDatabase, type Tx } from '../db/client.js';
+import { createDatabase, type Database, type Tx } from '../db/client.js';
 import { crafters, products, regions, users, variants } from '../db/schema/index.js';
-import { generatePassword, hashPassword } from '../lib/password.js';
+import { generatePassword } from '../lib/password.js';
 import { recordAudit } from '../services/audit.js';
+import type { ServiceContext } from '../services/context.js';
+import { createCrafter } from '../services/crafters.js';
+import { createUser, createUserUnscoped } from '../services/users.js';
 
 export const DEMO_OPERATOR_USERNAME = 'demo-operator';
 export const DEMO_CRAFTER_USERNAME = 'demo-crafter';
@@ -31,64 +34,73 @@ export interface SeedDemoResult {
 }
 
 export async function seedDemo(databaseUrl: string): Promise<SeedDemoResult> {
+  // One connection: the session advisory lock below then covers every statement of this seed, so
+  // two stacks seeding the same database at once do not both create the accounts.
   const handle = createDatabase(databaseUrl, { max: 1 });
   try {
-    return await handle.db.transaction(async (tx) => {
-      // Two stacks seeding the same database at once: the second waits and then finds everything.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('kriya-seed-demo'))`);
-      const result: SeedDemoResult = {};
-      const operator = await ensureOperator(tx);
-      if (operator.created) result.operator = operator.created;
-      const crafter = await ensureCrafter(tx, operator.id);
-      if (crafter.created) result.crafterUser = crafter.created;
-      await ensureProduct(tx, crafter.crafterId, operator.id);
-      return result;
-    });
+    await handle.db.execute(sql`select pg_advisory_lock(hashtext('kriya-seed-demo'))`);
+    const result: SeedDemoResult = {};
+    const operator = await ensureOperator(handle.db);
+    if (operator.created) result.operator = operator.created;
+    const ctx: ServiceContext = {
+      db: handle.db,
+      principal: { userId: operator.id, role: 'operator', crafterId: null, regionCode: null },
+      requestId: 'seed-demo',
+    };
+    const crafter = await ensureCrafter(ctx);
+    if (crafter.created) result.crafterUser = crafter.created;
+    await handle.db.transaction((tx) => ensureProduct(tx, crafter.crafterId, operator.id));
+    await handle.db.execute(sql`select pg_advisory_unlock(hashtext('kriya-seed-demo'))`);
+    return result;
   } finally {
     await handle.close();
   }
 }
 
-async function findUser(tx: Tx, username: string) {
-  const [user] = await tx
+async function findUser(db: Database, username: string) {
+  const [user] = await db
     .select({ id: users.id, crafterId: users.crafterId })
     .from(users)
     .where(sql`lower(${users.username}) = ${username.toLowerCase()}`);
   return user;
 }
 
-async function ensureOperator(tx: Tx): Promise<{ id: string; created?: Credentials }> {
-  const existing = await findUser(tx, DEMO_OPERATOR_USERNAME);
+async function ensureOperator(db: Database): Promise<{ id: string; created?: Credentials }> {
+  const existing = await findUser(db, DEMO_OPERATOR_USERNAME);
   if (existing) return { id: existing.id };
   const password = generatePassword();
-  const [row] = await tx
-    .insert(users)
-    .values({
-      username: DEMO_OPERATOR_USERNAME,
-      displayName: 'Demo operator',
-      passwordHash: await hashPassword(password),
-      role: 'operator',
-    })
-    .returning({ id: users.id });
-  if (!row) throw new Error('inserting the demo operator returned no row');
-  await recordAudit(tx, {
+  const created = await createUserUnscoped(db, {
+    username: DEMO_OPERATOR_USERNAME,
+    displayName: 'Demo operator',
+    password,
+    role: 'operator',
+  });
+  if (!created) throw new Error(`user ${DEMO_OPERATOR_USERNAME} appeared while seeding; run the seed again`);
+  await recordAudit(db, {
     actorUserId: null,
     action: 'user.create',
     entityType: 'user',
-    entityId: row.id,
-    after: { username: DEMO_OPERATOR_USERNAME, role: 'operator' },
+    entityId: created.id,
+    after: created,
+    requestId: 'seed-demo',
   });
-  return { id: row.id, created: { username: DEMO_OPERATOR_USERNAME, password } };
+  return { id: created.id, created: { username: DEMO_OPERATOR_USERNAME, password } };
 }
 
-async function ensureCrafter(
-  tx: Tx,
-  actorUserId: string,
-): Promise<{ crafterId: string; created?: Credentials }> {
-  const existing = await findUser(tx, DEMO_CRAFTER_USERNAME);
-  if (existing?.crafterId) return { crafterId: existing.crafterId };
+const DEMO_CRAFTER = {
+  businessName: 'Batik Ciater Lestari',
+  ownerName: 'Siti Rahmawati',
+  phone: '+6281200000001',
+  kelurahanCode: DEMO_KELURAHAN_CODE,
+  craftCategory: 'fashion',
+  status: 'active',
+} as const;
 
-  const [kelurahan] = await tx
+async function ensureCrafter(ctx: ServiceContext): Promise<{ crafterId: string; created?: Credentials }> {
+  const existingUser = await findUser(ctx.db, DEMO_CRAFTER_USERNAME);
+  if (existingUser?.crafterId) return { crafterId: existingUser.crafterId };
+
+  const [kelurahan] = await ctx.db
     .select({ code: regions.code })
     .from(regions)
     .where(eq(regions.code, DEMO_KELURAHAN_CODE));
@@ -97,44 +109,27 @@ async function ensureCrafter(
       `region ${DEMO_KELURAHAN_CODE} is missing: import data/regions/tangsel.csv before seeding`,
     );
   }
-  const crafterValues = {
-    businessName: 'Batik Ciater Lestari',
-    ownerName: 'Siti Rahmawati',
-    phone: '+6281200000001',
-    kelurahanCode: DEMO_KELURAHAN_CODE,
-    craftCategory: 'fashion' as const,
-    status: 'active' as const,
-  };
-  const [crafter] = await tx.insert(crafters).values(crafterValues).returning({ id: crafters.id });
-  if (!crafter) throw new Error('inserting the demo crafter returned no row');
-  await recordAudit(tx, {
-    actorUserId,
-    action: 'crafter.create',
-    entityType: 'crafter',
-    entityId: crafter.id,
-    after: crafterValues,
-  });
+  // A run that stopped between the crafter and its user left the crafter: reuse it.
+  const [existingCrafter] = await ctx.db
+    .select({ id: crafters.id })
+    .from(crafters)
+    .where(
+      and(
+        eq(crafters.businessName, DEMO_CRAFTER.businessName),
+        eq(crafters.kelurahanCode, DEMO_KELURAHAN_CODE),
+      ),
+    );
+  const crafterId = existingCrafter?.id ?? (await createCrafter(ctx, DEMO_CRAFTER)).id;
 
   const password = generatePassword();
-  const [user] = await tx
-    .insert(users)
-    .values({
-      username: DEMO_CRAFTER_USERNAME,
-      displayName: 'Siti (demo crafter)',
-      passwordHash: await hashPassword(password),
-      role: 'crafter',
-      crafterId: crafter.id,
-    })
-    .returning({ id: users.id });
-  if (!user) throw new Error('inserting the demo crafter user returned no row');
-  await recordAudit(tx, {
-    actorUserId,
-    action: 'user.create',
-    entityType: 'user',
-    entityId: user.id,
-    after: { username: DEMO_CRAFTER_USERNAME, role: 'crafter', crafterId: crafter.id },
+  await createUser(ctx, {
+    username: DEMO_CRAFTER_USERNAME,
+    displayName: 'Siti (demo crafter)',
+    password,
+    role: 'crafter',
+    crafterId,
   });
-  return { crafterId: crafter.id, created: { username: DEMO_CRAFTER_USERNAME, password } };
+  return { crafterId, created: { username: DEMO_CRAFTER_USERNAME, password } };
 }
 
 async function ensureProduct(tx: Tx, crafterId: string, actorUserId: string): Promise<void> {
