@@ -21,6 +21,8 @@ function fastifyError(code: string, statusCode: number, message = code): Error {
 function zodValidationError(): Error {
   const validate = validatorCompiler({
     schema: z.strictObject({ title: z.string(), price: z.number().min(0) }),
+    method: 'POST',
+    url: '/v1/things',
   });
   const result = validate({ title: 5, price: -1 }) as { error?: unknown[] };
   return Object.assign(new Error('body/title invalid'), {
