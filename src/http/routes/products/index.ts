@@ -1,5 +1,266 @@
-import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../../context.js';
+/**
+ * `/v1/products`: the canonical catalogue. Every product answers with `ETag: "<version>"`; PATCH,
+ * PUT and DELETE require `If-Match` (missing → 428, stale → 412). Products of crafters outside the
+ * caller's scope answer 404, exactly like missing ones.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { etagOf, parseIfMatch } from '../../../domain/catalogue.js';
+import { scopeOf } from '../../../domain/scope.js';
+import {
+  PreconditionRequiredError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../../../lib/errors.js';
+import { exportProductsCsv, importProductsCsv } from '../../../services/product-csv.js';
+import {
+  createProduct,
+  deleteProduct,
+  getProduct,
+  listProducts,
+  type ProductView,
+  updateProduct,
+} from '../../../services/products.js';
+import { type RouteDeps, serviceContext } from '../../context.js';
+import { commonErrors, decodeCursor, encodeCursor, problemSchema, uuidParam } from '../../schemas.js';
+import {
+  CSV_FORMAT_DESCRIPTION,
+  createProductBody,
+  cursorSchema,
+  exportQuery,
+  ifMatchHeaders,
+  importQuery,
+  importResultSchema,
+  listQuery,
+  patchProductBody,
+  productSchema,
+  replaceProductBody,
+  toProductResponse,
+} from './schemas.js';
 
-// Being written: products CRUD, ETag/If-Match, CSV import/export.
-export async function productRoutes(_app: FastifyInstance, _opts: RouteDeps & { csvImportLimitBytes: number }): Promise<void> {}
+const ALL_ROLES = { roles: ['crafter', 'admin', 'operator'] } as const;
+const conditionalErrors = { ...commonErrors, 409: problemSchema, 412: problemSchema, 428: problemSchema };
+
+function withEtag(reply: FastifyReply, product: ProductView) {
+  reply.header('etag', etagOf(product.version));
+  return toProductResponse(product);
+}
+
+function requiredIfMatch(request: FastifyRequest): number[] {
+  const raw = request.headers['if-match'];
+  const versions = parseIfMatch(Array.isArray(raw) ? raw.join(',') : raw);
+  if (versions === null) throw new PreconditionRequiredError();
+  return versions;
+}
+
+function requireContentType(type: string) {
+  return async (request: FastifyRequest) => {
+    const header = request.headers['content-type'] ?? '';
+    if (header.split(';')[0]?.trim().toLowerCase() !== type) {
+      throw new UnsupportedMediaTypeError(`This route takes ${type}.`);
+    }
+  };
+}
+
+export async function productRoutes(
+  app: FastifyInstance,
+  opts: RouteDeps & { csvImportLimitBytes: number },
+): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/v1/products',
+    {
+      config: { access: ALL_ROLES },
+      schema: {
+        tags: ['products'],
+        summary: 'Products in your scope, newest first, with their variants',
+        description: 'Cursor pagination: pass `nextCursor` as `cursor` until it is null.',
+        security: [{ bearer: [] }],
+        querystring: listQuery,
+        response: {
+          200: z.object({ items: z.array(productSchema), nextCursor: z.string().nullable() }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      const after = decodeCursor(cursor, cursorSchema);
+      if (cursor !== undefined && !after) {
+        throw new ValidationError('The cursor is not one this API issued.', {
+          issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
+        });
+      }
+      const ctx = serviceContext(opts.db, request);
+      const page = await listProducts(ctx.db, scopeOf(ctx.principal), { ...filters, limit, after });
+      return {
+        items: page.items.map(toProductResponse),
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+      };
+    },
+  );
+
+  r.get(
+    '/v1/products/export.csv',
+    {
+      config: { access: ALL_ROLES },
+      schema: {
+        tags: ['products'],
+        summary: 'Export products in your scope as CSV (same filters as the list)',
+        description: CSV_FORMAT_DESCRIPTION,
+        security: [{ bearer: [] }],
+        querystring: exportQuery,
+        response: {
+          200: { description: 'CSV file', content: { 'text/csv': { schema: z.string() } } },
+          ...commonErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const csv = await exportProductsCsv(serviceContext(opts.db, request), request.query);
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="products.csv"')
+        .serializer((p: unknown) => p as string);
+      return csv;
+    },
+  );
+
+  r.post(
+    '/v1/products/import',
+    {
+      config: { access: ALL_ROLES },
+      bodyLimit: opts.csvImportLimitBytes,
+      preValidation: requireContentType('text/csv'),
+      schema: {
+        tags: ['products'],
+        summary: 'Import products from CSV (all-or-nothing per file)',
+        description: CSV_FORMAT_DESCRIPTION,
+        security: [{ bearer: [] }],
+        consumes: ['text/csv'],
+        querystring: importQuery,
+        body: z.string().describe('CSV text'),
+        response: {
+          200: importResultSchema,
+          ...commonErrors,
+          409: problemSchema,
+          413: problemSchema,
+          415: problemSchema,
+        },
+      },
+    },
+    async (request) =>
+      importProductsCsv(serviceContext(opts.db, request), {
+        crafterId: request.query.crafterId,
+        csv: request.body,
+      }),
+  );
+
+  r.get(
+    '/v1/products/:id',
+    {
+      config: { access: ALL_ROLES },
+      schema: {
+        tags: ['products'],
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        response: { 200: productSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) =>
+      withEtag(reply, await getProduct(serviceContext(opts.db, request), request.params.id)),
+  );
+
+  r.post(
+    '/v1/products',
+    {
+      config: { access: ALL_ROLES },
+      preValidation: requireContentType('application/json'),
+      schema: {
+        tags: ['products'],
+        summary: 'Create a product with its variants (honours Idempotency-Key)',
+        security: [{ bearer: [] }],
+        body: createProductBody,
+        response: { 201: productSchema, ...commonErrors, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const product = await createProduct(serviceContext(opts.db, request), request.body);
+      reply.code(201).header('location', `/v1/products/${product.id}`);
+      return withEtag(reply, product);
+    },
+  );
+
+  r.put(
+    '/v1/products/:id',
+    {
+      config: { access: ALL_ROLES },
+      preValidation: requireContentType('application/json'),
+      schema: {
+        tags: ['products'],
+        summary: 'Replace a product and its variants (requires If-Match)',
+        description: 'Variants are matched to the stored ones by SKU; SKUs left out are retired.',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        headers: ifMatchHeaders,
+        body: replaceProductBody,
+        response: { 200: productSchema, ...conditionalErrors },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request);
+      return withEtag(
+        reply,
+        await updateProduct(serviceContext(opts.db, request), request.params.id, ifMatch, request.body),
+      );
+    },
+  );
+
+  r.patch(
+    '/v1/products/:id',
+    {
+      config: { access: ALL_ROLES },
+      preValidation: requireContentType('application/json'),
+      schema: {
+        tags: ['products'],
+        summary: 'Change some fields of a product (requires If-Match)',
+        description:
+          'A change that changes nothing keeps the version (no audit entry, nothing pushed to channels).',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        headers: ifMatchHeaders,
+        body: patchProductBody,
+        response: { 200: productSchema, ...conditionalErrors },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request);
+      return withEtag(
+        reply,
+        await updateProduct(serviceContext(opts.db, request), request.params.id, ifMatch, request.body),
+      );
+    },
+  );
+
+  r.delete(
+    '/v1/products/:id',
+    {
+      config: { access: ALL_ROLES },
+      schema: {
+        tags: ['products'],
+        summary: 'Delete a product (requires If-Match); its SKUs become free again',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        headers: ifMatchHeaders,
+        response: { 204: z.null().describe('Deleted'), ...conditionalErrors },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request);
+      await deleteProduct(serviceContext(opts.db, request), request.params.id, ifMatch);
+      return reply.code(204).send(null);
+    },
+  );
+}

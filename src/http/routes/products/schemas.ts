@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import {
+  PRODUCT_STATUSES,
+  productContentSchema,
+  productFieldsSchema,
+  variantListSchema,
+} from '../../../domain/catalogue.js';
+import type { ProductView } from '../../../services/products.js';
+import { pageQuery } from '../../schemas.js';
+
+const productStatus = z.enum(PRODUCT_STATUSES);
+
+export const variantSchema = z
+  .object({
+    id: z.uuid(),
+    sku: z.string(),
+    options: z.record(z.string(), z.string()),
+    priceIdr: z.number().int().describe('Integer rupiah'),
+    stock: z.number().int(),
+    weightGrams: z.number().int(),
+  })
+  .meta({ id: 'Variant' });
+
+export const productSchema = z
+  .object({
+    id: z.uuid(),
+    crafterId: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    category: z.string(),
+    attributes: z.record(z.string(), z.string()),
+    imageUrls: z.array(z.string()),
+    status: productStatus,
+    version: z
+      .number()
+      .int()
+      .describe('Also sent as the ETag; send it back in If-Match to change the product'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    variants: z.array(variantSchema),
+  })
+  .meta({ id: 'Product' });
+
+export type ProductResponse = z.infer<typeof productSchema>;
+
+export function toProductResponse(p: ProductView): ProductResponse {
+  return {
+    id: p.id,
+    crafterId: p.crafterId,
+    title: p.title,
+    description: p.description,
+    category: p.category,
+    attributes: p.attributes,
+    imageUrls: p.imageUrls,
+    status: p.status,
+    version: p.version,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+    variants: p.variants.map((v) => ({
+      id: v.id,
+      sku: v.sku,
+      options: v.options,
+      priceIdr: v.priceIdr,
+      stock: v.stock,
+      weightGrams: v.weightGrams,
+    })),
+  };
+}
+
+export const createProductBody = z
+  .strictObject({
+    crafterId: z
+      .uuid()
+      .optional()
+      .describe('Required for admins and operators; a crafter may omit it or name itself'),
+    ...productContentSchema.shape,
+  })
+  .meta({ id: 'CreateProduct' });
+
+export const replaceProductBody = productContentSchema.meta({
+  id: 'ReplaceProduct',
+  description: 'The full writable representation; omitted optional fields go back to their defaults.',
+});
+
+export const patchProductBody = z
+  .strictObject({
+    title: productFieldsSchema.title.optional(),
+    description: productFieldsSchema.description.optional(),
+    category: productFieldsSchema.category.optional(),
+    attributes: productFieldsSchema.attributes.optional(),
+    imageUrls: productFieldsSchema.imageUrls.optional(),
+    status: productFieldsSchema.status.optional(),
+    variants: variantListSchema
+      .optional()
+      .describe(
+        'The full new variant list; variants are matched to existing ones by SKU, which keeps their ids',
+      ),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'at least one field is required')
+  .meta({ id: 'PatchProduct' });
+
+export const productFilters = {
+  crafterId: z.uuid().optional(),
+  category: z.string().min(1).max(100).optional(),
+  status: productStatus.optional(),
+  q: z.string().trim().min(1).max(100).optional().describe('Case-insensitive part of the title'),
+};
+
+export const listQuery = z.strictObject({ ...pageQuery, ...productFilters });
+export const exportQuery = z.strictObject(productFilters);
+export const importQuery = z.strictObject({
+  crafterId: z.uuid().optional().describe('Required for admins and operators; implied for crafters'),
+});
+
+export const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .describe('The ETag you loaded, e.g. "3". Required: missing → 428, stale → 412 and nothing changes'),
+});
+
+export const cursorSchema = z.strictObject({
+  t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  id: z.uuid(),
+});
+
+export const importResultSchema = z
+  .object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() })
+  .meta({ id: 'ProductImportResult' });
+
+export const CSV_FORMAT_DESCRIPTION = [
+  'UTF-8 CSV, one row per variant, header row first with the columns',
+  '`product_key,title,description,category,status,attributes,image_urls,sku,options,price_idr,stock,weight_grams` (any order).',
+  '',
+  '- `product_key` groups rows into one product. On export it is the product id. On import a key that is the id of a',
+  '  live product of the crafter updates that product (its version is bumped only if something changed); any other',
+  '  non-empty key creates a new product. Rows of one product repeat the product columns (or leave them empty).',
+  '- `attributes` and `options`: `key=value;key=value` (e.g. `warna=merah;ukuran=M`); `\\`, `;` and `=` inside a key',
+  '  or value are escaped with a backslash. `image_urls`: http(s) URLs separated by spaces.',
+  '- `price_idr` (integer rupiah), `stock` and `weight_grams` (grams) are whole numbers without separators.',
+  '- Import is all-or-nothing per file: if any row is wrong the answer is 400 listing every problem as',
+  '  `row N / column` (the header is row 1) and nothing is written. Otherwise the answer counts created, updated',
+  '  and unchanged products. Exporting and importing the same file changes nothing.',
+].join('\n');

@@ -1,0 +1,331 @@
+/**
+ * CSV import and export of a crafter's catalogue: one row per variant, product columns repeated.
+ *
+ * Import is all-or-nothing per file: every row is checked first and every problem is reported as
+ * `row N / column` (the header is row 1); only a clean file is applied, in one transaction, with an
+ * audit and an outbox row per product that actually changed. Exporting and importing the same file
+ * changes nothing.
+ */
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import {
+  type ProductContent,
+  parseImageUrls,
+  parsePairs,
+  productContentSchema,
+  serialiseImageUrls,
+  serialisePairs,
+} from '../domain/catalogue.js';
+import { scopeOf } from '../domain/scope.js';
+import { type FieldIssue, ValidationError } from '../lib/errors.js';
+import type { ServiceContext } from './context.js';
+import {
+  asSkuTaken,
+  computeChange,
+  insertProduct,
+  listProducts,
+  type ProductChange,
+  type ProductFilters,
+  type ProductView,
+  productsOfCrafter,
+  resolveOwningCrafter,
+  retireVariants,
+  takenSkus,
+  writeChange,
+} from './products.js';
+
+export const CSV_COLUMNS = [
+  'product_key',
+  'title',
+  'description',
+  'category',
+  'status',
+  'attributes',
+  'image_urls',
+  'sku',
+  'options',
+  'price_idr',
+  'stock',
+  'weight_grams',
+] as const;
+type Column = (typeof CSV_COLUMNS)[number];
+
+const PRODUCT_COLUMNS = ['title', 'description', 'category', 'status', 'attributes', 'image_urls'] as const;
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+interface CsvRow {
+  /** 1-based record number, the header being 1. */
+  row: number;
+  cells: Record<Column, string>;
+}
+
+interface ProductGroup {
+  key: string;
+  rows: CsvRow[];
+  content: ProductContent | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Where a field of the product content lives in the file. */
+const fieldColumn: Record<string, Column> = {
+  title: 'title',
+  description: 'description',
+  category: 'category',
+  status: 'status',
+  attributes: 'attributes',
+  imageUrls: 'image_urls',
+  sku: 'sku',
+  options: 'options',
+  priceIdr: 'price_idr',
+  stock: 'stock',
+  weightGrams: 'weight_grams',
+};
+
+class IssueList {
+  private readonly seen = new Set<string>();
+  readonly issues: (FieldIssue & { row: number })[] = [];
+  add(row: number, column: string, message: string): void {
+    const path = `row ${row} / ${column}`;
+    if (this.seen.has(path)) return; // one message per cell is enough
+    this.seen.add(path);
+    this.issues.push({ row, path, message });
+  }
+  has(row: number, column: string): boolean {
+    return this.seen.has(`row ${row} / ${column}`);
+  }
+  throwIfAny(): void {
+    if (this.issues.length === 0) return;
+    const sorted = [...this.issues].sort((a, b) => a.row - b.row);
+    throw new ValidationError(`The file has ${sorted.length} problem(s); nothing was imported.`, {
+      detailId: `Berkas berisi ${sorted.length} kesalahan; tidak ada yang diimpor.`,
+      issues: sorted.map(({ path, message }) => ({ path, message })),
+    });
+  }
+}
+
+function readRows(csv: string, issues: IssueList): CsvRow[] {
+  let records: { record: string[]; info: { records: number } }[];
+  try {
+    records = parse(csv, {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
+  } catch (err) {
+    const at = (err as { records?: unknown }).records;
+    issues.add(typeof at === 'number' ? at + 1 : 1, 'file', `not readable as CSV: ${(err as Error).message}`);
+    return [];
+  }
+  const [header, ...data] = records;
+  if (!header) {
+    issues.add(1, 'file', `the file is empty; the first row must be the header: ${CSV_COLUMNS.join(',')}`);
+    return [];
+  }
+  const names = header.record.map((h) => h.trim().toLowerCase());
+  const index = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (!(CSV_COLUMNS as readonly string[]).includes(name))
+      issues.add(1, name || `column ${i + 1}`, 'unknown column');
+    else if (index.has(name)) issues.add(1, name, 'column appears twice');
+    else index.set(name, i);
+  });
+  for (const col of CSV_COLUMNS) if (!index.has(col)) issues.add(1, col, 'column missing');
+  if (issues.issues.length > 0) return [];
+  return data.map(({ record, info }) => {
+    if (record.length !== names.length) {
+      issues.add(info.records, 'file', `has ${record.length} fields, the header has ${names.length}`);
+    }
+    const cells = Object.fromEntries(CSV_COLUMNS.map((c) => [c, record[index.get(c) ?? -1] ?? ''])) as Record<
+      Column,
+      string
+    >;
+    return { row: info.records, cells };
+  });
+}
+
+function wholeNumber(row: CsvRow, column: Column, issues: IssueList): number {
+  const text = row.cells[column].trim();
+  if (!/^-?\d{1,16}$/.test(text)) {
+    issues.add(
+      row.row,
+      column,
+      text === '' ? 'required' : 'must be a whole number (no decimals or thousands separators)',
+    );
+    return 0;
+  }
+  return Number(text);
+}
+
+function pairs(row: CsvRow, column: Column, issues: IssueList): Record<string, string> {
+  const parsed = parsePairs(row.cells[column]);
+  if (parsed.ok) return parsed.value;
+  issues.add(row.row, column, parsed.message);
+  return {};
+}
+
+/** Turns the rows of one product_key into product content, reporting every cell at fault. */
+function buildGroup(group: ProductGroup, issues: IssueList): void {
+  const first = group.rows[0];
+  if (!first) return;
+  for (const row of group.rows.slice(1)) {
+    for (const col of PRODUCT_COLUMNS) {
+      const value = row.cells[col];
+      if (value !== '' && value !== first.cells[col]) {
+        issues.add(
+          row.row,
+          col,
+          `differs from row ${first.row}; rows of one product_key must agree (or leave it empty)`,
+        );
+      }
+    }
+  }
+  const candidate = {
+    title: first.cells.title,
+    description: first.cells.description,
+    category: first.cells.category.trim(),
+    ...(first.cells.status.trim() === '' ? {} : { status: first.cells.status.trim() }),
+    attributes: pairs(first, 'attributes', issues),
+    imageUrls: parseImageUrls(first.cells.image_urls),
+    variants: group.rows.map((row) => ({
+      sku: row.cells.sku.trim(),
+      options: pairs(row, 'options', issues),
+      priceIdr: wholeNumber(row, 'price_idr', issues),
+      stock: wholeNumber(row, 'stock', issues),
+      weightGrams: wholeNumber(row, 'weight_grams', issues),
+    })),
+  };
+  const parsed = productContentSchema.safeParse(candidate);
+  if (parsed.success) {
+    group.content = parsed.data;
+    return;
+  }
+  for (const issue of parsed.error.issues) {
+    const [head, index, field] = issue.path;
+    if (head === 'variants' && typeof index === 'number') {
+      const row = group.rows[index] ?? first;
+      issues.add(row.row, fieldColumn[String(field)] ?? 'sku', issue.message);
+    } else {
+      issues.add(first.row, fieldColumn[String(head)] ?? 'title', issue.message);
+    }
+  }
+}
+
+/**
+ * Validates the whole file and, only if every row is right, applies it in one transaction.
+ * A product_key naming a live product of this crafter updates it; any other key creates a product.
+ */
+export async function importProductsCsv(
+  ctx: ServiceContext,
+  input: { crafterId?: string | undefined; csv: string },
+): Promise<ImportResult> {
+  const crafterId = await resolveOwningCrafter(ctx.db, ctx, input.crafterId, 'query.crafterId');
+  const issues = new IssueList();
+  const rows = readRows(input.csv, issues);
+
+  const groups = new Map<string, ProductGroup>();
+  const skuRow = new Map<string, number>();
+  for (const row of rows) {
+    const key = row.cells.product_key.trim();
+    if (key === '') {
+      issues.add(row.row, 'product_key', 'required: the same key on every row of one product');
+      continue;
+    }
+    if (key.length > 100) {
+      issues.add(row.row, 'product_key', 'at most 100 characters');
+      continue;
+    }
+    const sku = row.cells.sku.trim();
+    const earlier = skuRow.get(sku);
+    if (sku !== '' && earlier !== undefined)
+      issues.add(row.row, 'sku', `SKU ${sku} is already in row ${earlier}`);
+    else skuRow.set(sku, row.row);
+    const group = groups.get(key) ?? { key, rows: [], content: null };
+    group.rows.push(row);
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) buildGroup(group, issues);
+  issues.throwIfAny();
+
+  const candidateIds = [...groups.keys()].filter((k) => UUID.test(k));
+  const existing = await productsOfCrafter(ctx.db, crafterId, candidateIds);
+  const existingIds = existing.map((p) => p.id);
+  const taken = await takenSkus(ctx.db, crafterId, [...skuRow.keys()], existingIds);
+  for (const [sku, productId] of taken) {
+    issues.add(
+      skuRow.get(sku) ?? 1,
+      'sku',
+      `SKU ${sku} is used by product ${productId}, which is not in this file`,
+    );
+  }
+  issues.throwIfAny();
+
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const locked = new Map(
+        (await productsOfCrafter(tx, crafterId, existingIds, true)).map((p) => [p.id, p]),
+      );
+      const changes: { before: ProductView; change: ProductChange }[] = [];
+      const creates: ProductContent[] = [];
+      let unchanged = 0;
+      for (const group of groups.values()) {
+        if (!group.content) continue;
+        const before = locked.get(group.key);
+        if (!before) {
+          creates.push(group.content);
+          continue;
+        }
+        const change = computeChange(before, group.content);
+        if (change.changed) changes.push({ before, change });
+        else unchanged++;
+      }
+      // Free every SKU leaving a product first, so a SKU may move between products of one file.
+      await retireVariants(
+        tx,
+        changes.flatMap((c) => c.change.diff?.retire ?? []),
+      );
+      for (const { before, change } of changes) await writeChange(tx, ctx, before, change, { retire: false });
+      for (const content of creates) await insertProduct(tx, ctx, crafterId, content);
+      return { created: creates.length, updated: changes.length, unchanged };
+    });
+  } catch (err) {
+    throw asSkuTaken(err, [...skuRow.keys()]);
+  }
+}
+
+/** Every product in the scope matching the filters, one row per variant, header included. */
+export async function exportProductsCsv(ctx: ServiceContext, filters: ProductFilters): Promise<string> {
+  const scope = scopeOf(ctx.principal);
+  const records: string[][] = [];
+  let after: Parameters<typeof listProducts>[2]['after'];
+  for (;;) {
+    const page = await listProducts(ctx.db, scope, { ...filters, limit: 500, after });
+    for (const p of page.items) {
+      for (const v of p.variants) {
+        records.push([
+          p.id,
+          p.title,
+          p.description,
+          p.category,
+          p.status,
+          serialisePairs(p.attributes),
+          serialiseImageUrls(p.imageUrls),
+          v.sku,
+          serialisePairs(v.options),
+          String(v.priceIdr),
+          String(v.stock),
+          String(v.weightGrams),
+        ]);
+      }
+    }
+    if (!page.next) break;
+    after = page.next;
+  }
+  return stringify(records, { header: true, columns: [...CSV_COLUMNS] });
+}

@@ -1,0 +1,493 @@
+/**
+ * Product use cases. Every change runs in ONE transaction that checks the caller's `If-Match`
+ * version, bumps the version by one, rewrites the variants (matched by SKU so their ids stay stable),
+ * records the audit entry and writes the outbox row the relay turns into channel pushes.
+ *
+ * A change that changes nothing (a PATCH or PUT with the stored values, a CSV row as exported) does
+ * not bump the version and writes neither audit nor outbox: a version is a promise that something a
+ * channel shows may have changed, and a needless bump would push every listing again.
+ */
+import { and, asc, desc, eq, ilike, inArray, isNull, notInArray, type SQL, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../db/client.js';
+import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
+import { crafters, products, variants } from '../db/schema/index.js';
+import {
+  changedProductFields,
+  diffVariants,
+  type ProductContent,
+  type ProductFieldValues,
+  type ProductStatus,
+  type VariantDiff,
+  type VariantInput,
+  variantDiffIsEmpty,
+} from '../domain/catalogue.js';
+import { type Scope, scopeOf } from '../domain/scope.js';
+import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
+import { enqueueOutbox } from '../outbox/enqueue.js';
+import { recordAudit } from './audit.js';
+import type { ServiceContext } from './context.js';
+import { escapeLike, findCrafterInScope } from './crafters.js';
+
+export type ProductRow = typeof products.$inferSelect;
+export type VariantRow = typeof variants.$inferSelect;
+
+export interface VariantView {
+  id: string;
+  sku: string;
+  options: Record<string, string>;
+  priceIdr: number;
+  stock: number;
+  weightGrams: number;
+  position: number;
+}
+
+export interface ProductView extends ProductFieldValues {
+  id: string;
+  crafterId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  variants: VariantView[];
+}
+
+/** Keyset position in the list order (created_at desc, id desc); `t` is microseconds since 1970. */
+export interface ProductCursor {
+  t: number;
+  id: string;
+}
+
+export interface ProductFilters {
+  crafterId?: string | undefined;
+  category?: string | undefined;
+  status?: ProductStatus | undefined;
+  q?: string | undefined;
+}
+
+export type ProductPatch = { [K in keyof ProductFieldValues]?: ProductFieldValues[K] | undefined } & {
+  variants?: VariantInput[] | undefined;
+};
+
+const productColumns = {
+  id: products.id,
+  crafterId: products.crafterId,
+  title: products.title,
+  description: products.description,
+  category: products.category,
+  attributes: products.attributes,
+  imageUrls: products.imageUrls,
+  status: products.status,
+  version: products.version,
+  createdAt: products.createdAt,
+  updatedAt: products.updatedAt,
+};
+
+const variantColumns = {
+  id: variants.id,
+  productId: variants.productId,
+  sku: variants.sku,
+  options: variants.options,
+  priceIdr: variants.priceIdr,
+  stock: variants.stock,
+  weightGrams: variants.weightGrams,
+  position: variants.position,
+};
+
+type ProductHead = Omit<ProductView, 'variants'>;
+
+/** Live products of crafters inside the scope; the scope rule itself lives in crafterScopeCondition. */
+export function productScopeCondition(scope: Scope): SQL {
+  if (scope.kind === 'all') return sql`true`;
+  if (scope.kind === 'crafter') return eq(products.crafterId, scope.crafterId);
+  return sql`exists (select 1 from ${crafters} where ${crafters.id} = ${products.crafterId} and ${crafterScopeCondition(scope)})`;
+}
+
+/** Loads the live variants of many products in one query, grouped by product id, in position order. */
+export async function loadVariants(
+  db: DbOrTx,
+  productIds: readonly string[],
+): Promise<Map<string, VariantView[]>> {
+  const grouped = new Map<string, VariantView[]>(productIds.map((id) => [id, []]));
+  if (productIds.length === 0) return grouped;
+  const rows = await db
+    .select(variantColumns)
+    .from(variants)
+    .where(and(inArray(variants.productId, [...productIds]), isNull(variants.retiredAt)))
+    .orderBy(asc(variants.productId), asc(variants.position));
+  for (const { productId, ...v } of rows) grouped.get(productId)?.push(v);
+  return grouped;
+}
+
+/** Loads one live product inside the scope (404 otherwise), optionally locking its row. */
+export async function findProductInScope(
+  tx: DbOrTx,
+  scope: Scope,
+  id: string,
+  lock = false,
+): Promise<ProductView> {
+  const query = tx
+    .select(productColumns)
+    .from(products)
+    .where(and(eq(products.id, id), isNull(products.deletedAt), productScopeCondition(scope)));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) throw new NotFoundError('Product');
+  const grouped = await loadVariants(tx, [row.id]);
+  return { ...row, variants: grouped.get(row.id) ?? [] };
+}
+
+export async function getProduct(ctx: ServiceContext, id: string): Promise<ProductView> {
+  return findProductInScope(ctx.db, scopeOf(ctx.principal), id);
+}
+
+/**
+ * One page of products in the scope, newest first, with their variants: two queries whatever the
+ * page size (the page, then every variant of the page). Uses products_listing_idx, or
+ * products_crafter_idx when filtered by crafter.
+ */
+export async function listProducts(
+  db: DbOrTx,
+  scope: Scope,
+  query: ProductFilters & { limit: number; after?: ProductCursor | undefined },
+): Promise<{ items: ProductView[]; next: ProductCursor | null }> {
+  const rows = await db
+    .select({
+      ...productColumns,
+      micros: sql<string>`(extract(epoch from ${products.createdAt}) * 1000000)::bigint::text`,
+    })
+    .from(products)
+    .where(
+      and(
+        isNull(products.deletedAt),
+        productScopeCondition(scope),
+        query.crafterId ? eq(products.crafterId, query.crafterId) : undefined,
+        query.category ? eq(products.category, query.category) : undefined,
+        query.status ? eq(products.status, query.status) : undefined,
+        query.q ? ilike(products.title, `%${escapeLike(query.q)}%`) : undefined,
+        query.after
+          ? sql`(${products.createdAt}, ${products.id}) < (timestamptz 'epoch' + ${query.after.t}::bigint * interval '1 microsecond', ${query.after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(products.createdAt), desc(products.id))
+    .limit(query.limit);
+  const grouped = await loadVariants(
+    db,
+    rows.map((r) => r.id),
+  );
+  const items = rows.map(({ micros: _micros, ...r }) => ({ ...r, variants: grouped.get(r.id) ?? [] }));
+  const last = rows.at(-1);
+  return {
+    items,
+    next: rows.length === query.limit && last ? { t: Number(last.micros), id: last.id } : null,
+  };
+}
+
+/**
+ * The crafter a new product belongs to: a crafter's own (naming another is a 404, like any
+ * out-of-scope reference); for admins and operators the named crafter, which must be in scope.
+ */
+export async function resolveOwningCrafter(
+  tx: DbOrTx,
+  ctx: ServiceContext,
+  crafterId: string | undefined,
+  path: string,
+): Promise<string> {
+  const scope = scopeOf(ctx.principal);
+  if (scope.kind === 'crafter') {
+    if (crafterId !== undefined && crafterId !== scope.crafterId) throw new NotFoundError('Crafter');
+    return (await findCrafterInScope(tx, scope, scope.crafterId)).id;
+  }
+  if (crafterId === undefined) {
+    throw new ValidationError('Name the crafter the product belongs to.', {
+      issues: [{ path, message: 'required for admins and operators' }],
+    });
+  }
+  return (await findCrafterInScope(tx, scope, crafterId)).id;
+}
+
+/** SKUs of `crafterId` that live variants of other products already use. */
+export async function takenSkus(
+  tx: DbOrTx,
+  crafterId: string,
+  skus: readonly string[],
+  exceptProductIds: readonly string[] = [],
+): Promise<Map<string, string>> {
+  if (skus.length === 0) return new Map();
+  const rows = await tx
+    .select({ sku: variants.sku, productId: variants.productId })
+    .from(variants)
+    .where(
+      and(
+        eq(variants.crafterId, crafterId),
+        inArray(variants.sku, [...skus]),
+        isNull(variants.retiredAt),
+        exceptProductIds.length > 0 ? notInArray(variants.productId, [...exceptProductIds]) : undefined,
+      ),
+    );
+  return new Map(rows.map((r) => [r.sku, r.productId]));
+}
+
+function skuTaken(skus: readonly string[]): ConflictError {
+  return new ConflictError(
+    'sku_taken',
+    `SKU ${skus.join(', ')} is already used by another of your products.`,
+    {
+      detailId: `SKU ${skus.join(', ')} sudah dipakai produk Anda yang lain.`,
+    },
+  );
+}
+
+/** A unique violation on the per-crafter SKU index (a concurrent writer won the race) → sku_taken. */
+export function asSkuTaken(err: unknown, skus: readonly string[]): unknown {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const pg = e as { code?: unknown; constraint_name?: unknown };
+    if (pg.code === '23505' && pg.constraint_name === 'variants_crafter_sku_idx') return skuTaken(skus);
+  }
+  return err;
+}
+
+function variantValues(productId: string, crafterId: string, position: number, v: VariantInput) {
+  return {
+    productId,
+    crafterId,
+    sku: v.sku,
+    options: v.options,
+    priceIdr: v.priceIdr,
+    stock: v.stock,
+    weightGrams: v.weightGrams,
+    position,
+  };
+}
+
+function toHead(row: ProductRow): ProductHead {
+  const { deletedAt: _deletedAt, ...head } = row;
+  return head;
+}
+
+/** Inserts a product with its variants, audit and outbox rows. Call inside a transaction. */
+export async function insertProduct(
+  tx: Tx,
+  ctx: ServiceContext,
+  crafterId: string,
+  content: ProductContent,
+): Promise<ProductView> {
+  const { variants: wanted, ...fields } = content;
+  const [row] = await tx
+    .insert(products)
+    .values({ ...fields, crafterId })
+    .returning();
+  if (!row) throw new Error('insert returned nothing');
+  const inserted = await tx
+    .insert(variants)
+    .values(wanted.map((v, i) => variantValues(row.id, crafterId, i, v)))
+    .returning(variantColumns);
+  const after: ProductView = { ...toHead(row), variants: inserted.map(({ productId: _p, ...v }) => v) };
+  await recordAudit(tx, {
+    actorUserId: ctx.principal.userId,
+    action: 'product.create',
+    entityType: 'product',
+    entityId: row.id,
+    after,
+    requestId: ctx.requestId,
+  });
+  await enqueueOutbox(tx, {
+    topic: 'product.changed',
+    aggregateType: 'product',
+    aggregateId: row.id,
+    payload: { productId: row.id, crafterId, version: row.version },
+  });
+  return after;
+}
+
+export async function createProduct(
+  ctx: ServiceContext,
+  input: ProductContent & { crafterId?: string | undefined },
+): Promise<ProductView> {
+  const { crafterId: requested, ...content } = input;
+  const skus = content.variants.map((v) => v.sku);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const crafterId = await resolveOwningCrafter(tx, ctx, requested, 'body.crafterId');
+      const taken = await takenSkus(tx, crafterId, skus);
+      if (taken.size > 0) throw skuTaken([...taken.keys()]);
+      return insertProduct(tx, ctx, crafterId, content);
+    });
+  } catch (err) {
+    throw asSkuTaken(err, skus);
+  }
+}
+
+/** What a wanted state changes on a stored product. */
+export interface ProductChange {
+  fields: Partial<ProductFieldValues>;
+  diff: VariantDiff | null;
+  changed: boolean;
+}
+
+export function computeChange(before: ProductView, wanted: ProductPatch): ProductChange {
+  const { variants: wantedVariants, ...wantedFields } = wanted;
+  const changedKeys = changedProductFields(before, wantedFields);
+  const fields: Partial<ProductFieldValues> = {};
+  for (const key of changedKeys) Object.assign(fields, { [key]: wantedFields[key] });
+  const diff = wantedVariants ? diffVariants(before.variants, wantedVariants) : null;
+  return { fields, diff, changed: changedKeys.length > 0 || (diff !== null && !variantDiffIsEmpty(diff)) };
+}
+
+export function assertVersion(before: { version: number }, ifMatch: readonly number[]): void {
+  if (!ifMatch.includes(before.version)) throw new VersionMismatchError(before.version);
+}
+
+/** Retires variants (frees their SKUs). Separate so a CSV import can free SKUs before moving them. */
+export async function retireVariants(tx: DbOrTx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx
+    .update(variants)
+    .set({ retiredAt: sql`now()` })
+    .where(inArray(variants.id, [...ids]));
+}
+
+/**
+ * Writes a computed change: bumps the version (only if the row still has the version read), rewrites
+ * variants, records audit and outbox. Call inside the transaction that locked `before`.
+ */
+export async function writeChange(
+  tx: Tx,
+  ctx: ServiceContext,
+  before: ProductView,
+  change: ProductChange,
+  opts: { retire: boolean } = { retire: true },
+): Promise<ProductView> {
+  const [row] = await tx
+    .update(products)
+    .set({ ...change.fields, version: sql`${products.version} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(products.id, before.id), eq(products.version, before.version), isNull(products.deletedAt)))
+    .returning();
+  if (!row) throw new VersionMismatchError(before.version);
+  const diff = change.diff;
+  if (diff) {
+    if (opts.retire) await retireVariants(tx, diff.retire);
+    for (const u of diff.update) {
+      await tx
+        .update(variants)
+        .set({
+          options: u.variant.options,
+          priceIdr: u.variant.priceIdr,
+          stock: u.variant.stock,
+          weightGrams: u.variant.weightGrams,
+          position: u.position,
+        })
+        .where(eq(variants.id, u.id));
+    }
+    if (diff.insert.length > 0) {
+      await tx
+        .insert(variants)
+        .values(diff.insert.map((i) => variantValues(before.id, before.crafterId, i.position, i.variant)));
+    }
+  }
+  const grouped = await loadVariants(tx, [before.id]);
+  const after: ProductView = { ...toHead(row), variants: grouped.get(before.id) ?? [] };
+  await recordAudit(tx, {
+    actorUserId: ctx.principal.userId,
+    action: 'product.update',
+    entityType: 'product',
+    entityId: before.id,
+    before,
+    after,
+    requestId: ctx.requestId,
+  });
+  await enqueueOutbox(tx, {
+    topic: 'product.changed',
+    aggregateType: 'product',
+    aggregateId: before.id,
+    payload: { productId: before.id, crafterId: before.crafterId, version: row.version },
+  });
+  return after;
+}
+
+/** PATCH (any subset, `variants` as the full new list) and PUT (everything) share this path. */
+export async function updateProduct(
+  ctx: ServiceContext,
+  id: string,
+  ifMatch: readonly number[],
+  wanted: ProductPatch,
+): Promise<ProductView> {
+  const scope = scopeOf(ctx.principal);
+  const skus = wanted.variants?.map((v) => v.sku) ?? [];
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const before = await findProductInScope(tx, scope, id, true);
+      assertVersion(before, ifMatch);
+      const change = computeChange(before, wanted);
+      if (!change.changed) return before;
+      if (change.diff && change.diff.insert.length > 0) {
+        const taken = await takenSkus(
+          tx,
+          before.crafterId,
+          change.diff.insert.map((i) => i.variant.sku),
+          [before.id],
+        );
+        if (taken.size > 0) throw skuTaken([...taken.keys()]);
+      }
+      return writeChange(tx, ctx, before, change);
+    });
+  } catch (err) {
+    throw asSkuTaken(err, skus);
+  }
+}
+
+/** Soft delete: the product disappears, its variants are retired so their SKUs can be reused. */
+export async function deleteProduct(
+  ctx: ServiceContext,
+  id: string,
+  ifMatch: readonly number[],
+): Promise<void> {
+  const scope = scopeOf(ctx.principal);
+  await ctx.db.transaction(async (tx) => {
+    const before = await findProductInScope(tx, scope, id, true);
+    assertVersion(before, ifMatch);
+    const [row] = await tx
+      .update(products)
+      .set({ deletedAt: sql`now()`, version: sql`${products.version} + 1`, updatedAt: sql`now()` })
+      .where(and(eq(products.id, id), eq(products.version, before.version), isNull(products.deletedAt)))
+      .returning({ version: products.version });
+    if (!row) throw new VersionMismatchError(before.version);
+    await tx
+      .update(variants)
+      .set({ retiredAt: sql`now()` })
+      .where(and(eq(variants.productId, id), isNull(variants.retiredAt)));
+    await recordAudit(tx, {
+      actorUserId: ctx.principal.userId,
+      action: 'product.delete',
+      entityType: 'product',
+      entityId: id,
+      before,
+      requestId: ctx.requestId,
+    });
+    await enqueueOutbox(tx, {
+      topic: 'product.deleted',
+      aggregateType: 'product',
+      aggregateId: id,
+      payload: { productId: id, crafterId: before.crafterId, version: row.version },
+    });
+  });
+}
+
+/** Live products of one crafter by id (for the CSV import), locked when asked. */
+export async function productsOfCrafter(
+  tx: DbOrTx,
+  crafterId: string,
+  ids: readonly string[],
+  lock = false,
+): Promise<ProductView[]> {
+  if (ids.length === 0) return [];
+  const query = tx
+    .select(productColumns)
+    .from(products)
+    .where(and(eq(products.crafterId, crafterId), inArray(products.id, [...ids]), isNull(products.deletedAt)))
+    .orderBy(asc(products.id));
+  const rows = lock ? await query.for('update') : await query;
+  const grouped = await loadVariants(
+    tx,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...r, variants: grouped.get(r.id) ?? [] }));
+}
