@@ -7,12 +7,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { createDatabase, type Database, type Tx } from '../db/client.js';
-import { crafters, products, regions, users, variants } from '../db/schema/index.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { crafters, products, regions, users } from '../db/schema/index.js';
+import { productContentSchema } from '../domain/catalogue.js';
 import { generatePassword } from '../lib/password.js';
 import { recordAudit } from '../services/audit.js';
 import type { ServiceContext } from '../services/context.js';
 import { createCrafter } from '../services/crafters.js';
+import { createProduct } from '../services/products.js';
 import { createUser, createUserUnscoped } from '../services/users.js';
 
 export const DEMO_OPERATOR_USERNAME = 'demo-operator';
@@ -49,7 +51,7 @@ export async function seedDemo(databaseUrl: string): Promise<SeedDemoResult> {
     };
     const crafter = await ensureCrafter(ctx);
     if (crafter.created) result.crafterUser = crafter.created;
-    await handle.db.transaction((tx) => ensureProduct(tx, crafter.crafterId, operator.id));
+    await ensureProduct(ctx, crafter.crafterId);
     await handle.db.execute(sql`select pg_advisory_unlock(hashtext('kriya-seed-demo'))`);
     return result;
   } finally {
@@ -132,8 +134,33 @@ async function ensureCrafter(ctx: ServiceContext): Promise<{ crafterId: string; 
   return { crafterId, created: { username: DEMO_CRAFTER_USERNAME, password } };
 }
 
-async function ensureProduct(tx: Tx, crafterId: string, actorUserId: string): Promise<void> {
-  const [existing] = await tx
+/** Validated by the API's own schema, so the demo product is one the API would accept. */
+const DEMO_PRODUCT = productContentSchema.parse({
+  title: DEMO_PRODUCT_TITLE,
+  description: 'Kemeja batik tulis, pewarna alami, dibuat di Ciater, Serpong.',
+  category: 'fashion/shirts',
+  attributes: { material: 'katun primisima', motif: 'kembang kenanga' },
+  status: 'active',
+  variants: [
+    {
+      sku: 'DEMO-BATIK-M',
+      options: { size: 'M', colour: 'indigo' },
+      priceIdr: 350_000,
+      stock: 12,
+      weightGrams: 250,
+    },
+    {
+      sku: 'DEMO-BATIK-L',
+      options: { size: 'L', colour: 'indigo' },
+      priceIdr: 375_000,
+      stock: 8,
+      weightGrams: 270,
+    },
+  ],
+});
+
+async function ensureProduct(ctx: ServiceContext, crafterId: string): Promise<void> {
+  const [existing] = await ctx.db
     .select({ id: products.id })
     .from(products)
     .where(
@@ -144,43 +171,7 @@ async function ensureProduct(tx: Tx, crafterId: string, actorUserId: string): Pr
       ),
     );
   if (existing) return;
-  const productValues = {
-    crafterId,
-    title: DEMO_PRODUCT_TITLE,
-    description: 'Kemeja batik tulis, pewarna alami, dibuat di Ciater, Serpong.',
-    category: 'fashion/shirts',
-    attributes: { material: 'katun primisima', motif: 'kembang kenanga' },
-    imageUrls: [],
-    status: 'active' as const,
-  };
-  const [product] = await tx.insert(products).values(productValues).returning({ id: products.id });
-  if (!product) throw new Error('inserting the demo product returned no row');
-  const variantValues = [
-    {
-      sku: 'DEMO-BATIK-M',
-      options: { size: 'M', colour: 'indigo' },
-      priceIdr: 350_000,
-      stock: 12,
-      weightGrams: 250,
-      position: 0,
-    },
-    {
-      sku: 'DEMO-BATIK-L',
-      options: { size: 'L', colour: 'indigo' },
-      priceIdr: 375_000,
-      stock: 8,
-      weightGrams: 270,
-      position: 1,
-    },
-  ];
-  await tx.insert(variants).values(variantValues.map((v) => ({ ...v, productId: product.id, crafterId })));
-  await recordAudit(tx, {
-    actorUserId,
-    action: 'product.create',
-    entityType: 'product',
-    entityId: product.id,
-    after: { ...productValues, variants: variantValues },
-  });
+  await createProduct(ctx, { ...DEMO_PRODUCT, crafterId });
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
