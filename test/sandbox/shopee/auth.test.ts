@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
+import { ShopeeTestClient, authorizedClient, control, sign } from './client.js';
+
+describe('shopee signing, timestamps and tokens', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => {
+    sandbox = await buildSandbox({ seed: 7 });
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
+
+  it('accepts a correctly signed shop call and rejects a wrong signature with error_sign', async () => {
+    const client = await authorizedClient(sandbox);
+    const ok = await client.get('/api/v2/product/get_item_limit');
+    expect(ok.status).toBe(200);
+    expect(ok.body.error).toBe('');
+    expect(ok.body.response).toHaveProperty('price_limit');
+
+    const wrong = await client.get('/api/v2/product/get_item_limit', {}, { sign: 'a'.repeat(64) });
+    expect(wrong.body).toMatchObject({ error: 'error_sign', message: 'Wrong sign.' });
+    expect(wrong.body.request_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(wrong.status).toBe(403);
+  });
+
+  it('signs over the platform path, not the /shopee prefix, and wants lower-case hex', async () => {
+    const client = await authorizedClient(sandbox);
+    const ts = client.now();
+    const withPrefix = sign(client.partnerKey, `${client.partnerId}/shopee/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`);
+    const bad = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: ts, sign: withPrefix });
+    expect(bad.body.error).toBe('error_sign');
+    const upper = sign(client.partnerKey, `${client.partnerId}/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`).toUpperCase();
+    const shouting = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: ts, sign: upper });
+    expect(shouting.body.error).toBe('error_sign');
+  });
+
+  it('reports missing common parameters with the documented messages', async () => {
+    const client = await authorizedClient(sandbox);
+    const noSign = await sandbox.app.inject({ method: 'GET', url: `/shopee/api/v2/product/get_item_limit?partner_id=${client.partnerId}&timestamp=${client.now()}` });
+    expect(noSign.json()).toMatchObject({ error: 'error_param', message: 'There is no sign in query' });
+    const noPartner = await sandbox.app.inject({ method: 'GET', url: '/shopee/api/v2/product/get_item_limit?timestamp=1' });
+    expect(noPartner.json()).toMatchObject({ error: 'error_param', message: 'There is no partner_id in query' });
+    const ts = client.now();
+    const publicSigned = sign(client.partnerKey, `${client.partnerId}/api/v2/product/get_item_limit${ts}`);
+    const noToken = await sandbox.app.inject({
+      method: 'GET',
+      url: `/shopee/api/v2/product/get_item_limit?partner_id=${client.partnerId}&timestamp=${ts}&sign=${publicSigned}`,
+    });
+    expect(noToken.json()).toMatchObject({ error: 'error_param', message: 'There is no access_token in query' });
+  });
+
+  it('rejects a timestamp older than 5 minutes and one more than 5 minutes in the future', async () => {
+    const client = await authorizedClient(sandbox);
+    const now = client.now();
+    const stale = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: now - 301 });
+    expect(stale.body).toMatchObject({ error: 'error_param', message: 'Timestamp is expired' });
+    const edge = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: now - 290 });
+    expect(edge.body.error).toBe('');
+    const future = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: now + 400 });
+    expect(future.body).toMatchObject({ error: 'error_param', message: 'Invalid timestamp' });
+
+    await control(sandbox, 'POST', '/shopee/configure', { futureTimestampToleranceSeconds: 3600 });
+    const allowed = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: now + 400 });
+    expect(allowed.body.error).toBe('');
+  });
+
+  it('expires the access token after 4 hours of sandbox clock', async () => {
+    const client = await authorizedClient(sandbox);
+    await control(sandbox, 'POST', '/clock', { advanceMs: 4 * 3600_000 - 60_000 });
+    expect((await client.get('/api/v2/product/get_item_limit')).body.error).toBe('');
+    await control(sandbox, 'POST', '/clock', { advanceMs: 61_000 });
+    const expired = await client.get('/api/v2/product/get_item_limit');
+    expect(expired.body).toMatchObject({ error: 'invalid_acceess_token', message: 'Invalid access_token.' });
+  });
+
+  it('codes are single use and expire after 10 minutes', async () => {
+    await control(sandbox, 'POST', '/shopee/apps', { partnerId: 10090, partnerKey: 'test_partner_key' });
+    await control(sandbox, 'POST', '/shopee/shops', { shopId: 555001 });
+    const client = new ShopeeTestClient(sandbox, 10090, 'test_partner_key');
+    const auth = await control(sandbox, 'POST', '/shopee/authorize', { partnerId: 10090, shopId: 555001 });
+    const body = { code: auth.body.code, partner_id: 10090, shop_id: 555001 };
+    const first = await client.post('/api/v2/auth/token/get', body);
+    expect(first.body.error).toBe('');
+    expect(first.body.access_token).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.body.expire_in).toBe(14400);
+    const reused = await client.post('/api/v2/auth/token/get', body);
+    expect(reused.body.error).toBe('invalid_code');
+
+    const late = await control(sandbox, 'POST', '/shopee/authorize', { partnerId: 10090, shopId: 555001 });
+    await control(sandbox, 'POST', '/clock', { advanceMs: 601_000 });
+    const expired = await client.post('/api/v2/auth/token/get', { ...body, code: late.body.code });
+    expect(expired.body.error).toBe('invalid_code');
+  });
+
+  it('rotates the refresh token and refuses the old one', async () => {
+    const client = await authorizedClient(sandbox);
+    const oldRefresh = client.refreshToken;
+    const refreshBody = { refresh_token: oldRefresh, partner_id: client.partnerId, shop_id: client.shopId };
+    const refreshed = await client.post('/api/v2/auth/access_token/get', refreshBody, { public: true });
+    expect(refreshed.body.error).toBe('');
+    expect(refreshed.body.refresh_token).not.toBe(oldRefresh);
+    expect(refreshed.body.access_token).not.toBe(client.accessToken);
+
+    const reused = await client.post('/api/v2/auth/access_token/get', refreshBody, { public: true });
+    expect(reused.body.error).toBe('error_auth');
+
+    client.accessToken = String(refreshed.body.access_token);
+    expect((await client.get('/api/v2/product/get_item_limit')).body.error).toBe('');
+  });
+
+  it('shop/auth_partner redirects with a code the client can exchange', async () => {
+    await control(sandbox, 'POST', '/shopee/apps', { partnerId: 10090, partnerKey: 'test_partner_key' });
+    const client = new ShopeeTestClient(sandbox, 10090, 'test_partner_key');
+    const link = `${client.url('GET', '/api/v2/shop/auth_partner')}&redirect=${encodeURIComponent('https://crafter.example/callback')}`;
+    const response = await sandbox.app.inject({ method: 'GET', url: link });
+    expect(response.statusCode).toBe(302);
+    const location = new URL(String(response.headers.location));
+    expect(location.origin + location.pathname).toBe('https://crafter.example/callback');
+    const code = location.searchParams.get('code');
+    const shopId = Number(location.searchParams.get('shop_id'));
+    const token = await client.post('/api/v2/auth/token/get', { code, partner_id: 10090, shop_id: shopId });
+    expect(token.body.error).toBe('');
+
+    const badLink = await sandbox.app.inject({ method: 'GET', url: `${link.replace(/sign=[0-9a-f]+/, `sign=${'0'.repeat(64)}`)}` });
+    expect(badLink.json()).toMatchObject({ error: 'error_sign' });
+  });
+});
