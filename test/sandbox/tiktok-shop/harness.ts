@@ -1,40 +1,39 @@
 /**
- * Starts the sandbox with the TikTok Shop module on port 0 and a webhook receiver, for route tests.
+ * Starts the sandbox (buildSandbox, TikTok Shop module only) on port 0, and a scripted webhook receiver.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import { type CoreContext, createCoreContext } from '../../../sandbox/core/context.js';
+import type { CoreContext } from '../../../sandbox/core/context.js';
 import type { PlatformModule } from '../../../sandbox/core/contract.js';
-import { mountPlatform } from '../../../sandbox/core/mount.js';
+import { buildSandbox } from '../../../sandbox/server.js';
 import { createTiktokShopPlatform } from '../../../sandbox/tiktok-shop/index.js';
 
 export interface TiktokHarness {
+  /** Base URL of the platform (sandbox URL + `/tiktok-shop`). */
   baseUrl: string;
+  /** Sandbox root URL (control API under `/__sandbox`). */
+  rootUrl: string;
   ctx: CoreContext;
   platform: PlatformModule;
   close(): Promise<void>;
 }
 
 export async function startTiktokSandbox(): Promise<TiktokHarness> {
-  // Same wiring as buildSandbox() (sandbox/server.ts) minus the control routes, which the tests call
-  // as module hooks directly.
-  const app = Fastify({ logger: false });
-  let base = '';
-  const ctx = createCoreContext({ baseUrl: () => base, seed: 7, webhookTimeoutMs: 2_000 });
-  const platform = createTiktokShopPlatform(ctx);
-  const release = await mountPlatform(app, platform, ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const sandbox = await buildSandbox({
+    factories: [createTiktokShopPlatform],
+    seed: 7,
+    webhookTimeoutMs: 2_000,
+  });
+  await sandbox.app.listen({ port: 0, host: '127.0.0.1' });
+  const platform = sandbox.platforms.find((candidate) => candidate.name === 'tiktok-shop');
+  if (!platform) throw new Error('tiktok-shop is not mounted');
+  const rootUrl = sandbox.ctx.baseUrl();
   return {
-    baseUrl: `${base}/tiktok-shop`,
-    ctx,
+    baseUrl: `${rootUrl}${platform.prefix}`,
+    rootUrl,
+    ctx: sandbox.ctx,
     platform,
-    close: async () => {
-      release();
-      await app.close();
-      await ctx.webhooks.close();
-    },
+    close: () => sandbox.close(),
   };
 }
 
