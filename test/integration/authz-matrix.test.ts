@@ -1,0 +1,282 @@
+/**
+ * Authorization matrix: every route of `app.routeTable` × every principal. The expectations below
+ * are written by hand (not derived from the routes' access rules), so a route whose rule changes, or
+ * a new route nobody thought about, fails here. Every request is valid and aims at crafter A's
+ * data; write routes get fresh data per case so the order of cases does not matter.
+ *
+ * Outcomes: `ok` = 2xx (for lists: A's record is included), `hidden` = 2xx but A's record is not in
+ * the list, 403 = the role may not use the route, 404 = A's data is outside the caller's scope.
+ * No token → 401 `unauthenticated`, expired token → 401 `token_expired`, except on public routes.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KELURAHAN } from '../factories/index.js';
+import { startTestApi } from '../helpers/api.js';
+import {
+  ALL_PRINCIPALS,
+  buildWorld,
+  freshProductOfA,
+  headersFor,
+  type MatrixPrincipal,
+  type MatrixRequest,
+  productBody,
+  productCsv,
+  ROLE_PRINCIPALS,
+  type RolePrincipal,
+  uniqueSuffix,
+  type World,
+} from '../helpers/matrix.js';
+
+type Outcome = 'ok' | 'hidden' | 403 | 404;
+type Row = Record<RolePrincipal, Outcome>;
+
+interface RouteCase {
+  /** Public routes answer every principal, token or not. */
+  public?: true;
+  row: Row;
+  request(world: World): Promise<MatrixRequest> | MatrixRequest;
+  /** For list routes: whether crafter A's record is in the answer. */
+  includesA?(res: LightMyRequestResponse, world: World): boolean;
+}
+
+/** One row of the table, in the column order of the header comment. */
+function row(
+  crafterA: Outcome,
+  crafterB: Outcome,
+  kelurahanAdminIn: Outcome,
+  kelurahanAdminOut: Outcome,
+  kecamatanAdmin: Outcome,
+  cityAdmin: Outcome,
+  operator: Outcome,
+): Row {
+  return { crafterA, crafterB, kelurahanAdminIn, kelurahanAdminOut, kecamatanAdmin, cityAdmin, operator };
+}
+
+const ids = (res: LightMyRequestResponse): string[] =>
+  (res.json() as { items: Array<{ id: string; crafterId?: string }> }).items.map((i) => i.crafterId ?? i.id);
+
+const table: Record<string, RouteCase> = {
+  //                                                  crafterA crafterB kelIn  kelOut kecAdm cityAdm operator
+  'GET /health/live': {
+    public: true,
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/health/live' }),
+  },
+  'GET /health/ready': {
+    public: true,
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/health/ready' }),
+  },
+  'POST /v1/auth/login': {
+    public: true,
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'POST', url: '/v1/auth/login', payload: w.crafterALogin }),
+  },
+  'GET /v1/me': {
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/me' }),
+  },
+  'GET /v1/regions': {
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/regions' }),
+  },
+  'GET /v1/crafters': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/crafters?limit=200' }),
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
+  },
+  'GET /v1/crafters/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'GET', url: `/v1/crafters/${w.crafterA.id}` }),
+  },
+  'POST /v1/crafters': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: () => ({
+      method: 'POST',
+      url: '/v1/crafters',
+      payload: {
+        businessName: `Kriya ${uniqueSuffix()}`,
+        ownerName: 'Ibu Ani',
+        phone: '0812-1111-2222',
+        kelurahanCode: KELURAHAN.ciater,
+        craftCategory: 'crafts',
+      },
+    }),
+  },
+  'PATCH /v1/crafters/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({
+      method: 'PATCH',
+      url: `/v1/crafters/${w.crafterA.id}`,
+      payload: { phone: '0812 3333 4444' },
+    }),
+  },
+  'GET /v1/users': {
+    row: row(403, 403, 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/users?limit=200' }),
+    includesA: (res, w) =>
+      (res.json() as { items: Array<{ id: string }> }).items.some(
+        (u) => u.id === w.principals.crafterA.userId,
+      ),
+  },
+  'GET /v1/users/:id': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'GET', url: `/v1/users/${w.principals.crafterA.userId}` }),
+  },
+  'POST /v1/users': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({
+      method: 'POST',
+      url: '/v1/users',
+      payload: {
+        username: `a-helper-${uniqueSuffix()}`,
+        displayName: 'Helper of A',
+        password: 'long enough password',
+        role: 'crafter',
+        crafterId: w.crafterA.id,
+      },
+    }),
+  },
+  'GET /v1/products': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await freshProductOfA(w); // newest first: A's product is on the first page
+      return { method: 'GET', url: '/v1/products?limit=5' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
+  },
+  'GET /v1/products/export.csv': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await freshProductOfA(w);
+      return { method: 'GET', url: '/v1/products/export.csv' };
+    },
+    // Every product in this suite's database is crafter A's.
+    includesA: (res) => res.body.includes('Tas anyaman'),
+  },
+  'POST /v1/products/import': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({
+      method: 'POST',
+      url: `/v1/products/import?crafterId=${w.crafterA.id}`,
+      headers: { 'content-type': 'text/csv' },
+      payload: productCsv(),
+    }),
+  },
+  'GET /v1/products/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'GET', url: `/v1/products/${(await freshProductOfA(w)).id}` }),
+  },
+  'POST /v1/products': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'POST', url: '/v1/products', payload: productBody(w) }),
+  },
+  'PUT /v1/products/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const product = await freshProductOfA(w);
+      const { crafterId: _owner, ...content } = productBody(w);
+      return {
+        method: 'PUT',
+        url: `/v1/products/${product.id}`,
+        headers: { 'if-match': product.etag },
+        payload: content,
+      };
+    },
+  },
+  'PATCH /v1/products/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const product = await freshProductOfA(w);
+      return {
+        method: 'PATCH',
+        url: `/v1/products/${product.id}`,
+        headers: { 'if-match': product.etag },
+        payload: { title: `Tas baru ${uniqueSuffix()}` },
+      };
+    },
+  },
+  'DELETE /v1/products/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const product = await freshProductOfA(w);
+      return { method: 'DELETE', url: `/v1/products/${product.id}`, headers: { 'if-match': product.etag } };
+    },
+  },
+};
+
+// The app is built before the tests are collected: the cases come from its route table.
+const api = await startTestApi('authz_matrix', { LOGIN_RATE_LIMIT_MAX: '1000' });
+const routeKeys = api.app.routeTable.map((r) => `${r.method} ${r.url}`);
+let world: World;
+
+beforeAll(async () => {
+  world = await buildWorld(api);
+});
+afterAll(async () => {
+  await api.close();
+});
+
+async function send(rc: RouteCase, who: MatrixPrincipal): Promise<LightMyRequestResponse> {
+  const req = await rc.request(world);
+  return api.app.inject({ ...req, headers: { ...req.headers, ...headersFor(world, who) } });
+}
+
+function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  if (code) expect(res.json().code).toBe(code);
+}
+
+describe('authorization matrix', () => {
+  it('covers every route in the route table, and only those', () => {
+    expect(routeKeys.length).toBeGreaterThan(0);
+    const missing = routeKeys.filter((k) => !(k in table));
+    const stale = Object.keys(table).filter((k) => !routeKeys.includes(k));
+    expect(missing, 'routes without an expectation: add them to the table').toEqual([]);
+    expect(stale, 'expectations for routes that no longer exist').toEqual([]);
+  });
+
+  it('declares public exactly the routes the table says are public', () => {
+    const publicRoutes = api.app.routeTable
+      .filter((r) => 'public' in r.access)
+      .map((r) => `${r.method} ${r.url}`);
+    const expectedPublic = Object.entries(table)
+      .filter(([, rc]) => rc.public)
+      .map(([k]) => k);
+    expect(publicRoutes.sort()).toEqual(expectedPublic.sort());
+  });
+
+  for (const key of routeKeys) {
+    const rc = table[key];
+    describe(key, () => {
+      if (!rc) {
+        it('has an expectation in the matrix table', () => {
+          expect.fail(`${key} is in app.routeTable but not in the authorization matrix`);
+        });
+        return;
+      }
+      for (const who of ALL_PRINCIPALS) {
+        const expected = who === 'noToken' || who === 'expiredToken' ? (rc.public ? 'ok' : 401) : rc.row[who];
+        it(`${who} → ${expected}`, async () => {
+          const res = await send(rc, who);
+          if (expected === 'ok' || expected === 'hidden') {
+            expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
+            expect(res.statusCode, res.body).toBeLessThan(300);
+            if (rc.includesA) expect(rc.includesA(res, world)).toBe(expected === 'ok');
+          } else if (expected === 401) {
+            expectProblem(res, 401, who === 'expiredToken' ? 'token_expired' : 'unauthenticated');
+          } else {
+            expectProblem(res, expected, expected === 403 ? 'forbidden' : 'not_found');
+          }
+        });
+      }
+    });
+  }
+});
+
+// Every principal has a column; keeps the row() helper and the principal list in step.
+it('the table has a column for every role principal', () => {
+  for (const rc of Object.values(table))
+    expect(Object.keys(rc.row).sort()).toEqual([...ROLE_PRINCIPALS].sort());
+});
