@@ -73,7 +73,8 @@ async function waitForReady(apiUrl: string, timeoutMs: number): Promise<void> {
   );
 }
 
-function printCredentials(credentials: DemoCredentials): void {
+/** `forScripts` adds the DEMO_OPERATOR / DEMO_CRAFTER_USER lines that tests and scripts read. */
+function printCredentials(credentials: DemoCredentials, forScripts: boolean): void {
   const { operator, crafterUser } = credentials;
   if (!operator && !crafterUser) {
     log('demo accounts already exist; their passwords were printed when they were created');
@@ -86,6 +87,7 @@ function printCredentials(credentials: DemoCredentials): void {
     lines.push(`    crafter user  username ${crafterUser.username}   password ${crafterUser.password}`);
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (!forScripts) return;
   if (operator) process.stdout.write(`DEMO_OPERATOR ${JSON.stringify(operator)}\n`);
   if (crafterUser) process.stdout.write(`DEMO_CRAFTER_USER ${JSON.stringify(crafterUser)}\n`);
 }
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
 
   const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
   // Printed now, so they are not lost if a later step fails, and repeated once the stack is ready.
-  printCredentials(credentials);
+  printCredentials(credentials, true);
   await unlessStopping();
 
   const host = options.host;
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
   await waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt)));
   await unlessStopping();
 
-  if (credentials.operator || credentials.crafterUser) printCredentials(credentials);
+  if (credentials.operator || credentials.crafterUser) printCredentials(credentials, false);
   const pids = (children: ManagedChild[]) => Object.fromEntries(children.map((c) => [c.name, c.pid]));
   process.stdout.write(
     [
