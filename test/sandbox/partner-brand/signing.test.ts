@@ -27,3 +27,15 @@ describe('partner-brand signing', () => {
     expect(signPartnerRequest(SECRET, TS, 'GET', '/v1/sales-reports', '')).not.toBe(expected);
   });
 });
+
+describe('docs/partner-brand-api.yaml', () => {
+  it('publishes the same signing vectors the sandbox computes', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const spec = await readFile(new URL('../../../docs/partner-brand-api.yaml', import.meta.url), 'utf8');
+    const published = [...spec.matchAll(/^\s+signature: ([0-9a-f]{64})$/gm)].map((match) => match[1]);
+    expect(published).toEqual([
+      signPartnerRequest(SECRET, TS, 'PUT', '/v1/assortment/items/TAS-01', PUT_BODY),
+      signPartnerRequest(SECRET, TS, 'GET', REPORT_TARGET, ''),
+    ]);
+  });
+});
