@@ -68,7 +68,7 @@ export const variantInputSchema = z
     stock: z.number().int().min(0).max(LIMITS.stockMax),
     weightGrams: z.number().int().min(0).max(LIMITS.weightGramsMax),
   })
-  .meta({ id: 'VariantInput' });
+  .describe('A variant; `options` such as {"warna":"merah","ukuran":"M"}');
 
 export type VariantInput = z.output<typeof variantInputSchema>;
 

@@ -20,7 +20,9 @@ async function setup() {
 }
 
 async function productRow(id: string) {
-  const [row] = await api.database.sql`select title, version, deleted_at from products where id = ${id}`;
+  const [row] = await api.database.sql<{ title: string; version: number; deleted_at: Date | null }[]>`
+    select title, version, deleted_at from products where id = ${id}`;
+  if (!row) throw new Error(`product ${id} not stored`);
   const prices = await api.database.sql`
     select sku, price_idr::int as price from variants where product_id = ${id} and retired_at is null order by position`;
   return { ...row, prices: prices.map((p) => [p.sku, p.price]) };
@@ -542,6 +544,16 @@ describe('products', () => {
     expect(seen).toEqual(expected.map((r) => r.id));
     expect(new Set(seen).size).toBe(120);
     expect(pages).toBe(18);
+  });
+
+  it('is described in the OpenAPI document, CSV routes with their text/csv bodies', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = res.json().paths;
+    expect(Object.keys(paths['/v1/products/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    expect(paths['/v1/products/import'].post.requestBody.content).toHaveProperty('text/csv');
+    expect(paths['/v1/products/import'].post.description).toContain('key=value;key=value');
+    expect(paths['/v1/products/export.csv'].get.responses['200'].content).toHaveProperty('text/csv');
   });
 
   it('an invalid cursor or limit is a 400', async () => {

@@ -75,12 +75,11 @@ export const createProductBody = z
       .describe('Required for admins and operators; a crafter may omit it or name itself'),
     ...productContentSchema.shape,
   })
-  .meta({ id: 'CreateProduct' });
+  .describe('A new product with its variants');
 
-export const replaceProductBody = productContentSchema.meta({
-  id: 'ReplaceProduct',
-  description: 'The full writable representation; omitted optional fields go back to their defaults.',
-});
+export const replaceProductBody = productContentSchema.describe(
+  'The full writable representation; omitted optional fields go back to their defaults.',
+);
 
 export const patchProductBody = z
   .strictObject({
@@ -97,7 +96,7 @@ export const patchProductBody = z
       ),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'at least one field is required')
-  .meta({ id: 'PatchProduct' });
+  .describe('Any subset of the product fields');
 
 export const productFilters = {
   crafterId: z.uuid().optional(),
@@ -126,7 +125,7 @@ export const cursorSchema = z.strictObject({
 
 export const importResultSchema = z
   .object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() })
-  .meta({ id: 'ProductImportResult' });
+  .describe('Products created, updated and left unchanged by the file');
 
 export const CSV_FORMAT_DESCRIPTION = [
   'UTF-8 CSV, one row per variant, header row first with the columns',
