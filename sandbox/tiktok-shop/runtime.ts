@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SandboxContext } from '../core/contract.js';
 import { signWebhook } from './signing.js';
-import type { TtsOrder, TtsProduct, TtsStore } from './store.js';
+import type { TtsOrder, TtsProduct, TtsState, TtsStore } from './store.js';
 
 /** TikTok retries unacknowledged webhooks at +2 min, +30 min, +3 h and +12 h (reference §2.7). */
 export const WEBHOOK_RETRY_DELAYS_MS = [2 * 60_000, 30 * 60_000, 3 * 3_600_000, 12 * 3_600_000];
@@ -53,17 +53,40 @@ export class TtsRuntime {
     return `${this.ctx.baseUrl()}${this.prefix}/__media/${uri}`;
   }
 
+  /** Ids of products waiting for audit, so per-request settling does not scan the whole catalogue. */
+  private pendingAudits = new Set<string>();
+  private indexedState: TtsState | undefined;
+
+  private pendingIds(): Set<string> {
+    if (this.indexedState !== this.store.state) {
+      // State was reset or restored: rebuild the index from it.
+      this.pendingAudits = new Set(
+        Object.values(this.state.products)
+          .filter((product) => product.status === 'PENDING' && product.auditDueAtMs !== undefined)
+          .map((product) => product.id),
+      );
+      this.indexedState = this.store.state;
+    }
+    return this.pendingAudits;
+  }
+
   /** Resolves PENDING audits that are due on the sandbox clock (called per request and on clock moves). */
   settleAudits(): void {
+    const pending = this.pendingIds();
+    if (pending.size === 0) return;
     const nowMs = this.ctx.clock.nowMs();
-    for (const product of Object.values(this.state.products)) {
-      if (product.status !== 'PENDING' || product.auditDueAtMs === undefined) continue;
-      if (product.auditDueAtMs > nowMs) continue;
-      this.finishAudit(product, this.state.settings.auditOutcome);
+    for (const id of pending) {
+      const product = this.state.products[id];
+      if (!product || product.status !== 'PENDING' || product.auditDueAtMs === undefined) {
+        pending.delete(id);
+        continue;
+      }
+      if (product.auditDueAtMs <= nowMs) this.finishAudit(product, this.state.settings.auditOutcome);
     }
   }
 
   finishAudit(product: TtsProduct, outcome: 'ACTIVATE' | 'FAILED', reasons: string[] = []): void {
+    this.pendingIds().delete(product.id);
     delete product.auditDueAtMs;
     product.status = outcome;
     product.auditFailedReasons =
@@ -86,6 +109,7 @@ export class TtsRuntime {
     product.status = 'PENDING';
     product.auditDueAtMs = this.ctx.clock.nowMs() + this.state.settings.auditDelaySeconds * 1000;
     product.auditFailedReasons = [];
+    this.pendingIds().add(product.id);
   }
 
   emitOrderStatusChange(order: TtsOrder): void {
