@@ -28,12 +28,15 @@ export const LIMITS = {
   weightGramsMax: 1_000_000,
 } as const;
 
+/** Postgres text cannot hold U+0000; refusing it here keeps such input a 400, not a database error. */
+const noNul = (s: string) => !s.includes('\u0000');
+export const plainText = (min: number, max: number) =>
+  z.string().min(min).max(max).refine(noNul, 'must not contain the NUL character');
 /** No leading or trailing whitespace, so the CSV text format (which trims) round-trips. */
 const untrimmed = (s: string) => s === s.trim();
-const mapKey = (max: number) =>
-  z.string().min(1).max(max).refine(untrimmed, 'must not start or end with whitespace');
+const mapKey = (max: number) => plainText(1, max).refine(untrimmed, 'must not start or end with whitespace');
 const mapValue = (min: number, max: number) =>
-  z.string().min(min).max(max).refine(untrimmed, 'must not start or end with whitespace');
+  plainText(min, max).refine(untrimmed, 'must not start or end with whitespace');
 
 export const skuSchema = z
   .string()
@@ -58,7 +61,7 @@ export const optionsSchema = z
 export const imageUrlSchema = z
   .url({ protocol: /^https?$/, hostname: z.regexes.domain })
   .max(LIMITS.imageUrlMax)
-  .refine((u) => !/\s/.test(u), 'must not contain whitespace');
+  .refine((u) => !/\s/.test(u) && noNul(u), 'must not contain whitespace');
 
 export const variantInputSchema = z
   .strictObject({
@@ -88,8 +91,8 @@ export const variantListSchema = z
 
 /** Every writable product field; PUT and POST take all of them, PATCH any subset. */
 export const productFieldsSchema = {
-  title: z.string().trim().min(1).max(LIMITS.titleMax),
-  description: z.string().max(LIMITS.descriptionMax),
+  title: z.string().trim().min(1).max(LIMITS.titleMax).refine(noNul, 'must not contain the NUL character'),
+  description: plainText(0, LIMITS.descriptionMax),
   category: categorySchema,
   attributes: attributesSchema,
   imageUrls: z.array(imageUrlSchema).max(LIMITS.imageUrlsMax),

@@ -168,6 +168,7 @@ describe('product CSV import and export', () => {
       'bad-6,Dipakai,,tas,active,,,TAKEN-1,,1000,1,10',
       `${other.id},${other.title},,tas,active,,,TAKEN-2,,1000,1,10`,
       `${other.id},Judul lain,,tas,active,,,TAKEN-3,,1000,1,10`,
+      'bad-11,Nul\u0000,,tas,active,,,BAD-11,,1000,1,10',
     ].join('\n');
     const res = await importCsv(auth, csv);
     expect(res.statusCode).toBe(400);
@@ -186,6 +187,7 @@ describe('product CSV import and export', () => {
         'row 7 / image_urls',
         'row 7 / sku',
         'row 10 / title',
+        'row 11 / title',
       ]),
     );
     expect(paths).not.toContain('row 2 / sku');

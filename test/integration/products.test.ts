@@ -101,6 +101,11 @@ describe('products', () => {
       productBody({ category: 'Not A Slug' }),
       productBody({ imageUrls: ['javascript:alert(1)'] }),
       { ...productBody(), variants: [{ ...variantInput(), id: 'x' }] },
+      // Postgres text cannot hold NUL: it must be a 400 here, never a database error.
+      productBody({ title: 'a\u0000b' }),
+      productBody({ description: 'x\u0000' }),
+      productBody({ attributes: { k: 'v\u0000' } }),
+      productBody({ variants: [variantInput({ options: { 'w\u0000': 'm' } })] }),
     ];
     for (const payload of bad) {
       const res = await api.app.inject({ method: 'POST', url: '/v1/products', headers: auth, payload });
@@ -559,6 +564,8 @@ describe('products', () => {
   it('an invalid cursor or limit is a 400', async () => {
     const { auth } = await setup();
     for (const query of [
+      'q=a%00b',
+      'category=a%00b',
       'cursor=not-a-cursor',
       `cursor=${Buffer.from('{"t":-1,"id":"x"}').toString('base64url')}`,
       'limit=0',

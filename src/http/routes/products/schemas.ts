@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  categorySchema,
   PRODUCT_STATUSES,
+  plainText,
   productContentSchema,
   productFieldsSchema,
   variantListSchema,
@@ -100,9 +102,9 @@ export const patchProductBody = z
 
 export const productFilters = {
   crafterId: z.uuid().optional(),
-  category: z.string().min(1).max(100).optional(),
+  category: categorySchema.optional(),
   status: productStatus.optional(),
-  q: z.string().trim().min(1).max(100).optional().describe('Case-insensitive part of the title'),
+  q: plainText(1, 100).optional().describe('Case-insensitive part of the title'),
 };
 
 export const listQuery = z.strictObject({ ...pageQuery, ...productFilters });
