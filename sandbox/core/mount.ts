@@ -61,53 +61,50 @@ export async function mountPlatform(
 
   await app.register(
     async (instance) => {
-      instance.addHook('onRequest', async (request, reply) => {
+      instance.addHook('onRequest', (request, reply, done) => {
         const state: CallState = {
           startedAt: performance.now(),
           endpoint: platformPath(request.url, platform.prefix),
         };
         calls.set(request, state);
         const decision = ctx.faults.decide(platform.name, state.endpoint);
-        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-        if (decision.kind === 'error') {
-          const answer = platform.serverErrorResponse();
-          state.fault = 'error';
+        // The common case (no fault, no latency) stays synchronous: this hook runs on every platform call.
+        if (decision.kind === 'none' && decision.latencyMs === 0) return done();
+        sleep(decision.latencyMs).then(() => {
+          if (decision.kind === 'none') return done();
+          if (decision.kind === 'timeout') {
+            // Never answer: hold the socket until the client gives up or the hold time passes.
+            reply.hijack();
+            record(request, state, { status: 0, errorCode: 'timeout', fault: 'timeout' });
+            const entry = {
+              raw: reply.raw,
+              timer: setTimeout(
+                () => {
+                  held.delete(entry);
+                  reply.raw.destroy();
+                },
+                timeoutHoldMs(ctx.faults.list(), platform.name, state.endpoint),
+              ),
+            };
+            held.add(entry);
+            reply.raw.on('close', () => {
+              clearTimeout(entry.timer);
+              held.delete(entry);
+            });
+            return;
+          }
+          const answer =
+            decision.kind === 'error' ? platform.serverErrorResponse() : platform.throttleResponse();
+          state.fault = decision.kind;
           state.faultErrorCode = platformErrorCode(answer.body);
-          return reply.code(answer.status).send(answer.body);
-        }
-        if (decision.kind === 'throttle') {
-          const answer = platform.throttleResponse();
-          state.fault = 'throttle';
-          state.faultErrorCode = platformErrorCode(answer.body);
-          if (answer.headers) reply.headers(answer.headers);
-          return reply.code(answer.status).send(answer.body);
-        }
-        if (decision.kind === 'timeout') {
-          // Never answer: hold the socket until the client gives up or the hold time passes.
-          reply.hijack();
-          record(request, state, { status: 0, errorCode: 'timeout', fault: 'timeout' });
-          const entry = {
-            raw: reply.raw,
-            timer: setTimeout(
-              () => {
-                held.delete(entry);
-                reply.raw.destroy();
-              },
-              timeoutHoldMs(ctx.faults.list(), platform.name, state.endpoint),
-            ),
-          };
-          held.add(entry);
-          reply.raw.on('close', () => {
-            clearTimeout(entry.timer);
-            held.delete(entry);
-          });
-          return reply;
-        }
-        return undefined;
+          if ('headers' in answer && answer.headers) reply.headers(answer.headers);
+          reply.code(answer.status).send(answer.body);
+        }, done);
       });
-      instance.addHook('onResponse', async (request, reply) => {
+      instance.addHook('onResponse', (request, reply, done) => {
         const state = calls.get(request);
         if (state) record(request, state, { status: reply.statusCode });
+        done();
       });
       await platform.register(instance);
     },
