@@ -25,7 +25,9 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-function listeningBaseUrl(app: FastifyInstance): string {
+/** Base URL from the listening socket; cached once known, since `address()` is a syscall and URLs are built per item. */
+function listeningBaseUrl(app: FastifyInstance, cache: { url?: string }): string {
+  if (cache.url !== undefined) return cache.url;
   const address = app.server.address() as AddressInfo | string | null;
   if (address === null || typeof address === 'string') return 'http://127.0.0.1:4010';
   const host =
@@ -34,7 +36,8 @@ function listeningBaseUrl(app: FastifyInstance): string {
       : address.family === 'IPv6'
         ? `[${address.address}]`
         : address.address;
-  return `http://${host}:${address.port}`;
+  cache.url = `http://${host}:${address.port}`;
+  return cache.url;
 }
 
 /**
@@ -43,8 +46,9 @@ function listeningBaseUrl(app: FastifyInstance): string {
  */
 export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<Sandbox> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 12 * 1024 * 1024 });
+  const baseUrlCache: { url?: string } = {};
   const ctx = createCoreContext({
-    baseUrl: () => listeningBaseUrl(app),
+    baseUrl: () => listeningBaseUrl(app, baseUrlCache),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.webhookTimeoutMs === undefined ? {} : { webhookTimeoutMs: options.webhookTimeoutMs }),
   });
