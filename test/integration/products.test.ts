@@ -159,6 +159,21 @@ describe('products', () => {
       headers: { ...auth, 'if-match': '"1"' },
     });
     expect(del.statusCode).toBe(204);
+    // Two concurrent creations with one new SKU: exactly one wins, the other is a clean 409.
+    const racing = uniqueSku();
+    const raced = await Promise.all(
+      [1, 2].map(() =>
+        api.app.inject({
+          method: 'POST',
+          url: '/v1/products',
+          headers: auth,
+          payload: productBody({ variants: [variantInput({ sku: racing })] }),
+        }),
+      ),
+    );
+    expect(raced.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(raced.find((r) => r.statusCode === 409)?.json().code).toBe('sku_taken');
+
     const reuse = await api.app.inject({
       method: 'POST',
       url: '/v1/products',

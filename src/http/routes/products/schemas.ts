@@ -113,7 +113,8 @@ export const importQuery = z.strictObject({
   crafterId: z.uuid().optional().describe('Required for admins and operators; implied for crafters'),
 });
 
-export const ifMatchHeaders = z.object({
+/** Loose: Fastify replaces request.headers with the validated value, so no header may be stripped. */
+export const ifMatchHeaders = z.looseObject({
   'if-match': z
     .string()
     .optional()
