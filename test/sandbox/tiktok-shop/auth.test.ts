@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authorizedShop, type ShopSetup } from './fixtures.js';
 import { startTiktokSandbox, type TiktokHarness } from './harness.js';
+import { T1_SIGN, T2_SIGN, T3_BODY, T3_SIGN, T4_BODY, T4_SIGN } from './vectors.js';
 
 let h: TiktokHarness;
 let s: ShopSetup;
@@ -176,7 +177,7 @@ describe('golden vectors through the HTTP API', () => {
     t1.accessToken = String(token.data.access_token);
     h.ctx.clock.set(1623812664 * 1000);
     const res = await t1.call('GET', shopsPath, {
-      sign: 'b596b73e0cc6de07ac26f036364178ab16b0a907af13d43f0a0cd2345f582dc8',
+      sign: T1_SIGN,
     });
     expect(res.body.code).toBe(0);
   });
@@ -205,12 +206,12 @@ describe('golden vectors through the HTTP API', () => {
     const cipher = 'ROW_xkMbgAAAeVAQra0eZWebFQq5aIK';
     const t2 = await t.call('GET', '/event/202309/webhooks', {
       shopCipher: cipher,
-      sign: 'ed58e1b5e59865c22a7b828c1cab65007441f43cc91a6cb2f2cdc638e0995a37',
+      sign: T2_SIGN,
     });
     expect(t2.body.code).toBe(0);
-    const t3Body = '{"event_type":"PACKAGE_UPDATE","address":"https://partner.tiktokshop.com"}';
-    const t4Body = '{"address":"https://partner.tiktokshop.com","event_type":"PACKAGE_UPDATE"}';
-    const t3Sign = '701dd6deb2389fe4c469b89bd37fc56f96a6da6afeb4d01c9077a65169752fa7';
+    const t3Body = T3_BODY;
+    const t4Body = T4_BODY;
+    const t3Sign = T3_SIGN;
     const t3 = await t.call('PUT', '/event/202309/webhooks', {
       shopCipher: cipher,
       body: t3Body,
@@ -228,7 +229,7 @@ describe('golden vectors through the HTTP API', () => {
     const t4Signed = await t.call('PUT', '/event/202309/webhooks', {
       shopCipher: cipher,
       body: t4Body,
-      sign: 'cd0d6268252f4ba293bf7ea4c0a2873bf9beec600d22530638564ab301435f7a',
+      sign: T4_SIGN,
     });
     expect(t4Signed.body.code).toBe(0);
   });
