@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { createFaultInjector } from '../../../sandbox/core/faults.js';
 import { createRandom } from '../../../sandbox/core/random.js';
 import { createRateLimiter } from '../../../sandbox/core/rate-limiter.js';
 import { createWebhookSender } from '../../../sandbox/core/webhooks.js';
-import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
+import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -180,12 +180,23 @@ describe('sandbox server and control API', () => {
   it('serves health, sets and advances the clock, and answers bad input with 400 JSON', async () => {
     const s = await sandbox();
     const health = await s.app.inject({ method: 'GET', url: '/__sandbox/health' });
-    expect(health.json()).toMatchObject({ ok: true, platforms: expect.arrayContaining([expect.objectContaining({ name: 'shopee' })]) });
+    expect(health.json()).toMatchObject({
+      ok: true,
+      platforms: expect.arrayContaining([expect.objectContaining({ name: 'shopee' })]),
+    });
 
-    const set = await s.app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { iso: '2026-01-01T00:00:00Z' } });
+    const set = await s.app.inject({
+      method: 'POST',
+      url: '/__sandbox/clock',
+      payload: { iso: '2026-01-01T00:00:00Z' },
+    });
     expect(set.statusCode).toBe(200);
     expect(Math.abs(set.json<{ nowMs: number }>().nowMs - Date.UTC(2026, 0, 1))).toBeLessThan(1000);
-    const advanced = await s.app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advanceMs: 3_600_000 } });
+    const advanced = await s.app.inject({
+      method: 'POST',
+      url: '/__sandbox/clock',
+      payload: { advanceMs: 3_600_000 },
+    });
     expect(Math.abs(advanced.json<{ nowMs: number }>().nowMs - Date.UTC(2026, 0, 1, 1))).toBeLessThan(1000);
 
     for (const payload of [{}, { advanceMs: 1, epochMs: 2 }, { iso: 'yesterday' }]) {
@@ -193,11 +204,24 @@ describe('sandbox server and control API', () => {
       expect(bad.statusCode).toBe(400);
       expect(bad.json<{ message: string }>().message.length).toBeGreaterThan(0);
     }
-    const malformed = await s.app.inject({ method: 'POST', url: '/__sandbox/clock', headers: { 'content-type': 'application/json' }, payload: '{nope' });
+    const malformed = await s.app.inject({
+      method: 'POST',
+      url: '/__sandbox/clock',
+      headers: { 'content-type': 'application/json' },
+      payload: '{nope',
+    });
     expect(malformed.statusCode).toBe(400);
-    const unknownPlatform = await s.app.inject({ method: 'POST', url: '/__sandbox/lazada/apps', payload: {} });
+    const unknownPlatform = await s.app.inject({
+      method: 'POST',
+      url: '/__sandbox/lazada/apps',
+      payload: {},
+    });
     expect(unknownPlatform.statusCode).toBe(400);
-    const badApp = await s.app.inject({ method: 'POST', url: '/__sandbox/shopee/apps', payload: { partnerKey: 'short' } });
+    const badApp = await s.app.inject({
+      method: 'POST',
+      url: '/__sandbox/shopee/apps',
+      payload: { partnerKey: 'short' },
+    });
     expect(badApp.statusCode).toBe(400);
     expect(badApp.json<{ message: string }>().message).toMatch(/partnerKey/);
 
@@ -212,7 +236,11 @@ describe('sandbox server and control API', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const stateFile = join(dir, 'state.json');
     const first = await buildSandbox({ stateFile });
-    await first.app.inject({ method: 'POST', url: '/__sandbox/shopee/apps', payload: { partnerId: 777, partnerKey: 'persisted-key' } });
+    await first.app.inject({
+      method: 'POST',
+      url: '/__sandbox/shopee/apps',
+      payload: { partnerId: 777, partnerKey: 'persisted-key' },
+    });
     await first.app.inject({ method: 'POST', url: '/__sandbox/shopee/shops', payload: { shopId: 888 } });
     await first.app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advanceMs: 86_400_000 } });
     await first.close();
@@ -221,7 +249,11 @@ describe('sandbox server and control API', () => {
     const second = await sandbox({ stateFile });
     const state = await second.app.inject({ method: 'GET', url: '/__sandbox/shopee/shops/888/state' });
     expect(state.statusCode).toBe(200);
-    const again = await second.app.inject({ method: 'POST', url: '/__sandbox/shopee/apps', payload: { partnerId: 777 } });
+    const again = await second.app.inject({
+      method: 'POST',
+      url: '/__sandbox/shopee/apps',
+      payload: { partnerId: 777 },
+    });
     expect(again.statusCode).toBe(400);
     expect(second.ctx.clock.nowMs() - Date.now()).toBeGreaterThan(86_000_000);
   });
@@ -229,9 +261,15 @@ describe('sandbox server and control API', () => {
   it('a timeout fault holds the socket until the client gives up', async () => {
     const s = await sandbox();
     await s.app.listen({ port: 0, host: '127.0.0.1' });
-    await s.app.inject({ method: 'PUT', url: '/__sandbox/faults', payload: [{ platform: 'shopee', timeoutRate: 1, timeoutHoldMs: 5_000 }] });
+    await s.app.inject({
+      method: 'PUT',
+      url: '/__sandbox/faults',
+      payload: [{ platform: 'shopee', timeoutRate: 1, timeoutHoldMs: 5_000 }],
+    });
     const started = Date.now();
-    const outcome = await fetch(`${s.ctx.baseUrl()}/shopee/api/v2/product/get_category`, { signal: AbortSignal.timeout(300) }).then(
+    const outcome = await fetch(`${s.ctx.baseUrl()}/shopee/api/v2/product/get_category`, {
+      signal: AbortSignal.timeout(300),
+    }).then(
       () => 'answered',
       (err: Error) => err.name,
     );
