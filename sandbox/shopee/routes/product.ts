@@ -127,6 +127,11 @@ const unlistBody = z.object({
   item_list: z.array(z.object({ item_id: z.number().int(), unlist: z.boolean() })),
 });
 const deleteBody = z.object({ item_id: z.number().int() });
+const updateModelBody = z.object({
+  item_id: z.number().int(),
+  model: z.array(z.object({ model_id: z.number().int(), model_sku: z.string().optional() })),
+});
+const deleteModelBody = z.object({ item_id: z.number().int(), model_id: z.number().int() });
 
 type ItemFieldsInput = Partial<z.infer<typeof updateItemBody>>;
 
@@ -554,6 +559,47 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       item.models.push(...models);
       item.updateTime = rt.nowSeconds();
       return { model: models.map((m) => modelView(item, m)) };
+    },
+  });
+
+  // v2.product.update_model — model metadata (seller SKU), 1..50 models.
+  shopApi(rt, app, {
+    method: 'POST',
+    path: '/api/v2/product/update_model',
+    handler: ({ body, shopId }) => {
+      const input = parseInput(updateModelBody, body);
+      batchLength(input.model, 'model');
+      const item = findItem(rt, shopId, input.item_id);
+      for (const entry of input.model) {
+        if (!item.models.some((m) => m.modelId === entry.model_id))
+          throw shopeeErrors.param(`Wrong parameters, detail: model_id ${entry.model_id} not found.`);
+        if ((entry.model_sku ?? '').length > rt.config.itemLimit.modelSkuMax)
+          throw shopeeErrors.param('Wrong parameters, detail: model_sku is too long.');
+      }
+      for (const entry of input.model) {
+        const model = item.models.find((m) => m.modelId === entry.model_id);
+        if (model && entry.model_sku !== undefined) model.modelSku = entry.model_sku;
+      }
+      item.updateTime = rt.nowSeconds();
+      return {};
+    },
+  });
+
+  // v2.product.delete_model — one model per call; the last model cannot be deleted.
+  shopApi(rt, app, {
+    method: 'POST',
+    path: '/api/v2/product/delete_model',
+    handler: ({ body, shopId }) => {
+      const input = parseInput(deleteModelBody, body);
+      const item = findItem(rt, shopId, input.item_id);
+      const index = item.models.findIndex((m) => m.modelId === input.model_id);
+      if (index < 0)
+        throw shopeeErrors.param(`Wrong parameters, detail: model_id ${input.model_id} not found.`);
+      if (item.models.length === 1)
+        throw shopeeErrors.param('Wrong parameters, detail: an item must keep at least one model.');
+      item.models.splice(index, 1);
+      item.updateTime = rt.nowSeconds();
+      return {};
     },
   });
 

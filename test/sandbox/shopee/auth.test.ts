@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
-import { ShopeeTestClient, authorizedClient, control, sign } from './client.js';
+import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
+import { authorizedClient, control, ShopeeTestClient, sign } from './client.js';
 
 describe('shopee signing, timestamps and tokens', () => {
   let sandbox: Sandbox;
@@ -27,27 +27,45 @@ describe('shopee signing, timestamps and tokens', () => {
   it('signs over the platform path, not the /shopee prefix, and wants lower-case hex', async () => {
     const client = await authorizedClient(sandbox);
     const ts = client.now();
-    const withPrefix = sign(client.partnerKey, `${client.partnerId}/shopee/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`);
+    const withPrefix = sign(
+      client.partnerKey,
+      `${client.partnerId}/shopee/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`,
+    );
     const bad = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: ts, sign: withPrefix });
     expect(bad.body.error).toBe('error_sign');
-    const upper = sign(client.partnerKey, `${client.partnerId}/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`).toUpperCase();
+    const upper = sign(
+      client.partnerKey,
+      `${client.partnerId}/api/v2/product/get_item_limit${ts}${client.accessToken}${client.shopId}`,
+    ).toUpperCase();
     const shouting = await client.get('/api/v2/product/get_item_limit', {}, { timestamp: ts, sign: upper });
     expect(shouting.body.error).toBe('error_sign');
   });
 
   it('reports missing common parameters with the documented messages', async () => {
     const client = await authorizedClient(sandbox);
-    const noSign = await sandbox.app.inject({ method: 'GET', url: `/shopee/api/v2/product/get_item_limit?partner_id=${client.partnerId}&timestamp=${client.now()}` });
+    const noSign = await sandbox.app.inject({
+      method: 'GET',
+      url: `/shopee/api/v2/product/get_item_limit?partner_id=${client.partnerId}&timestamp=${client.now()}`,
+    });
     expect(noSign.json()).toMatchObject({ error: 'error_param', message: 'There is no sign in query' });
-    const noPartner = await sandbox.app.inject({ method: 'GET', url: '/shopee/api/v2/product/get_item_limit?timestamp=1' });
-    expect(noPartner.json()).toMatchObject({ error: 'error_param', message: 'There is no partner_id in query' });
+    const noPartner = await sandbox.app.inject({
+      method: 'GET',
+      url: '/shopee/api/v2/product/get_item_limit?timestamp=1',
+    });
+    expect(noPartner.json()).toMatchObject({
+      error: 'error_param',
+      message: 'There is no partner_id in query',
+    });
     const ts = client.now();
     const publicSigned = sign(client.partnerKey, `${client.partnerId}/api/v2/product/get_item_limit${ts}`);
     const noToken = await sandbox.app.inject({
       method: 'GET',
       url: `/shopee/api/v2/product/get_item_limit?partner_id=${client.partnerId}&timestamp=${ts}&sign=${publicSigned}`,
     });
-    expect(noToken.json()).toMatchObject({ error: 'error_param', message: 'There is no access_token in query' });
+    expect(noToken.json()).toMatchObject({
+      error: 'error_param',
+      message: 'There is no access_token in query',
+    });
   });
 
   it('rejects a timestamp older than 5 minutes and one more than 5 minutes in the future', async () => {
@@ -122,7 +140,10 @@ describe('shopee signing, timestamps and tokens', () => {
     const token = await client.post('/api/v2/auth/token/get', { code, partner_id: 10090, shop_id: shopId });
     expect(token.body.error).toBe('');
 
-    const badLink = await sandbox.app.inject({ method: 'GET', url: `${link.replace(/sign=[0-9a-f]+/, `sign=${'0'.repeat(64)}`)}` });
+    const badLink = await sandbox.app.inject({
+      method: 'GET',
+      url: `${link.replace(/sign=[0-9a-f]+/, `sign=${'0'.repeat(64)}`)}`,
+    });
     expect(badLink.json()).toMatchObject({ error: 'error_sign' });
   });
 });

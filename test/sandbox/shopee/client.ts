@@ -32,7 +32,8 @@ export interface Reply {
   headers: Record<string, unknown>;
 }
 
-export const sign = (key: string, base: string): string => createHmac('sha256', key).update(base).digest('hex');
+export const sign = (key: string, base: string): string =>
+  createHmac('sha256', key).update(base).digest('hex');
 
 export class ShopeeTestClient {
   accessToken?: string;
@@ -77,10 +78,18 @@ export class ShopeeTestClient {
       url: this.url(method, path, options),
       ...(method === 'POST' ? { payload: (options.body ?? {}) as Record<string, unknown> } : {}),
     });
-    return { status: response.statusCode, body: response.json() as ShopeeEnvelope, headers: response.headers };
+    return {
+      status: response.statusCode,
+      body: response.json() as ShopeeEnvelope,
+      headers: response.headers,
+    };
   }
 
-  get(path: string, query: CallOptions['query'] = {}, options: Omit<CallOptions, 'query'> = {}): Promise<Reply> {
+  get(
+    path: string,
+    query: CallOptions['query'] = {},
+    options: Omit<CallOptions, 'query'> = {},
+  ): Promise<Reply> {
     return this.call('GET', path, { ...options, query });
   }
 
@@ -93,7 +102,9 @@ export class ShopeeTestClient {
     const boundary = '----sandboxtest';
     const payload = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="scene"\r\n\r\nnormal\r\n`),
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
@@ -103,7 +114,11 @@ export class ShopeeTestClient {
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       payload,
     });
-    return { status: response.statusCode, body: response.json() as ShopeeEnvelope, headers: response.headers };
+    return {
+      status: response.statusCode,
+      body: response.json() as ShopeeEnvelope,
+      headers: response.headers,
+    };
   }
 }
 
@@ -113,7 +128,12 @@ export const tinyPng = Buffer.from(
   'base64',
 );
 
-export async function control(sandbox: Sandbox, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+export async function control(
+  sandbox: Sandbox,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+) {
   const response = await sandbox.app.inject({
     method,
     url: `/__sandbox${url}`,
@@ -132,10 +152,16 @@ export async function authorizedClient(
     partnerKey: options.partnerKey ?? 'test_partner_key',
   });
   if (app.status !== 201) throw new Error(`create app: ${JSON.stringify(app.body)}`);
-  const shop = await control(sandbox, 'POST', '/shopee/shops', { shopId: options.shopId ?? 14701711, name: 'Batik Serpong' });
+  const shop = await control(sandbox, 'POST', '/shopee/shops', {
+    shopId: options.shopId ?? 14701711,
+    name: 'Batik Serpong',
+  });
   if (shop.status !== 201) throw new Error(`create shop: ${JSON.stringify(shop.body)}`);
   const client = new ShopeeTestClient(sandbox, Number(app.body.partnerId), String(app.body.partnerKey));
-  const auth = await control(sandbox, 'POST', '/shopee/authorize', { partnerId: client.partnerId, shopId: shop.body.shopId });
+  const auth = await control(sandbox, 'POST', '/shopee/authorize', {
+    partnerId: client.partnerId,
+    shopId: shop.body.shopId,
+  });
   const token = await client.post('/api/v2/auth/token/get', {
     code: auth.body.code,
     partner_id: client.partnerId,
@@ -149,7 +175,10 @@ export async function authorizedClient(
 }
 
 /** A leaf category with no mandatory attribute, and a valid add_item body for it. */
-export function addItemBody(imageId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function addItemBody(
+  imageId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     original_price: 250000,
     description: 'Kain batik tulis motif parang dari Serpong, pewarna alami.',
@@ -165,7 +194,10 @@ export function addItemBody(imageId: string, overrides: Record<string, unknown> 
 }
 
 /** Polls until `check` returns a value, failing after `timeoutMs` (no fixed sleeps). */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
-import { type ShopeeTestClient, addItemBody, authorizedClient, control, tinyPng } from './client.js';
+import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
+import { addItemBody, authorizedClient, control, type ShopeeTestClient, tinyPng } from './client.js';
 
 type Rec = Record<string, unknown>;
 const list = (value: unknown): Rec[] => value as Rec[];
@@ -15,7 +15,7 @@ describe('shopee products', () => {
     client = await authorizedClient(sandbox);
     const upload = await client.uploadImage(tinyPng);
     expect(upload.body.error).toBe('');
-    imageId = String((upload.body.response?.image_info as Rec).image_id);
+    imageId = String((upload.body.response?.image_info as Rec | undefined)?.image_id);
   });
   afterEach(async () => {
     await sandbox.close();
@@ -55,7 +55,9 @@ describe('shopee products', () => {
       ],
     });
     expect(price.body.error).toBe('');
-    expect(price.body.response?.success_list).toEqual([{ model_id: blue2?.model_id, original_price: 275000 }]);
+    expect(price.body.response?.success_list).toEqual([
+      { model_id: blue2?.model_id, original_price: 275000 },
+    ]);
     expect(list(price.body.response?.failure_list).map((f) => f.model_id)).toEqual([999]);
 
     const stock = await client.post('/api/v2/product/update_stock', {
@@ -63,18 +65,31 @@ describe('shopee products', () => {
       stock_list: [{ model_id: brown2?.model_id, seller_stock: [{ stock: 42 }] }],
     });
     expect(stock.body.error).toBe('');
-    expect(list(stock.body.response?.success_list)[0]).toMatchObject({ model_id: brown2?.model_id, stock: 42 });
+    expect(list(stock.body.response?.success_list)[0]).toMatchObject({
+      model_id: brown2?.model_id,
+      stock: 42,
+    });
 
     const base = await client.get('/api/v2/product/get_item_base_info', { item_id_list: String(itemId) });
     const info = list(base.body.response?.item_list)[0];
-    expect(info).toMatchObject({ item_id: itemId, item_name: 'Kain Batik Tulis Parang', has_model: true, item_status: 'NORMAL' });
+    expect(info).toMatchObject({
+      item_id: itemId,
+      item_name: 'Kain Batik Tulis Parang',
+      has_model: true,
+      item_status: 'NORMAL',
+    });
     expect(info).not.toHaveProperty('price_info');
-    expect((info?.stock_info_v2 as { summary_info: Rec }).summary_info.total_available_stock).toBe(3 + 4 + 42);
+    expect(
+      (info?.stock_info_v2 as { summary_info: Rec } | undefined)?.summary_info.total_available_stock,
+    ).toBe(3 + 4 + 42);
 
     const modelList = await client.get('/api/v2/product/get_model_list', { item_id: itemId });
     const byId = new Map(list(modelList.body.response?.model).map((m) => [m.model_id, m]));
     expect(list(byId.get(blue2?.model_id)?.price_info)[0]?.original_price).toBe(275000);
-    expect(((byId.get(brown2?.model_id)?.stock_info_v2 as Rec).summary_info as Rec).total_available_stock).toBe(42);
+    expect(
+      ((byId.get(brown2?.model_id)?.stock_info_v2 as Rec | undefined)?.summary_info as Rec | undefined)
+        ?.total_available_stock,
+    ).toBe(42);
     expect(list(modelList.body.response?.tier_variation).map((t) => t.name)).toEqual(['Warna', 'Ukuran']);
 
     const state = await control(sandbox, 'GET', `/shopee/shops/${client.shopId}/state`);
@@ -83,18 +98,30 @@ describe('shopee products', () => {
 
   it('items without variants use model_id 0 and expose price_info', async () => {
     const itemId = await addItem();
-    const price = await client.post('/api/v2/product/update_price', { item_id: itemId, price_list: [{ model_id: 0, original_price: 199000 }] });
+    const price = await client.post('/api/v2/product/update_price', {
+      item_id: itemId,
+      price_list: [{ model_id: 0, original_price: 199000 }],
+    });
     expect(list(price.body.response?.success_list)).toHaveLength(1);
     const base = await client.get('/api/v2/product/get_item_base_info', { item_id_list: String(itemId) });
-    expect(list(list(base.body.response?.item_list)[0]?.price_info)[0]).toMatchObject({ currency: 'IDR', original_price: 199000 });
+    expect(list(list(base.body.response?.item_list)[0]?.price_info)[0]).toMatchObject({
+      currency: 'IDR',
+      original_price: 199000,
+    });
   });
 
   it('a non-integer rupiah price fails', async () => {
     const itemId = await addItem();
-    const price = await client.post('/api/v2/product/update_price', { item_id: itemId, price_list: [{ model_id: 0, original_price: 199000.5 }] });
+    const price = await client.post('/api/v2/product/update_price', {
+      item_id: itemId,
+      price_list: [{ model_id: 0, original_price: 199000.5 }],
+    });
     expect(price.body.response?.success_list).toEqual([]);
     expect(list(price.body.response?.failure_list)[0]?.failed_reason).toMatch(/integer/);
-    const add = await client.post('/api/v2/product/add_item', addItemBody(imageId, { original_price: 10000.25 }));
+    const add = await client.post(
+      '/api/v2/product/add_item',
+      addItemBody(imageId, { original_price: 10000.25 }),
+    );
     expect(add.body.error).toBe('error_param');
   });
 
@@ -115,7 +142,8 @@ describe('shopee products', () => {
     const options = Array.from({ length: 10 }, (_, i) => ({ option: `W${i}` }));
     const sizes = Array.from({ length: 6 }, (_, i) => ({ option: `S${i}` }));
     const fifty = [];
-    for (let w = 0; w < 10; w += 1) for (let s = 0; s < 5; s += 1) fifty.push({ tier_index: [w, s], original_price: 100000 });
+    for (let w = 0; w < 10; w += 1)
+      for (let s = 0; s < 5; s += 1) fifty.push({ tier_index: [w, s], original_price: 100000 });
     const init = await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [
@@ -145,17 +173,24 @@ describe('shopee products', () => {
     expect(tooMany.body.error).toBe('error_param');
   });
 
-  it('add_model adds a model within the limit', async () => {
+  it('add_model, update_model and delete_model change the models', async () => {
     const itemId = await addItem();
     await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [{ name: 'Warna', option_list: [{ option: 'Biru' }, { option: 'Merah' }] }],
       model: [{ tier_index: [0], original_price: 100000, model_sku: 'B' }],
     });
-    const added = await client.post('/api/v2/product/add_model', { item_id: itemId, model_list: [{ tier_index: [1], original_price: 110000, model_sku: 'M' }] });
+    const added = await client.post('/api/v2/product/add_model', {
+      item_id: itemId,
+      model_list: [{ tier_index: [1], original_price: 110000, model_sku: 'M' }],
+    });
     expect(added.body.error).toBe('');
     const models = await client.get('/api/v2/product/get_model_list', { item_id: itemId });
-    expect(list(models.body.response?.model).map((m) => m.model_sku).sort()).toEqual(['B', 'M']);
+    expect(
+      list(models.body.response?.model)
+        .map((m) => m.model_sku)
+        .sort(),
+    ).toEqual(['B', 'M']);
   });
 
   it('refuses an unknown image id, a missing field, a too-long name and a missing mandatory attribute', async () => {
@@ -167,23 +202,37 @@ describe('shopee products', () => {
     expect(noDescription.body.error).toBe('error_param');
     expect(noDescription.body.message).toMatch(/description is required/);
 
-    const long = await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_name: 'x'.repeat(256) }));
+    const long = await client.post(
+      '/api/v2/product/add_item',
+      addItemBody(imageId, { item_name: 'x'.repeat(256) }),
+    );
     expect(long.body.error).toBe('error_name_length_limit');
 
-    const batik = await client.post('/api/v2/product/add_item', addItemBody(imageId, { category_id: 100101 }));
+    const batik = await client.post(
+      '/api/v2/product/add_item',
+      addItemBody(imageId, { category_id: 100101 }),
+    );
     expect(batik.body.error).toBe('error_less_required_attribute');
     const withMaterial = await client.post(
       '/api/v2/product/add_item',
-      addItemBody(imageId, { category_id: 100101, attribute_list: [{ attribute_id: 200001, attribute_value_list: [{ value_id: 3001 }] }] }),
+      addItemBody(imageId, {
+        category_id: 100101,
+        attribute_list: [{ attribute_id: 200001, attribute_value_list: [{ value_id: 3001 }] }],
+      }),
     );
     expect(withMaterial.body.error).toBe('');
 
-    const parent = await client.post('/api/v2/product/add_item', addItemBody(imageId, { category_id: 100001 }));
+    const parent = await client.post(
+      '/api/v2/product/add_item',
+      addItemBody(imageId, { category_id: 100001 }),
+    );
     expect(parent.body.error).toBe('error_param');
   });
 
   it('refuses image URLs: upload_image takes files only', async () => {
-    const json = await client.post('/api/v2/media_space/upload_image', { image: 'https://example.com/a.png' });
+    const json = await client.post('/api/v2/media_space/upload_image', {
+      image: 'https://example.com/a.png',
+    });
     expect(json.body.error).toBe('error_param');
     expect(json.body.message).toMatch(/URL/);
     const notAnImage = await client.uploadImage(Buffer.from('hello'));
@@ -195,7 +244,9 @@ describe('shopee products', () => {
     const tooMany = await client.get('/api/v2/product/get_item_base_info', { item_id_list: ids });
     expect(tooMany.body.error).toBe('error_param');
     const fifty = Array.from({ length: 50 }, (_, i) => String(800_000_001 + i)).join(',');
-    expect((await client.get('/api/v2/product/get_item_base_info', { item_id_list: fifty })).body.error).toBe('');
+    expect((await client.get('/api/v2/product/get_item_base_info', { item_id_list: fifty })).body.error).toBe(
+      '',
+    );
   });
 
   it('get_item_list pages by offset and filters by status and update_time', async () => {
@@ -207,7 +258,11 @@ describe('shopee products', () => {
     const seen: number[] = [];
     let offset = 0;
     for (;;) {
-      const page = await client.get('/api/v2/product/get_item_list', { offset, page_size: 2, item_status: 'NORMAL' });
+      const page = await client.get('/api/v2/product/get_item_list', {
+        offset,
+        page_size: 2,
+        item_status: 'NORMAL',
+      });
       expect(page.body.error).toBe('');
       seen.push(...list(page.body.response?.item).map((i) => Number(i.item_id)));
       expect(page.body.response?.total_count).toBe(3);
@@ -216,19 +271,44 @@ describe('shopee products', () => {
     }
     expect(seen.sort()).toEqual(ids.slice(2).sort());
 
-    const both = await client.get('/api/v2/product/get_item_list', { offset: 0, page_size: 100, item_status: ['UNLIST', 'SELLER_DELETE'] });
-    expect(list(both.body.response?.item).map((i) => i.item_status).sort()).toEqual(['SELLER_DELETE', 'UNLIST']);
+    const both = await client.get('/api/v2/product/get_item_list', {
+      offset: 0,
+      page_size: 100,
+      item_status: ['UNLIST', 'SELLER_DELETE'],
+    });
+    expect(
+      list(both.body.response?.item)
+        .map((i) => i.item_status)
+        .sort(),
+    ).toEqual(['SELLER_DELETE', 'UNLIST']);
 
     const future = client.now() + 10;
-    const none = await client.get('/api/v2/product/get_item_list', { offset: 0, page_size: 10, item_status: 'NORMAL', update_time_from: future });
+    const none = await client.get('/api/v2/product/get_item_list', {
+      offset: 0,
+      page_size: 10,
+      item_status: 'NORMAL',
+      update_time_from: future,
+    });
     expect(none.body.response?.total_count).toBe(0);
-    expect((await client.get('/api/v2/product/get_item_list', { offset: 0, page_size: 101, item_status: 'NORMAL' })).body.error).toBe('error_param');
+    expect(
+      (
+        await client.get('/api/v2/product/get_item_list', {
+          offset: 0,
+          page_size: 101,
+          item_status: 'NORMAL',
+        })
+      ).body.error,
+    ).toBe('error_param');
   });
 
   it('new items sit in REVIEWING until the configured sandbox delay passes', async () => {
     await control(sandbox, 'POST', '/shopee/configure', { reviewDelayMs: 60_000 });
     const itemId = await addItem();
-    const read = async () => list((await client.get('/api/v2/product/get_item_base_info', { item_id_list: String(itemId) })).body.response?.item_list)[0]?.item_status;
+    const read = async () =>
+      list(
+        (await client.get('/api/v2/product/get_item_base_info', { item_id_list: String(itemId) })).body
+          .response?.item_list,
+      )[0]?.item_status;
     expect(await read()).toBe('REVIEWING');
     await control(sandbox, 'POST', '/clock', { advanceMs: 61_000 });
     expect(await read()).toBe('NORMAL');
@@ -237,9 +317,17 @@ describe('shopee products', () => {
   it('get_category and get_attribute_tree describe a crafts tree with leaf flags and mandatory attributes', async () => {
     const cats = await client.get('/api/v2/product/get_category', { language: 'id' });
     const rows = list(cats.body.response?.category_list);
-    expect(rows.find((c) => c.category_id === 100101)).toMatchObject({ display_category_name: 'Kain Batik', has_children: false });
-    expect(rows.find((c) => c.category_id === 100001)).toMatchObject({ has_children: true, parent_category_id: 0 });
-    const tree = await client.get('/api/v2/product/get_attribute_tree', { category_id_list: '100101,100012' });
+    expect(rows.find((c) => c.category_id === 100101)).toMatchObject({
+      display_category_name: 'Kain Batik',
+      has_children: false,
+    });
+    expect(rows.find((c) => c.category_id === 100001)).toMatchObject({
+      has_children: true,
+      parent_category_id: 0,
+    });
+    const tree = await client.get('/api/v2/product/get_attribute_tree', {
+      category_id_list: '100101,100012',
+    });
     const [batik, ceramics] = list(tree.body.response?.list);
     expect(list(batik?.attribute_tree).some((a) => a.mandatory === true)).toBe(true);
     expect(list(ceramics?.attribute_tree).every((a) => a.mandatory === false)).toBe(true);

@@ -1,9 +1,17 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
+import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
 import { pushAuthorization } from '../../../sandbox/shopee/signing.js';
-import { type ShopeeTestClient, addItemBody, authorizedClient, control, sign, tinyPng, waitFor } from './client.js';
+import {
+  addItemBody,
+  authorizedClient,
+  control,
+  type ShopeeTestClient,
+  sign,
+  tinyPng,
+  waitFor,
+} from './client.js';
 
 type Rec = Record<string, unknown>;
 const list = (value: unknown): Rec[] => value as Rec[];
@@ -48,7 +56,7 @@ describe('shopee push', () => {
     sandbox = await buildSandbox({ seed: 5 });
     client = await authorizedClient(sandbox);
     const upload = await client.uploadImage(tinyPng);
-    const imageId = String((upload.body.response?.image_info as Rec).image_id);
+    const imageId = String((upload.body.response?.image_info as Rec | undefined)?.image_id);
     await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_sku: 'PUSH-1' }));
   });
   afterEach(async () => {
@@ -67,20 +75,32 @@ describe('shopee push', () => {
       { status: 200, body: '' },
     ]);
     closers.push(hook.close);
-    await control(sandbox, 'POST', '/shopee/configure', { app: { partnerId: client.partnerId, pushCallbackUrl: hook.url }, pushRetryDelaysMs: [60_000, 600_000] });
-    await control(sandbox, 'POST', '/shopee/orders', { shopId: client.shopId, orders: [{ orderSn: '261128PUSH0001', status: 'READY_TO_SHIP', lines: [{ sku: 'PUSH-1' }] }] });
+    await control(sandbox, 'POST', '/shopee/configure', {
+      app: { partnerId: client.partnerId, pushCallbackUrl: hook.url },
+      pushRetryDelaysMs: [60_000, 600_000],
+    });
+    await control(sandbox, 'POST', '/shopee/orders', {
+      shopId: client.shopId,
+      orders: [{ orderSn: '261128PUSH0001', status: 'READY_TO_SHIP', lines: [{ sku: 'PUSH-1' }] }],
+    });
 
     const first = await waitFor(() => hook.received[0]);
     expect(first.headers.authorization).toBe(sign(client.partnerKey, `${hook.url}|${first.body}`));
     const payload = JSON.parse(first.body) as Rec;
-    expect(payload).toMatchObject({ code: 3, shop_id: client.shopId, data: { ordersn: '261128PUSH0001', status: 'READY_TO_SHIP' } });
+    expect(payload).toMatchObject({
+      code: 3,
+      shop_id: client.shopId,
+      data: { ordersn: '261128PUSH0001', status: 'READY_TO_SHIP' },
+    });
 
     // Not acknowledged yet: it is a lost push, and no retry happens before the due time.
     const lost = await waitFor(async () => {
       const r = await client.get('/api/v2/push/get_lost_push_message', {}, { public: true });
       return list(r.body.response?.push_message_list).length > 0 ? r : undefined;
     });
-    expect(JSON.parse(String(list(lost.body.response?.push_message_list)[0]?.data))).toMatchObject({ ordersn: '261128PUSH0001' });
+    expect(JSON.parse(String(list(lost.body.response?.push_message_list)[0]?.data))).toMatchObject({
+      ordersn: '261128PUSH0001',
+    });
     await control(sandbox, 'POST', '/clock', { advanceMs: 30_000 });
     expect(hook.received).toHaveLength(1);
 
@@ -99,8 +119,14 @@ describe('shopee push', () => {
   it('a non-empty 200 is not an acknowledgement; unacknowledged pushes are dropped after the schedule', async () => {
     const hook = await receiver([{ status: 200, body: 'ok' }]);
     closers.push(hook.close);
-    await control(sandbox, 'POST', '/shopee/configure', { app: { partnerId: client.partnerId, pushCallbackUrl: hook.url }, pushRetryDelaysMs: [1_000] });
-    await control(sandbox, 'POST', '/shopee/orders', { shopId: client.shopId, orders: [{ status: 'UNPAID', lines: [{ sku: 'PUSH-1' }] }] });
+    await control(sandbox, 'POST', '/shopee/configure', {
+      app: { partnerId: client.partnerId, pushCallbackUrl: hook.url },
+      pushRetryDelaysMs: [1_000],
+    });
+    await control(sandbox, 'POST', '/shopee/orders', {
+      shopId: client.shopId,
+      orders: [{ status: 'UNPAID', lines: [{ sku: 'PUSH-1' }] }],
+    });
     await waitFor(() => hook.received[0]);
     await waitFor(async () => {
       const r = await control(sandbox, 'GET', '/webhooks?platform=shopee');
@@ -129,7 +155,11 @@ describe('shopee push', () => {
     expect(messages).toHaveLength(2);
     expect(messages.every((m) => m.code === 3 && m.shop_id === client.shopId)).toBe(true);
     const lastId = Number(lost.body.response?.last_message_id);
-    const confirm = await client.post('/api/v2/push/confirm_consumed_lost_push_message', { last_message_id: lastId }, { public: true });
+    const confirm = await client.post(
+      '/api/v2/push/confirm_consumed_lost_push_message',
+      { last_message_id: lastId },
+      { public: true },
+    );
     expect(confirm.body.error).toBe('');
     const again = await client.get('/api/v2/push/get_lost_push_message', {}, { public: true });
     expect(again.body.response?.push_message_list).toEqual([]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, buildSandbox } from '../../../sandbox/server.js';
-import { type ShopeeTestClient, authorizedClient, control } from './client.js';
+import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
+import { authorizedClient, control, type ShopeeTestClient } from './client.js';
 
 type Rec = Record<string, unknown>;
 
@@ -16,7 +16,8 @@ describe('shopee throttling and injected faults', () => {
   });
 
   /** Runs `count` calls at once and returns them, so they all land within (almost always) one second. */
-  const burst = (count: number) => Promise.all(Array.from({ length: count }, () => client.get('/api/v2/product/get_item_limit')));
+  const burst = (count: number) =>
+    Promise.all(Array.from({ length: count }, () => client.get('/api/v2/product/get_item_limit')));
 
   /** Waits until the start of a fresh one-second window, so a burst is not split across two windows. */
   const freshSecond = async () => {
@@ -39,7 +40,9 @@ describe('shopee throttling and injected faults', () => {
     expect(passed.length).toBeLessThanOrEqual(20);
     expect(throttled.length).toBe(25 - passed.length);
     expect(throttled.every((r) => r.status === 418)).toBe(true);
-    expect(throttled[0]?.body.message).toBe('Too many requests. You have reached the rate limit. Please try again later.');
+    expect(throttled[0]?.body.message).toBe(
+      'Too many requests. You have reached the rate limit. Please try again later.',
+    );
 
     const counters = (await control(sandbox, 'GET', '/counters')).body.counters as Record<string, Rec>;
     expect(counters['shopee GET /api/v2/product/get_item_limit']?.throttled).toBe(throttled.length);
@@ -53,7 +56,11 @@ describe('shopee throttling and injected faults', () => {
     expect(results.map((r) => r.body.error)).toEqual(['', '', 'error_limit', 'error_limit']);
     await control(sandbox, 'POST', '/clock', { advanceMs: 86_400_000 });
     // A new day on the sandbox clock; the client signs with sandbox time but its token is older than 4 h.
-    const refreshed = await client.post('/api/v2/auth/access_token/get', { refresh_token: client.refreshToken, partner_id: client.partnerId, shop_id: client.shopId }, { public: true });
+    const refreshed = await client.post(
+      '/api/v2/auth/access_token/get',
+      { refresh_token: client.refreshToken, partner_id: client.partnerId, shop_id: client.shopId },
+      { public: true },
+    );
     client.accessToken = String(refreshed.body.access_token);
     expect((await client.get('/api/v2/product/get_item_limit')).body.error).toBe('');
   });
@@ -61,17 +68,23 @@ describe('shopee throttling and injected faults', () => {
   it('errorRate 1.0 answers every call with a 5xx in the Shopee envelope; clearing faults restores service', async () => {
     const put = await control(sandbox, 'PUT', '/faults', { rules: [{ platform: 'shopee', errorRate: 1 }] });
     expect(put.status).toBe(200);
-    const calls = await Promise.all(Array.from({ length: 10 }, () => client.get('/api/v2/product/get_category')));
+    const calls = await Promise.all(
+      Array.from({ length: 10 }, () => client.get('/api/v2/product/get_category')),
+    );
     expect(calls.every((r) => r.status >= 500 && r.body.error === 'error_server')).toBe(true);
     await control(sandbox, 'DELETE', '/faults');
     expect((await client.get('/api/v2/product/get_category')).status).toBe(200);
-    const log = (await control(sandbox, 'GET', '/calls?platform=shopee&endpoint=/api/v2/product/get_category')).body.calls as Rec[];
+    const log = (
+      await control(sandbox, 'GET', '/calls?platform=shopee&endpoint=/api/v2/product/get_category')
+    ).body.calls as Rec[];
     expect(log.filter((c) => c.fault === 'error')).toHaveLength(10);
     expect(log.at(-1)).toMatchObject({ status: 200, errorCode: '', shopId: String(client.shopId) });
   });
 
   it('an endpoint rule narrows faults to one path', async () => {
-    await control(sandbox, 'PUT', '/faults', [{ platform: 'shopee', endpoint: '/api/v2/product/get_category', throttleRate: 1 }]);
+    await control(sandbox, 'PUT', '/faults', [
+      { platform: 'shopee', endpoint: '/api/v2/product/get_category', throttleRate: 1 },
+    ]);
     const throttled = await client.get('/api/v2/product/get_category');
     expect(throttled.status).toBe(429);
     expect(throttled.body.error).toBe('error_rate_limit');
