@@ -74,9 +74,13 @@ const postgresCodes: Record<string, { status: number; code: string; detail: stri
   '54000': { status: 400, code: 'validation_failed', detail: 'A value is too large.' },
 };
 
+/** The SQLSTATE of a Postgres error, also when wrapped (drizzle throws `DrizzleQueryError` with it as `cause`). */
 function postgresCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  for (let e = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 export function toProblem(
