@@ -2,7 +2,8 @@
  * `Idempotency-Key` on POST: the first response for (caller, key) is stored; the same key with the
  * same request returns that response again (header `Idempotent-Replayed: true`) and creates nothing;
  * the same key with a different request gets 422. While the first request is still running a
- * duplicate gets 409 and may retry. A 5xx is not stored, so the client can retry with the same key.
+ * duplicate gets 409 and may retry. An error (4xx/5xx) is not stored: it created nothing, and the client
+ * can fix or retry the request with the same key.
  * If the process dies mid-request the key's lock lapses after `lockMs` and a retry runs afresh.
  */
 import { createHash } from 'node:crypto';
@@ -103,7 +104,9 @@ export const idempotencyPlugin = fp(
       if (!claim) return payload;
       request.idempotency = null;
       const where = and(eq(idempotencyKeys.principal, claim.principal), eq(idempotencyKeys.key, claim.key));
-      if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+      // Errors created nothing, so there is nothing to protect from a repeat; keeping their key
+      // would be a write caused by bad input (a rejected CSV import stored one).
+      if (reply.statusCode >= 400 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
         await opts.db.delete(idempotencyKeys).where(where);
         return payload;
       }
