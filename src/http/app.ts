@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
@@ -17,6 +17,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
+import { toProblem } from './problem.js';
 import { authRoutes } from './routes/auth/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -42,6 +43,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { allErrors: true } },
     routerOptions: { maxParamLength: 200 },
+    // Router errors (over-long path parameter, broken percent-encoding) skip the error handler.
+    frameworkErrors: (err, request, reply) => {
+      const { problem, headers } = toProblem(err, request.id);
+      (reply as FastifyReply)
+        .code(problem.status)
+        .headers(headers)
+        .type('application/problem+json; charset=utf-8')
+        .serializer(JSON.stringify)
+        .send(problem);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
