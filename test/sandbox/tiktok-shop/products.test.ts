@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makePng } from './client.js';
 import { authorizedShop, productBody, type ShopSetup, sku, uploadImage } from './fixtures.js';
 import { startTiktokSandbox, type TiktokHarness } from './harness.js';
 
@@ -46,6 +47,28 @@ describe('TikTok Shop products', () => {
     expect(refused.body.message).toMatch(/Unexpected identifier/);
     const junk = await s.client.call('POST', '/product/202309/images/upload', { form });
     expect(junk.body.code).toBe(36009004);
+  });
+
+  it('image upload enforces format, pixel size and the 5 MB limit; JPEG dimensions are read too', async () => {
+    const upload = async (bytes: Uint8Array) => {
+      const form = new FormData();
+      form.set('data', new Blob([bytes]), 'photo');
+      return s.client.call('POST', '/product/202309/images/upload', { form });
+    };
+    const tiny = await upload(new Uint8Array(makePng(50, 50)));
+    expect(tiny.body.code).toBe(36009004);
+    expect(tiny.body.message).toMatch(/100-20000 px/);
+    const huge = Buffer.concat([makePng(200, 200), Buffer.alloc(5 * 1024 * 1024)]);
+    expect((await upload(new Uint8Array(huge))).body.code).toBe(36009021);
+    // Minimal JPEG header: SOI, APP0 (JFIF), SOF0 with height 300 and width 400.
+    const jpeg = Buffer.from([
+      0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00,
+      0x01, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x01, 0x90, 0x03, 0x01, 0x22, 0x00, 0x02,
+      0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xd9,
+    ]);
+    const res = await upload(new Uint8Array(jpeg));
+    expect(res.body.code, res.body.message).toBe(0);
+    expect(res.body.data).toMatchObject({ width: 400, height: 300 });
   });
 
   it('happy path: create → PENDING → ACTIVATE after the audit delay → price/inventory update → get and search reflect it', async () => {
