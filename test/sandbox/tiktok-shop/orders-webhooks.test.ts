@@ -143,6 +143,51 @@ describe('TikTok Shop orders', () => {
     expect(Number(fromPivot.body.data.total_count) + expected).toBe(25);
   });
 
+  it('the same seed generates the same orders', async () => {
+    const to = 1_767_225_600;
+    const generate = async () => {
+      const generated = h.platform.control.generateOrders({
+        shop_id: s.shopId,
+        seed: 'lebaran',
+        count: 5,
+        from: to - 86_400,
+        to,
+      }) as {
+        orders: Array<{ id: string }>;
+      };
+      const ids = generated.orders.map((o) => o.id).join(',');
+      const detail = await s.client.call('GET', '/order/202309/orders', {
+        query: { ids },
+        shopCipher: s.cipher,
+      });
+      return (detail.body.data.orders as WireOrder[]).map((o) => ({
+        id: o.id,
+        create_time: o.create_time,
+        skus: o.line_items.map((line) => line.seller_sku),
+      }));
+    };
+    const first = await generate();
+    h.platform.control.reset();
+    h.ctx.rateLimiter.reset();
+    s = await authorizedShop(h);
+    const image = await uploadImage(s.client);
+    await s.client.call('POST', '/product/202309/products', {
+      body: productBody(image, [
+        sku('KAIN-01', '250000', 40, [['Warna', 'Biru']]),
+        sku('KAIN-02', '275000', 40, [['Warna', 'Merah']]),
+      ]),
+      shopCipher: s.cipher,
+    });
+    await s.client.call('POST', '/product/202502/products/search', {
+      query: { page_size: '1' },
+      body: {},
+      shopCipher: s.cipher,
+    });
+    const second = await generate();
+    expect(second).toEqual(first);
+    expect(first.flatMap((o) => o.skus).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('page_size must be 1..100 and detail takes at most 50 ids', async () => {
     expect((await search({ page_size: '0' })).body.code).toBe(36009004);
     expect((await search({ page_size: '101' })).body.code).toBe(36009004);
