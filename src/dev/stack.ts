@@ -4,7 +4,8 @@
  * 1. Postgres: DATABASE_URL, else a local one on 127.0.0.1:5432, else an embedded one (data in .data/pg).
  * 2. Redis: REDIS_URL, else a local one on 127.0.0.1:6379, else a redis-server from PATH on a free port.
  * 3. Migrations, the Tangsel regions and the demo data (credentials printed once, when created).
- * 4. The sandbox, the API and one worker as child processes sharing one demo configuration.
+ * 4. The sandbox (started during step 3), the API and one worker as child processes sharing one
+ *    demo configuration.
  * 5. Once /health/ready answers 200: the URLs, and a machine-readable `STACK_READY {json}` line.
  *
  * SIGINT/SIGTERM stops the children, then whatever step 1 and 2 started. A child dying stops
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
 import { loadDevOptions } from './options.js';
-import { preferredOrFreePort, waitFor } from './ports.js';
+import { freePort, preferredOrFreePort, waitFor } from './ports.js';
 import { type DemoCredentials, prepareDatabase } from './prepare-database.js';
 import { databaseName } from './probes.js';
 import { describeExit, type ManagedChild, Supervisor } from './supervisor.js';
@@ -105,6 +106,12 @@ function sandboxOrigin(readyLine: string): string {
   throw new Error(`SANDBOX_READY did not name a control URL: ${readyLine}`);
 }
 
+/** An explicit port (0 = any free one), else `preferred` when free, else any free port. */
+async function choosePort(explicit: number | undefined, preferred: number, host: string): Promise<number> {
+  if (explicit === undefined) return preferredOrFreePort(preferred, host);
+  return explicit === 0 ? freePort(host) : explicit;
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   process.on('SIGINT', () => void shutdown(0, 'SIGINT received'));
@@ -120,15 +127,11 @@ async function main(): Promise<void> {
   log(`redis: ${redis.describe}, queue prefix ${options.queuePrefix}`);
   await unlessStopping();
 
-  const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
-  // Printed now, so they are not lost if a later step fails, and repeated once the stack is ready.
-  printCredentials(credentials, true);
-  await unlessStopping();
-
   const host = options.host;
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const apiPort = options.apiPort ?? (await preferredOrFreePort(3000, host));
-  const sandboxPort = options.sandboxPort ?? (await preferredOrFreePort(4010, host));
+  // Ports are chosen here (0 included), so every URL is known before any child listens.
+  const apiPort = await choosePort(options.apiPort, 3000, host);
+  const sandboxPort = await choosePort(options.sandboxPort, 4010, host);
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     APP_MODE: 'demo',
@@ -146,25 +149,36 @@ async function main(): Promise<void> {
     (exit) => void shutdown(1, `[${exit.name}] exited unexpectedly (${describeExit(exit)})`),
   );
 
+  // The sandbox needs no database: it starts while the migrations run.
   const sandbox = supervisor.start('sandbox', 'sandbox/main.ts', {
     ...sharedEnv,
     SANDBOX_HOST: host,
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_STATE_FILE: join(options.dataDir, 'sandbox-state.json'),
   });
-  const [, sandboxReady = '{}'] = await sandbox.waitForLine(
-    /^SANDBOX_READY (\{.*\})\s*$/,
-    options.readyTimeoutMs,
-  );
-  const sandboxUrl = sandboxOrigin(sandboxReady);
+  const sandboxReady = sandbox.waitForLine(/^SANDBOX_READY (\{.*\})\s*$/, options.readyTimeoutMs);
+  sandboxReady.catch(() => {}); // awaited below; a start-up failure before then must not be "unhandled"
+
+  const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
+  // Printed now, so they are not lost if a later step fails, and repeated once the stack is ready.
+  printCredentials(credentials, true);
   await unlessStopping();
 
-  const appEnv = { ...sharedEnv, HOST: host, PORT: String(apiPort), SANDBOX_URL: sandboxUrl };
+  const appEnv = {
+    ...sharedEnv,
+    HOST: host,
+    PORT: String(apiPort),
+    SANDBOX_URL: `http://${publicHost}:${sandboxPort}`,
+  };
   const api = supervisor.start('api', 'src/server.ts', appEnv);
   const worker = supervisor.start('worker', 'workers/main.ts', appEnv);
 
   const apiUrl = `http://${publicHost}:${apiPort}`;
-  await waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt)));
+  const [[, readyLine = '{}']] = await Promise.all([
+    sandboxReady,
+    waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt))),
+  ]);
+  const sandboxUrl = sandboxOrigin(readyLine);
   await unlessStopping();
 
   if (credentials.operator || credentials.crafterUser) printCredentials(credentials, false);
