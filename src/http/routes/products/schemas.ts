@@ -118,7 +118,9 @@ export const ifMatchHeaders = z.looseObject({
   'if-match': z
     .string()
     .optional()
-    .describe('The ETag you loaded, e.g. "3". Required: missing → 428, stale → 412 and nothing changes'),
+    .describe(
+      'The ETag you loaded, e.g. "3". Required: missing → 428, stale → 412 and nothing changes. "*" is not accepted: it would skip the version check',
+    ),
 });
 
 export const cursorSchema = z.strictObject({
