@@ -1,0 +1,143 @@
+import { createSigner } from 'fast-jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCrafter, makeUser } from '../factories/index.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+
+const WINDOW_SECONDS = 30;
+let api: TestApi;
+let crafterUser: Awaited<ReturnType<typeof makeUser>>;
+
+beforeAll(async () => {
+  api = await startTestApi('auth', {
+    LOGIN_RATE_LIMIT_MAX: '3',
+    LOGIN_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+  });
+  const crafter = await makeCrafter(api.database.db);
+  crafterUser = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+function login(username: string, password: string) {
+  return api.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password } });
+}
+
+function me(authorization?: string) {
+  return api.app.inject({ method: 'GET', url: '/v1/me', headers: authorization ? { authorization } : {} });
+}
+
+describe('auth', () => {
+  it('GET /v1/me requires a bearer token', async () => {
+    const res = await me();
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('unauthenticated');
+  });
+
+  it('a good login returns a short-lived bearer token that works on /v1/me', async () => {
+    const res = await login(crafterUser.username, crafterUser.password);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.tokenType).toBe('Bearer');
+    const ttl = Date.parse(body.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(api.config.authTokenTtlSeconds * 1000);
+    const who = await me(`Bearer ${body.token}`);
+    expect(who.statusCode).toBe(200);
+    expect(who.json()).toMatchObject({
+      id: crafterUser.userId,
+      username: crafterUser.username,
+      role: 'crafter',
+      crafterId: crafterUser.crafterId,
+      regionCode: null,
+      disabled: false,
+    });
+    expect(who.body).not.toMatch(/password/i);
+  });
+
+  it('usernames are case-insensitive at login', async () => {
+    const res = await login(crafterUser.username.toUpperCase(), crafterUser.password);
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('a wrong password and an unknown user get the same 401 answer', async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    const wrong = await login(user.username, 'not the password');
+    const unknown = await login('nobody-here', 'not the password');
+    for (const res of [wrong, unknown]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
+    expect(strip(wrong.json())).toEqual(strip(unknown.json()));
+    expect(wrong.json().code).toBe('invalid_credentials');
+  });
+
+  it('a disabled user cannot log in, even with the right password', async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    await api.database.sql`update users set disabled = true where id = ${user.userId}`;
+    const res = await login(user.username, user.password);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('invalid_credentials');
+  });
+
+  it('login attempts are rate-limited per username: 429 problem with Retry-After, other users unaffected', async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    for (let i = 0; i < 3; i += 1) expect((await login(user.username, `guess ${i}`)).statusCode).toBe(401);
+    const limited = await login(user.username, user.password);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toContain('application/problem+json');
+    expect(limited.json().code).toBe('rate_limited');
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+    // Same user, different case: still the same bucket.
+    expect((await login(user.username.toUpperCase(), user.password)).statusCode).toBe(429);
+    // Another account is not locked by someone guessing this one.
+    expect((await login(crafterUser.username, crafterUser.password)).statusCode).toBe(200);
+  });
+
+  it('an expired token gets 401 token_expired', async () => {
+    const res = await me(api.expiredAuth(crafterUser).authorization);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('token_expired');
+  });
+
+  it.each([
+    ['not a JWT', 'Bearer not-a-token'],
+    ['an empty bearer', 'Bearer '],
+    ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['a truncated token', 'TRUNCATE'],
+    ['a token signed with another secret', 'FOREIGN'],
+    ['a token with a tampered role', 'TAMPERED'],
+    ['a token with an unknown role', 'BADROLE'],
+  ])('a malformed token (%s) gets 401 unauthenticated', async (_name, header) => {
+    const good = api.auth(crafterUser).authorization.slice('Bearer '.length);
+    const [head, payload, signature] = good.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
+    const foreign = createSigner({ key: 'another-secret-that-is-long-enough-0123456789' })(claims);
+    const tampered = Buffer.from(JSON.stringify({ ...claims, role: 'operator' })).toString('base64url');
+    const badRole = createSigner({ key: api.config.authTokenSecret })({ ...claims, role: 'root' });
+    const authorization =
+      {
+        TRUNCATE: `Bearer ${good.slice(0, -5)}`,
+        FOREIGN: `Bearer ${foreign}`,
+        TAMPERED: `Bearer ${head}.${tampered}.${signature}`,
+        BADROLE: `Bearer ${badRole}`,
+      }[header] ?? header;
+    const res = await me(authorization);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('unauthenticated');
+  });
+
+  it('the token of a user that has since been deleted cannot read /v1/me', async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    const auth = api.auth(user);
+    await api.database.sql`delete from users where id = ${user.userId}`;
+    const res = await me(auth.authorization);
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+  });
+});
