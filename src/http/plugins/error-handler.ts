@@ -8,6 +8,8 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((err, request, reply) => {
       const { problem, headers, log } = toProblem(err, request.id);
       if (log) request.log.error({ err }, 'request failed');
+      // @fastify/rate-limit sets Retry-After from its real window before throwing; keep that one.
+      if (reply.hasHeader('retry-after')) delete headers['retry-after'];
       reply
         .code(problem.status)
         .headers(headers)
