@@ -227,13 +227,10 @@ export async function takenSkus(
 }
 
 function skuTaken(skus: readonly string[]): ConflictError {
-  return new ConflictError(
-    'sku_taken',
-    `SKU ${skus.join(', ')} is already used by another of your products.`,
-    {
-      detailId: `SKU ${skus.join(', ')} sudah dipakai produk Anda yang lain.`,
-    },
-  );
+  const named = skus.length > 5 ? `${skus.slice(0, 5).join(', ')} or another` : skus.join(', ');
+  return new ConflictError('sku_taken', `SKU ${named} is already used by another of your products.`, {
+    detailId: `SKU ${named} sudah dipakai produk Anda yang lain.`,
+  });
 }
 
 /** A unique violation on the per-crafter SKU index (a concurrent writer won the race) → sku_taken. */
