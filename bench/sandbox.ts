@@ -168,6 +168,14 @@ export async function main(): Promise<{ median: number; min: number; max: number
         `run ${run + 1}: ${Math.round(result.requests.average)} calls/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
       );
     }
+    // Same load against the bare control health route: what this machine allows right now without
+    // signing, state or the platform hooks, to tell sandbox cost from machine contention.
+    const baseline = await autocannon({
+      url: `${control}/health`,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      duration: SECONDS,
+    });
     const rates = runs.map((r) => r.requests.average);
     const summary = {
       median: Math.round(median(rates)),
@@ -185,6 +193,8 @@ export async function main(): Promise<{ median: number; min: number; max: number
       '| calls/s median | min | max | p99 latency (median of runs) | goal |',
       '| ---: | ---: | ---: | ---: | --- |',
       `| ${summary.median} | ${summary.min} | ${summary.max} | ${p99} ms | ≥ 3,000 calls/s: ${summary.median >= 3000 ? 'met' : 'NOT met'} |`,
+      '',
+      `Baseline on the same machine right after: unsigned \`GET /__sandbox/health\` ${Math.round(baseline.requests.average)} calls/s (one ${SECONDS} s run).`,
     ].join('\n');
     await writeBenchmarkSection('sandbox', markdown);
     process.stdout.write(`${markdown}\n`);
