@@ -215,6 +215,15 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
     return lines;
   };
 
+  /** A cancelled order gives its units back to the SKUs that still exist. */
+  const restock = (order: TtsOrder): void => {
+    for (const line of order.lines) {
+      const product = state().products[line.productId];
+      const row = product?.skus.find((candidate) => candidate.id === line.skuId)?.inventory[0];
+      if (row) row.quantity += 1;
+    }
+  };
+
   const storeOrder = (order: TtsOrder): TtsOrder => {
     state().orders[order.id] = order;
     rt.emitOrderStatusChange(order);
@@ -399,6 +408,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       const body = parse(updateOrderInput, input);
       const order = state().orders[body.id];
       if (!order) throw new ControlInputError(`unknown order ${body.id}`);
+      if (body.status === 'CANCELLED' && order.status !== 'CANCELLED') restock(order);
       order.status = body.status;
       order.updateTime = body.update_time ?? Math.max(rt.nowSeconds(), order.updateTime);
       if (body.status !== 'UNPAID' && order.paidTime === undefined) order.paidTime = order.updateTime;

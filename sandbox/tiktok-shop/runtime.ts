@@ -77,7 +77,7 @@ export class TtsRuntime {
     const nowMs = this.ctx.clock.nowMs();
     for (const id of pending) {
       const product = this.state.products[id];
-      if (!product || product.status !== 'PENDING' || product.auditDueAtMs === undefined) {
+      if (product?.status !== 'PENDING' || product.auditDueAtMs === undefined) {
         pending.delete(id);
         continue;
       }

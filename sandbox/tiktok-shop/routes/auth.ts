@@ -116,6 +116,20 @@ export function registerAuthServiceRoutes(app: FastifyInstance, rt: TtsRuntime):
 }
 
 export const authorizationEndpoints: Endpoint[] = [
+  // seller/202309/shops (Get Active Shops)
+  {
+    method: 'GET',
+    module: 'seller',
+    pattern: 'shops',
+    name: 'Get Active Shops',
+    shopCipher: 'forbidden',
+    handle: ({ rt, grant }) => ({
+      shops: grant.shopIds.flatMap((id) => {
+        const shop = rt.state.shops[id];
+        return shop ? [{ id: shop.id, region: shop.region }] : [];
+      }),
+    }),
+  },
   // authorization/202309/shops (Get Authorized Shops)
   {
     method: 'GET',

@@ -479,6 +479,69 @@ function partialEdit(call: EndpointCall) {
   return writeResult(product);
 }
 
+function recoverProducts(call: EndpointCall): { errors?: BatchError[] } {
+  const input = parseOrThrow(z.object({ product_ids: z.array(z.string()).min(1) }), call.body);
+  if (input.product_ids.length > MAX_BATCH_PRODUCT_IDS) {
+    throw invalidRequest(`Invalid request parameters. product_ids: at most ${MAX_BATCH_PRODUCT_IDS} ids`);
+  }
+  const errors: BatchError[] = [];
+  for (const productId of input.product_ids) {
+    const product = call.rt.state.products[productId];
+    if (!product || product.shopId !== call.shop?.id || product.status !== 'DELETED') {
+      errors.push({
+        code: TtsCode.productNotFound,
+        message: 'No deleted product with this id',
+        detail: { product_id: productId },
+      });
+      continue;
+    }
+    product.status = 'SELLER_DEACTIVATED';
+    product.updateTime = call.rt.nowSeconds();
+  }
+  return errors.length > 0 ? { errors } : {};
+}
+
+function inventorySearch(call: EndpointCall) {
+  const shop = requireShop(call);
+  const input = parseOrThrow(
+    z
+      .object({
+        product_ids: z.array(z.string()).max(100).optional(),
+        sku_ids: z.array(z.string()).max(600).optional(),
+      })
+      .refine((value) => (value.product_ids?.length ?? 0) + (value.sku_ids?.length ?? 0) > 0, {
+        message: 'product_ids or sku_ids is required',
+      }),
+    call.body,
+  );
+  const products = call.rt.store
+    .productsOfShop(shop.id)
+    .filter((product) => product.status !== 'DELETED')
+    .filter(
+      (product) =>
+        input.product_ids?.includes(product.id) ||
+        product.skus.some((candidate) => input.sku_ids?.includes(candidate.id)),
+    );
+  return {
+    inventory: products.map((product) => ({
+      product_id: product.id,
+      skus: product.skus
+        .filter(
+          (candidate) => input.product_ids?.includes(product.id) || input.sku_ids?.includes(candidate.id),
+        )
+        .map((candidate) => ({
+          id: candidate.id,
+          seller_sku: candidate.sellerSku,
+          total_available_quantity: candidate.inventory.reduce((sum, row) => sum + row.quantity, 0),
+          warehouse_inventory: candidate.inventory.map((row) => ({
+            warehouse_id: row.warehouseId,
+            available_quantity: row.quantity,
+          })),
+        })),
+    })),
+  };
+}
+
 export function productEndpoints(): Endpoint[] {
   return [
     // product/202309/categories (Get Categories)
@@ -606,6 +669,24 @@ export function productEndpoints(): Endpoint[] {
             ? 'SELLER_DEACTIVATED'
             : `Batch deactivate business error: product status is ${product.status}`,
         ),
+    },
+    // product/202309/products/recover (Recover Products): deleted products come back deactivated
+    {
+      method: 'POST',
+      module: 'product',
+      pattern: 'products/recover',
+      name: 'Recover Products',
+      shopCipher: 'required',
+      handle: (call) => recoverProducts(call),
+    },
+    // product/202309/inventory/search (Inventory Search)
+    {
+      method: 'POST',
+      module: 'product',
+      pattern: 'inventory/search',
+      name: 'Inventory Search',
+      shopCipher: 'required',
+      handle: inventorySearch,
     },
     // product/202309/products (Delete Products): DELETE with a JSON body
     {

@@ -136,6 +136,11 @@ describe('TikTok Shop authentication and signing', () => {
     });
     expect(unknown.body.code).toBe(36009004);
     expect(unknown.body.message).toMatch(/shop_cipher/);
+    const seller = await s.client.call('GET', '/seller/202309/shops', { shopCipher: s.cipher });
+    expect(seller.body.message).toMatch(/Unexpected identifier/);
+    expect((await s.client.call('GET', '/seller/202309/shops')).body.data.shops).toEqual([
+      { id: s.shopId, region: 'ID' },
+    ]);
     const forbidden = await s.client.call('GET', shopsPath, { shopCipher: s.cipher });
     expect(forbidden.body.code).toBe(36009004);
     expect(forbidden.body.message).toMatch(/Unexpected identifier/);

@@ -104,6 +104,28 @@ describe('TikTok Shop orders', () => {
     expect(state.products[0]?.skus.find((x) => x.seller_sku === 'KAIN-02')?.stock).toBe(37);
   });
 
+  it('inventory search shows stock taken by an order and returned by its cancellation', async () => {
+    const stockOf = async () => {
+      const res = await s.client.call('POST', '/product/202309/inventory/search', {
+        body: { product_ids: [productId] },
+        shopCipher: s.cipher,
+      });
+      expect(res.body.code, res.body.message).toBe(0);
+      const [entry] = res.body.data.inventory as Array<{
+        skus: Array<{ seller_sku: string; total_available_quantity: number }>;
+      }>;
+      return entry?.skus.find((x) => x.seller_sku === 'KAIN-01')?.total_available_quantity;
+    };
+    expect(await stockOf()).toBe(40);
+    const generated = h.platform.control.generateOrders({
+      shop_id: s.shopId,
+      orders: [{ lines: [{ seller_sku: 'KAIN-01', quantity: 4 }] }],
+    }) as { orders: Array<{ id: string }> };
+    expect(await stockOf()).toBe(36);
+    h.platform.control.updateOrder({ id: generated.orders[0]?.id, status: 'CANCELLED' });
+    expect(await stockOf()).toBe(40);
+  });
+
   it('seeded random orders page through search with page tokens; create_time range is half-open', async () => {
     const to = h.ctx.clock.nowSeconds();
     const from = to - 3 * 24 * 3600;

@@ -255,6 +255,12 @@ describe('TikTok Shop products', () => {
     });
     expect(del.body.code).toBe(0);
     expect((await getProduct(productId)).body.code).toBe(12052700);
+    const recovered = await s.client.call('POST', '/product/202309/products/recover', {
+      body: { product_ids: [productId] },
+      shopCipher: s.cipher,
+    });
+    expect(recovered.body.code).toBe(0);
+    expect((await getProduct(productId)).body.data.status).toBe('SELLER_DEACTIVATED');
   });
 
   it('search pages with opaque page tokens and page_size ≤ 100', async () => {
