@@ -9,8 +9,19 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') ?? 'body';
-  if (issue?.code === 'invalid_type' && issue.input === undefined) throw shopeeErrors.required(field);
+  // zod does not report the input by default, so look the value up: absent means "is required".
+  if (issue?.code === 'invalid_type' && valueAt(input, issue.path) === undefined)
+    throw shopeeErrors.required(field);
   throw shopeeErrors.param(`Wrong parameters, detail: ${field}: ${issue?.message ?? 'invalid'}.`);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 /** Comma list or repeated keys, as Shopee accepts for `*_list` query parameters. */

@@ -202,6 +202,14 @@ describe('shopee products', () => {
     expect(noDescription.body.error).toBe('error_param');
     expect(noDescription.body.message).toMatch(/description is required/);
 
+    const wrongType = await client.post(
+      '/api/v2/product/add_item',
+      addItemBody(imageId, { weight: 'heavy' }),
+    );
+    expect(wrongType.body.error).toBe('error_param');
+    expect(wrongType.body.message).not.toMatch(/required/);
+    expect(wrongType.body.message).toMatch(/weight/);
+
     const long = await client.post(
       '/api/v2/product/add_item',
       addItemBody(imageId, { item_name: 'x'.repeat(256) }),
