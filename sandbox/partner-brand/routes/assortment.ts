@@ -69,6 +69,9 @@ export function registerAssortmentRoutes(
   app.put('/v1/assortment/items/:sku', async (request, reply) => {
     const partner = partnerOf(request);
     const sku = skuParam(request.params);
+    if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+      throw badRequest('Content-Type must be application/json');
+    }
     const input = parseInput(itemInput, parseJson(request.body));
     const key = store.itemKey(partner.id, sku);
     const existing = store.state.items[key];
