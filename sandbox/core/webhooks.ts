@@ -13,6 +13,8 @@ export interface WebhookSenderOptions {
   timeoutMs?: number;
   /** How often (real time) due retries are looked for besides clock changes. */
   pollMs?: number;
+  /** Settled deliveries kept for inspection; the oldest are forgotten beyond this (pending ones never). */
+  capacity?: number;
 }
 
 export interface ManagedWebhookSender extends WebhookSender {
@@ -73,6 +75,18 @@ export function createWebhookSender(
     delivery.inFlight = false;
   };
 
+  const capacity = options.capacity ?? 20_000;
+  const forgetOldest = (): void => {
+    let excess = deliveries.size - capacity;
+    for (const [id, d] of deliveries) {
+      if (excess <= 0) break;
+      if (d.record.state !== 'pending') {
+        deliveries.delete(id);
+        excess -= 1;
+      }
+    }
+  };
+
   const track = (promise: Promise<void>): Promise<void> => {
     inFlight.add(promise);
     void promise.finally(() => inFlight.delete(promise));
@@ -106,6 +120,7 @@ export function createWebhookSender(
       };
       const delivery: Delivery = { record, policy, inFlight: false };
       deliveries.set(record.id, delivery);
+      if (deliveries.size > capacity * 1.1) forgetOldest();
       await track(attempt(delivery));
       return record;
     },

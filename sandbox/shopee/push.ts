@@ -48,6 +48,7 @@ function push(
     consumed: false,
   };
   rt.store.pushes.push(message);
+  if (rt.store.pushes.length > 20_000) prunePushes(rt);
   const url = app.pushCallbackUrl;
   if (url === undefined || !app.pushCodes.includes(code)) return;
   message.delivery = 'sending';
@@ -70,7 +71,7 @@ function push(
     )
     .then(
       (record) => {
-        message.delivery = record.id;
+        message.delivery = record.state === 'delivered' ? 'acked' : record.id;
       },
       () => {
         message.delivery = 'none';
@@ -78,12 +79,27 @@ function push(
     );
 }
 
-/** A push is lost when it was never sent (no callback) or its latest attempt was not acknowledged. */
+/** Forgets pushes that can never be returned again: acknowledged, consumed, or older than the retention. */
+function prunePushes(rt: ShopeeRuntime): void {
+  const since = rt.nowSeconds() - rt.config.lostPushRetentionSeconds;
+  rt.store.pushes = rt.store.pushes.filter(
+    (p) => p.timestamp >= since && !p.consumed && (p.delivery === 'sending' || isLostPush(rt, p)),
+  );
+}
+
+/**
+ * A push is lost when it was never sent (no callback) or its latest attempt was not acknowledged.
+ * `delivery` is `none`, `sending` (first attempt in flight), `acked`, or the id of a delivery still retrying.
+ */
 export function isLostPush(rt: ShopeeRuntime, message: PushMessage): boolean {
-  if (message.consumed) return false;
+  if (message.consumed || message.delivery === 'acked' || message.delivery === 'sending') return false;
   if (message.delivery === 'none') return true;
-  if (message.delivery === 'sending') return false;
   const record = rt.ctx.webhooks.get(message.delivery);
+  // Forgotten by the sender or lost in a restart: nobody confirmed it, so the client must fetch it.
   if (!record) return true;
-  return record.state !== 'delivered' && record.attempts.length > 0;
+  if (record.state === 'delivered') {
+    message.delivery = 'acked';
+    return false;
+  }
+  return record.attempts.length > 0;
 }

@@ -159,7 +159,7 @@ export interface PushMessage {
   timestamp: number;
   /** The exact JSON body that was (or would have been) pushed. */
   body: string;
-  /** `none` = no callback configured; `sending` = first attempt in flight; otherwise the delivery id. */
+  /** `none` = no callback configured; `sending` = first attempt in flight; `acked`; otherwise the delivery id. */
   delivery: string;
   consumed: boolean;
 }
