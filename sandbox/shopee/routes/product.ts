@@ -114,6 +114,14 @@ const initTierBody = z.object({
   standardise_tier_variation: z.array(standardTierInput).optional(),
   model: z.array(modelInput),
 });
+const updateTierBody = z.object({
+  item_id: z.number().int(),
+  tier_variation: z.array(tierInput).optional(),
+  standardise_tier_variation: z.array(standardTierInput).optional(),
+  model_list: z
+    .array(z.object({ model_id: z.number().int(), tier_index: z.array(z.number().int().min(0)).min(1) }))
+    .optional(),
+});
 const addModelBody = z.object({ item_id: z.number().int(), model_list: z.array(modelInput) });
 const updatePriceBody = z.object({
   item_id: z.number().int(),
@@ -257,7 +265,9 @@ function findItem(rt: ShopeeRuntime, shopId: number, itemId: number): ShopeeItem
   return item;
 }
 
-function normaliseTiers(input: z.infer<typeof initTierBody>): TierVariation[] {
+function normaliseTiers(
+  input: Pick<z.infer<typeof initTierBody>, 'tier_variation' | 'standardise_tier_variation'>,
+): TierVariation[] {
   if (input.standardise_tier_variation !== undefined) {
     return input.standardise_tier_variation.map((t) => ({
       name: t.variation_name,
@@ -543,6 +553,56 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     },
   });
 
+  // v2.product.update_tier_variation — rename, add or reorder options (and option images) of the
+  // existing tiers; `model_list` gives models their new tier_index, unlisted models keep theirs.
+  shopApi(rt, app, {
+    method: 'POST',
+    path: '/api/v2/product/update_tier_variation',
+    handler: ({ body, shopId, partner }) => {
+      const input = parseInput(updateTierBody, body);
+      const item = findItem(rt, shopId, input.item_id);
+      if (item.tiers.length === 0)
+        throw shopeeErrors.param(
+          'Wrong parameters, detail: item has no tier variation, use init_tier_variation first.',
+        );
+      const tiers = normaliseTiers(input);
+      checkTiers(rt, partner.partnerId, tiers);
+      if (tiers.length !== item.tiers.length)
+        throw shopeeErrors.param('Wrong parameters, detail: the number of tiers cannot be changed.');
+      const moved = new Map((input.model_list ?? []).map((m) => [m.model_id, m.tier_index]));
+      for (const id of moved.keys()) {
+        if (!item.models.some((m) => m.modelId === id))
+          throw shopeeErrors.param(`Wrong parameters, detail: model_id ${id} not found.`);
+      }
+      const seen = new Set<string>();
+      const next = item.models.map((m) => ({ ...m, tierIndex: moved.get(m.modelId) ?? m.tierIndex }));
+      for (const m of next) {
+        if (
+          m.tierIndex.length !== tiers.length ||
+          m.tierIndex.some((index, tier) => index >= (tiers[tier]?.options.length ?? 0))
+        ) {
+          throw shopeeErrors.param(
+            `Wrong parameters, detail: tier_index of model ${m.modelId} does not match the tier variation.`,
+          );
+        }
+        const key = m.tierIndex.join(',');
+        if (seen.has(key))
+          throw shopeeErrors.param(
+            `Wrong parameters, detail: duplicate tier_index ${JSON.stringify(m.tierIndex)}.`,
+          );
+        seen.add(key);
+      }
+      item.tiers = tiers;
+      item.models = next;
+      item.updateTime = rt.nowSeconds();
+      return {
+        item_id: item.itemId,
+        tier_variation: tierView(rt, tiers),
+        model: next.map((m) => ({ model_id: m.modelId, tier_index: m.tierIndex })),
+      };
+    },
+  });
+
   // v2.product.add_model
   shopApi(rt, app, {
     method: 'POST',
@@ -709,6 +769,42 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
         total_count: matching.length,
         has_next_page: hasNext,
         next_offset: hasNext ? offset + pageSize : matching.length,
+      };
+    },
+  });
+
+  // v2.product.search_item — by name fragment or exact seller SKU; offset is an opaque string cursor.
+  shopApi(rt, app, {
+    method: 'GET',
+    path: '/api/v2/product/search_item',
+    handler: ({ query, shopId }) => {
+      const pageSize = intParam(query, 'page_size', { required: true }) ?? 0;
+      if (pageSize < 1 || pageSize > 100)
+        throw shopeeErrors.param('Wrong parameters, detail: page_size should be between 1 and 100.');
+      const cursor = queryValue(query, 'offset') ?? '';
+      if (cursor !== '' && !/^\d+$/.test(cursor))
+        throw shopeeErrors.param('Wrong parameters, detail: offset is invalid.');
+      const offset = cursor === '' ? 0 : Number(cursor);
+      const name = queryValue(query, 'item_name')?.toLowerCase();
+      const sku = queryValue(query, 'item_sku');
+      const statuses = listParam(query, 'item_status');
+      const now = rt.nowMs();
+      const matching = [...rt.store.items.values()]
+        .filter((i) => i.shopId === shopId)
+        .map((i) => rt.store.current(i, now))
+        .filter(
+          (i) =>
+            (statuses.length === 0 ? i.status === 'NORMAL' : statuses.includes(i.status)) &&
+            (name === undefined || i.itemName.toLowerCase().includes(name)) &&
+            (sku === undefined || i.itemSku === sku || i.models.some((m) => m.modelSku === sku)),
+        )
+        .sort((a, b) => a.itemId - b.itemId);
+      const page = matching.slice(offset, offset + pageSize);
+      const more = offset + pageSize < matching.length;
+      return {
+        item_id_list: page.map((i) => i.itemId),
+        total_count: matching.length,
+        next_offset: more ? String(offset + pageSize) : '',
       };
     },
   });

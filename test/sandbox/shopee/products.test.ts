@@ -193,6 +193,43 @@ describe('shopee products', () => {
     ).toEqual(['B', 'M']);
   });
 
+  it('update_tier_variation adds an option so add_model can use it; search_item finds by name and SKU', async () => {
+    const itemId = await addItem();
+    const init = await client.post('/api/v2/product/init_tier_variation', {
+      item_id: itemId,
+      tier_variation: [{ name: 'Warna', option_list: [{ option: 'Biru' }] }],
+      model: [{ tier_index: [0], original_price: 100000, model_sku: 'BIRU' }],
+    });
+    const blueId = list(init.body.response?.model)[0]?.model_id;
+    const early = await client.post('/api/v2/product/add_model', {
+      item_id: itemId,
+      model_list: [{ tier_index: [1], original_price: 100000 }],
+    });
+    expect(early.body.error).toBe('error_param');
+    const updated = await client.post('/api/v2/product/update_tier_variation', {
+      item_id: itemId,
+      tier_variation: [{ name: 'Warna', option_list: [{ option: 'Hijau' }, { option: 'Biru' }] }],
+      model_list: [{ model_id: blueId, tier_index: [1] }],
+    });
+    expect(updated.body.error, JSON.stringify(updated.body)).toBe('');
+    const added = await client.post('/api/v2/product/add_model', {
+      item_id: itemId,
+      model_list: [{ tier_index: [0], original_price: 120000, model_sku: 'HIJAU' }],
+    });
+    expect(added.body.error).toBe('');
+    const models = list(
+      (await client.get('/api/v2/product/get_model_list', { item_id: itemId })).body.response?.model,
+    );
+    expect(models.map((m) => `${m.model_sku}:${m.model_name}`).sort()).toEqual(['BIRU:Biru', 'HIJAU:Hijau']);
+
+    const bySku = await client.get('/api/v2/product/search_item', { page_size: 10, item_sku: 'HIJAU' });
+    expect(bySku.body.response?.item_id_list).toEqual([itemId]);
+    const byName = await client.get('/api/v2/product/search_item', { page_size: 10, item_name: 'parang' });
+    expect(byName.body.response?.item_id_list).toEqual([itemId]);
+    const none = await client.get('/api/v2/product/search_item', { page_size: 10, item_name: 'keramik' });
+    expect(none.body.response?.item_id_list).toEqual([]);
+  });
+
   it('refuses an unknown image id, a missing field, a too-long name and a missing mandatory attribute', async () => {
     const unknown = await client.post('/api/v2/product/add_item', addItemBody('id-11134207-nope'));
     expect(unknown.body).toMatchObject({ error: 'error_param', message: 'Image not exist.' });
