@@ -68,6 +68,20 @@ describe('shopee signing, timestamps and tokens', () => {
     });
   });
 
+  it('answers malformed JSON and unknown paths in the Shopee envelope', async () => {
+    const client = await authorizedClient(sandbox);
+    const malformed = await sandbox.app.inject({
+      method: 'POST',
+      url: client.url('POST', '/api/v2/product/add_item'),
+      headers: { 'content-type': 'application/json' },
+      payload: '{"item_name":',
+    });
+    expect(malformed.json()).toMatchObject({ error: 'error_param' });
+    expect(malformed.json<{ request_id: string }>().request_id).toMatch(/^[0-9a-f]{32}$/);
+    const unknown = await client.get('/api/v2/product/no_such_api');
+    expect(unknown.body.error).toBe('error_not_found');
+  });
+
   it('rejects a timestamp older than 5 minutes and one more than 5 minutes in the future', async () => {
     const client = await authorizedClient(sandbox);
     const now = client.now();
