@@ -101,15 +101,20 @@ describe('shopee throttling and injected faults', () => {
   });
 
   it('latency is measurably added', async () => {
-    const timed = async () => {
-      const start = performance.now();
-      await client.get('/api/v2/product/get_item_limit');
-      return performance.now() - start;
+    // Fastest of a few calls, so a slow moment on a shared machine does not decide the comparison.
+    const fastest = async () => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i += 1) {
+        const start = performance.now();
+        await client.get('/api/v2/product/get_item_limit');
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
     };
-    const baseline = await timed();
+    const baseline = await fastest();
     await control(sandbox, 'PUT', '/faults', [{ platform: 'shopee', latencyMs: 150 }]);
-    const slow = await timed();
-    expect(slow).toBeGreaterThanOrEqual(150);
+    const slow = await fastest();
+    expect(slow).toBeGreaterThanOrEqual(149);
     expect(slow - baseline).toBeGreaterThan(100);
     const log = (await control(sandbox, 'GET', '/calls?limit=1')).body.calls as Rec[];
     expect(Number(log[0]?.durationMs)).toBeGreaterThanOrEqual(149);
