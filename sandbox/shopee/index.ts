@@ -11,6 +11,7 @@ import { registerMediaRoutes } from './routes/media.js';
 import { registerOrderRoutes } from './routes/order.js';
 import { registerProductRoutes } from './routes/product.js';
 import { registerPushRoutes } from './routes/push.js';
+import { registerShopRoutes } from './routes/shop.js';
 import { ShopeeRuntime } from './runtime.js';
 
 /** Shopee Open Platform v2 under `/shopee`: the documented paths below it, signatures over those paths. */
@@ -40,6 +41,7 @@ export const createShopeePlatform: PlatformFactory = (ctx): PlatformModule => {
         return sendShopeeError(rt, request, reply, shopeeErrors.notFound(path));
       });
       registerAuthRoutes(app, rt);
+      registerShopRoutes(app, rt);
       registerMediaRoutes(app, rt);
       registerProductRoutes(app, rt);
       registerOrderRoutes(app, rt);

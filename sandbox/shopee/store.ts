@@ -167,8 +167,8 @@ export interface PushMessage {
 interface StoreState {
   apps: ShopeeApp[];
   shops: ShopeeShop[];
-  /** `${partnerId}:${shopId}` of authorized pairs. */
-  links: string[];
+  /** `${partnerId}:${shopId}` of authorized pairs, with the authorization time (sandbox seconds). */
+  links: Array<[string, number]>;
   codes: Grant[];
   accessTokens: Grant[];
   refreshTokens: Grant[];
@@ -184,7 +184,8 @@ interface StoreState {
 export class ShopeeStore {
   apps = new Map<number, ShopeeApp>();
   shops = new Map<number, ShopeeShop>();
-  links = new Set<string>();
+  /** Authorized (partner, shop) pairs → authorization time in sandbox seconds. */
+  links = new Map<string, number>();
   codes = new Map<string, Grant>();
   accessTokens = new Map<string, Grant>();
   refreshTokens = new Map<string, Grant>();
@@ -215,7 +216,11 @@ export class ShopeeStore {
   }
 
   link(partnerId: number, shopId: number): void {
-    this.links.add(`${partnerId}:${shopId}`);
+    this.links.set(`${partnerId}:${shopId}`, this.ctx.clock.nowSeconds());
+  }
+
+  authTime(partnerId: number, shopId: number): number | undefined {
+    return this.links.get(`${partnerId}:${shopId}`);
   }
 
   partnersOf(shopId: number): ShopeeApp[] {
@@ -261,7 +266,7 @@ export class ShopeeStore {
     const copy = <T>(value: T): T => structuredClone(value);
     this.apps = new Map((s.apps ?? []).map((a) => [a.partnerId, copy(a)]));
     this.shops = new Map((s.shops ?? []).map((x) => [x.shopId, copy(x)]));
-    this.links = new Set(s.links ?? []);
+    this.links = new Map(s.links ?? []);
     this.codes = new Map((s.codes ?? []).map((g) => [g.token, copy(g)]));
     this.accessTokens = new Map((s.accessTokens ?? []).map((g) => [g.token, copy(g)]));
     this.refreshTokens = new Map((s.refreshTokens ?? []).map((g) => [g.token, copy(g)]));

@@ -68,6 +68,24 @@ describe('shopee signing, timestamps and tokens', () => {
     });
   });
 
+  it('get_shop_info and get_shops_by_partner describe the authorized shop', async () => {
+    const client = await authorizedClient(sandbox);
+    const info = await client.get('/api/v2/shop/get_shop_info');
+    expect(info.body.response).toMatchObject({ shop_name: 'Batik Serpong', region: 'ID', status: 'NORMAL' });
+    const authTime = Number(info.body.response?.auth_time);
+    expect(Math.abs(authTime - client.now())).toBeLessThan(5);
+    expect(Number(info.body.response?.expire_time) - authTime).toBe(365 * 86_400);
+    const shops = await client.get(
+      '/api/v2/public/get_shops_by_partner',
+      { page_size: 10, page_no: 1 },
+      { public: true },
+    );
+    expect(shops.body.response).toMatchObject({
+      authed_shop_list: [{ shop_id: client.shopId, region: 'ID' }],
+      more: false,
+    });
+  });
+
   it('answers malformed JSON and unknown paths in the Shopee envelope', async () => {
     const client = await authorizedClient(sandbox);
     const malformed = await sandbox.app.inject({
