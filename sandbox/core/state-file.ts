@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { OffsetClock } from './clock.js';
 import type { PlatformModule } from './contract.js';
 
@@ -40,6 +41,7 @@ export function createStateFile(
       platforms: Object.fromEntries(platforms.map((p) => [p.name, p.control.snapshot()])),
     };
     const temporary = `${path}.tmp`;
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temporary, JSON.stringify(snapshot));
     await rename(temporary, path);
   };

@@ -234,7 +234,7 @@ describe('sandbox server and control API', () => {
   it('saves state to the state file and loads it at the next start', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-state-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const stateFile = join(dir, 'state.json');
+    const stateFile = join(dir, 'nested', 'state.json');
     const first = await buildSandbox({ stateFile });
     await first.app.inject({
       method: 'POST',
