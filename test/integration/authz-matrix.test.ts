@@ -205,6 +205,13 @@ const table: Record<string, RouteCase> = {
   },
 };
 
+function coverage(keys: string[]): { missing: string[]; stale: string[] } {
+  return {
+    missing: keys.filter((k) => !(k in table)),
+    stale: Object.keys(table).filter((k) => !keys.includes(k)),
+  };
+}
+
 // The app is built before the tests are collected: the cases come from its route table.
 const api = await startTestApi('authz_matrix', { LOGIN_RATE_LIMIT_MAX: '1000' });
 const routeKeys = api.app.routeTable.map((r) => `${r.method} ${r.url}`);
@@ -231,10 +238,16 @@ function expectProblem(res: LightMyRequestResponse, status: number, code?: strin
 describe('authorization matrix', () => {
   it('covers every route in the route table, and only those', () => {
     expect(routeKeys.length).toBeGreaterThan(0);
-    const missing = routeKeys.filter((k) => !(k in table));
-    const stale = Object.keys(table).filter((k) => !routeKeys.includes(k));
+    const { missing, stale } = coverage(routeKeys);
     expect(missing, 'routes without an expectation: add them to the table').toEqual([]);
     expect(stale, 'expectations for routes that no longer exist').toEqual([]);
+  });
+
+  it('would flag a new route without an expectation, and a removed one', () => {
+    const withNewRoute = coverage([...routeKeys, 'POST /v1/crafters/:id/archive']);
+    expect(withNewRoute.missing).toEqual(['POST /v1/crafters/:id/archive']);
+    const withoutLogin = coverage(routeKeys.filter((k) => k !== 'POST /v1/auth/login'));
+    expect(withoutLogin.stale).toEqual(['POST /v1/auth/login']);
   });
 
   it('declares public exactly the routes the table says are public', () => {

@@ -325,7 +325,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
     const csv = (name: string, text: string) =>
       cases.push({ name, request: rawRequest(key, spec, 'text/csv', text), expect: [VALIDATION] });
     csv('wrong type (price_idr)', csvWith('price_idr', 'mahal'));
-    csv('missing column', header.replace(',title', '') + `\n${cells.filter((_, i) => i !== 1).join(',')}`);
+    csv('missing column', `${header.replace(',title', '')}\n${cells.filter((_, i) => i !== 1).join(',')}`);
     csv('unknown column', `${header},is_admin\n${line},true`);
     csv('oversize string (title)', csvWith('title', LONG.slice(0, 3000)));
     csv('negative price', csvWith('price_idr', '-1'));
