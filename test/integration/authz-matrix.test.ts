@@ -288,6 +288,40 @@ describe('authorization matrix', () => {
   }
 });
 
+describe('out of scope looks exactly like missing', () => {
+  it.each([
+    ['crafter', (w: World) => `/v1/crafters/${w.crafterA.id}`, '/v1/crafters/'],
+    ['user', (w: World) => `/v1/users/${w.principals.crafterA.userId}`, '/v1/users/'],
+  ] as const)(
+    'a %s outside the scope answers the same 404 as one that does not exist',
+    async (_what, url, prefix) => {
+      const auth = headersFor(world, 'kelurahanAdminOut');
+      const hidden = await api.app.inject({ method: 'GET', url: url(world), headers: auth });
+      const missing = await api.app.inject({
+        method: 'GET',
+        url: `${prefix}${crypto.randomUUID()}`,
+        headers: auth,
+      });
+      const strip = (res: LightMyRequestResponse) => ({ ...res.json(), instance: undefined });
+      expect(hidden.statusCode).toBe(404);
+      expect(strip(hidden)).toEqual(strip(missing));
+    },
+  );
+
+  it('a product of another crafter answers the same 404 as one that does not exist', async () => {
+    const product = await freshProductOfA(world);
+    const auth = headersFor(world, 'crafterB');
+    const hidden = await api.app.inject({ method: 'GET', url: `/v1/products/${product.id}`, headers: auth });
+    const missing = await api.app.inject({
+      method: 'GET',
+      url: `/v1/products/${crypto.randomUUID()}`,
+      headers: auth,
+    });
+    expect(hidden.statusCode).toBe(404);
+    expect({ ...hidden.json(), instance: undefined }).toEqual({ ...missing.json(), instance: undefined });
+  });
+});
+
 // Every principal has a column; keeps the row() helper and the principal list in step.
 it('the table has a column for every role principal', () => {
   for (const rc of Object.values(table))
