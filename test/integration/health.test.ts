@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
@@ -16,12 +17,32 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** A port that accepts connections and never says a word: the hang case, not the refusal case. */
+async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    port: address.port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** The real app with one dependency pointing at a dead port. */
 async function appWithDeadDependency(
   api: TestApi,
   dead: 'redis' | 'postgres',
+  deadPort?: number,
 ): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
-  const port = await closedPort();
+  const port = deadPort ?? (await closedPort());
   const config = {
     ...api.config,
     databaseUrl:
@@ -33,12 +54,15 @@ async function appWithDeadDependency(
   redis.on('error', () => {});
   const app = await buildApp({ config, db: database.db, redis });
   await app.ready();
+  // The healthy Redis connects in the background; wait, so only the dead dependency is reported.
+  if (dead !== 'redis' && redis.status !== 'ready') await once(redis, 'ready');
   return {
     app,
     close: async () => {
       await app.close();
       redis.disconnect();
-      await database.close();
+      // A connection stuck on a silent server would hold end() for its 5 s timeout; no need to wait.
+      await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, 500))]);
     },
   };
 }
@@ -68,6 +92,12 @@ describe('health', () => {
   });
 
   it('GET /health/ready answers 200 when Postgres and Redis answer', async () => {
+    // Redis connects in the background after start-up; until then the API is rightly not ready.
+    await expect
+      .poll(async () => (await api.app.inject({ method: 'GET', url: '/health/ready' })).statusCode, {
+        timeout: 5000,
+      })
+      .toBe(200);
     const res = await api.app.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -95,6 +125,24 @@ describe('health', () => {
         // Liveness does not depend on backing services.
         expect((await broken.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
       } finally {
+        await broken.close();
+      }
+    },
+  );
+
+  it.each(['redis', 'postgres'] as const)(
+    'GET /health/ready answers 503 within 3 s when %s accepts connections but never answers',
+    async (dead) => {
+      const silent = await silentPort();
+      const broken = await appWithDeadDependency(api, dead, silent.port);
+      try {
+        const started = Date.now();
+        const res = await broken.app.inject({ method: 'GET', url: '/health/ready' });
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect(res.statusCode).toBe(503);
+        expect(res.json().detail).toContain(dead);
+      } finally {
+        await silent.close();
         await broken.close();
       }
     },
