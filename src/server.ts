@@ -2,6 +2,7 @@
 import { loadConfigOrExit } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { buildApp } from './http/app.js';
+import { ListCache } from './http/list-cache.js';
 import { createApiRedis, createQueueRedis } from './lib/redis.js';
 import { createQueue } from './queues/connection.js';
 import { QUEUE } from './queues/definitions.js';
@@ -15,7 +16,10 @@ redis.on('error', () => {
 const queueConnection = createQueueRedis(config.redisUrl);
 queueConnection.on('error', () => {});
 const queues = Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix));
-const app = await buildApp({ config, db: database.db, redis, queues });
+const listCache =
+  config.listCacheMaxMb > 0 ? new ListCache({ maxBytes: config.listCacheMaxMb * 1024 * 1024 }) : undefined;
+await listCache?.start(database.sql);
+const app = await buildApp({ config, db: database.db, redis, queues, ...(listCache ? { listCache } : {}) });
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
@@ -23,6 +27,7 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   await app.close();
+  await listCache?.stop();
   await Promise.all(queues.map((q) => q.close()));
   await database.close();
   redis.disconnect();

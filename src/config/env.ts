@@ -60,6 +60,8 @@ const envSchema = z.object({
     .max(24 * 30)
     .default(24),
   TRUST_PROXY: booleanFlag.default(false),
+  /** Memory for cached catalogue list pages per API process (MiB); 0 turns the cache off. */
+  LIST_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Base URL of the marketplace sandbox, shown by the demo stack. */
   SANDBOX_URL: z.string().url().optional(),
 });
@@ -83,6 +85,7 @@ export interface AppConfig {
   csvImportLimitBytes: number;
   idempotencyTtlHours: number;
   trustProxy: boolean;
+  listCacheMaxMb: number;
   sandboxUrl: string | undefined;
 }
 
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     csvImportLimitBytes: e.CSV_IMPORT_LIMIT_BYTES,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     trustProxy: e.TRUST_PROXY,
+    listCacheMaxMb: e.LIST_CACHE_MAX_MB,
     sandboxUrl: e.SANDBOX_URL,
   };
 }

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { loggerOptions } from '../lib/logger.js';
+import type { ListCache } from './list-cache.js';
 import { authPlugin } from './plugins/auth.js';
 import { contentParsersPlugin } from './plugins/content-parsers.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   redis: Redis;
   /** Queues shown on the dashboard and in /metrics (the API process passes them; most tests do not). */
   queues?: Queue[];
+  /** Cache of list pages, already listening for catalogue changes (the API process passes one). */
+  listCache?: ListCache;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -73,10 +76,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, { global: false, redis, nameSpace: `${config.queuePrefix}:ratelimit:` });
+  // skipOnError: while Redis is down, logins still work (each costs a scrypt hash) instead of failing.
+  await app.register(rateLimit, {
+    global: false,
+    redis,
+    nameSpace: `${config.queuePrefix}:ratelimit:`,
+    skipOnError: true,
+  });
   await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
   await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
 
+  if (deps.listCache) {
+    const cache = deps.listCache;
+    // Read-your-writes inside this process: a successful write drops cached pages at once,
+    // without waiting for its own change notification to come back from Postgres.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) cache.invalidate();
+      return payload;
+    });
+  }
   await app.register(metricsPlugin, { queues: deps.queues ?? [] });
   if (deps.queues && deps.queues.length > 0) await app.register(queueDashboard, { db, queues: deps.queues });
   await app.register(healthRoutes, { db, redis });
@@ -87,6 +105,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(regionRoutes, { db });
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
-  await app.register(productRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  await app.register(productRoutes, {
+    db,
+    csvImportLimitBytes: config.csvImportLimitBytes,
+    listCache: deps.listCache,
+  });
   return app;
 }

@@ -9,6 +9,7 @@ import { type AppConfig, loadConfig } from '../../src/config/env.js';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { buildApp } from '../../src/http/app.js';
+import { ListCache } from '../../src/http/list-cache.js';
 import { createApiRedis, createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { QUEUE } from '../../src/queues/definitions.js';
@@ -21,6 +22,8 @@ export interface TestApi {
   databaseUrl: string;
   /** Bearer header for a principal. */
   auth(principal: Principal): { authorization: string };
+  /** The list cache, when started with `withListCache`. */
+  listCache: ListCache | undefined;
   /** Queues, when started with `withQueues`. */
   queues: Queue[];
   /** A token that expired an hour ago. */
@@ -31,7 +34,7 @@ export interface TestApi {
 export async function startTestApi(
   label: string,
   env: Record<string, string> = {},
-  options: { withQueues?: boolean } = {},
+  options: { withQueues?: boolean; withListCache?: boolean } = {},
 ): Promise<TestApi> {
   const testDb = await createTestDatabase(label);
   const config = loadConfig({
@@ -48,7 +51,15 @@ export async function startTestApi(
   const queues = queueConnection
     ? Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix))
     : undefined;
-  const app = await buildApp({ config, db: database.db, redis, ...(queues ? { queues } : {}) });
+  const listCache = options.withListCache ? new ListCache() : undefined;
+  await listCache?.start(database.sql);
+  const app = await buildApp({
+    config,
+    db: database.db,
+    redis,
+    ...(queues ? { queues } : {}),
+    ...(listCache ? { listCache } : {}),
+  });
   await app.ready();
   return {
     app,
@@ -63,8 +74,10 @@ export async function startTestApi(
       )}`,
     }),
     queues: queues ?? [],
+    listCache,
     close: async () => {
       await app.close();
+      await listCache?.stop();
       for (const q of queues ?? []) {
         await q.obliterate({ force: true });
         await q.close();

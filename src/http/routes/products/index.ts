@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { etagOf, parseIfMatch } from '../../../domain/catalogue.js';
-import { scopeOf } from '../../../domain/scope.js';
+import { type Scope, scopeOf } from '../../../domain/scope.js';
 import {
   PreconditionRequiredError,
   UnsupportedMediaTypeError,
@@ -23,6 +23,7 @@ import {
   updateProduct,
 } from '../../../services/products.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
+import type { ListCache } from '../../list-cache.js';
 import { commonErrors, decodeCursor, encodeCursor, problemSchema, uuidParam } from '../../schemas.js';
 import {
   CSV_FORMAT_DESCRIPTION,
@@ -38,6 +39,24 @@ import {
   replaceProductBody,
   toProductResponse,
 } from './schemas.js';
+
+const productPageSchema = z.object({ items: z.array(productSchema), nextCursor: z.string().nullable() });
+
+/** Sends an already validated and serialised JSON body as is. */
+function sendJsonBytes(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
+function scopeKey(scope: Scope): string {
+  switch (scope.kind) {
+    case 'all':
+      return 'all';
+    case 'region':
+      return `region:${scope.regionCode}`;
+    case 'crafter':
+      return `crafter:${scope.crafterId}`;
+  }
+}
 
 const ALL_ROLES = { roles: ['crafter', 'admin', 'operator'] } as const;
 const conditionalErrors = { ...commonErrors, 409: problemSchema, 412: problemSchema, 428: problemSchema };
@@ -65,7 +84,7 @@ function requireContentType(type: string) {
 
 export async function productRoutes(
   app: FastifyInstance,
-  opts: RouteDeps & { csvImportLimitBytes: number },
+  opts: RouteDeps & { csvImportLimitBytes: number; listCache?: ListCache | undefined },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -80,12 +99,12 @@ export async function productRoutes(
         security: [{ bearer: [] }],
         querystring: listQuery,
         response: {
-          200: z.object({ items: z.array(productSchema), nextCursor: z.string().nullable() }),
+          200: productPageSchema,
           ...commonErrors,
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, ...filters } = request.query;
       const after = decodeCursor(cursor, cursorSchema);
       if (cursor !== undefined && !after) {
@@ -94,11 +113,22 @@ export async function productRoutes(
         });
       }
       const ctx = serviceContext(opts.db, request);
-      const page = await listProducts(ctx.db, scopeOf(ctx.principal), { ...filters, limit, after });
-      return {
+      const scope = scopeOf(ctx.principal);
+      const cache = opts.listCache;
+      // Pages depend only on the scope and the query, so callers with the same scope share them.
+      const cacheKey = `${scopeKey(scope)} ${request.url}`;
+      const cached = cache?.get(cacheKey);
+      if (cached !== undefined) return sendJsonBytes(reply, cached);
+      const generation = cache?.currentGeneration() ?? 0;
+      const page = await listProducts(ctx.db, scope, { ...filters, limit, after });
+      const body = {
         items: page.items.map(toProductResponse),
         nextCursor: page.next ? encodeCursor(page.next) : null,
       };
+      if (!cache) return body;
+      const bytes = Buffer.from(JSON.stringify(productPageSchema.parse(body)));
+      cache.set(cacheKey, generation, bytes);
+      return sendJsonBytes(reply, bytes);
     },
   );
 
