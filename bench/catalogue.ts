@@ -11,31 +11,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { importRegionsFile, tangselRegionsFile } from '../src/cli/import-regions.js';
 import { runMigrations } from '../src/db/migrate.js';
+import { type AutocannonResult, autocannon, median } from './lib/load.js';
 import { machineLine, writeBenchmarkSection } from './lib/report.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  headers?: Record<string, string>;
-}) => Promise<AutocannonResult>;
-
-// autocannon ships no type declarations; this is the slice of its API the benchmark uses.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
@@ -212,12 +195,6 @@ const app = Fastify({ logger: false });
 app.get('/page', (_req, reply) => { reply.type('application/json; charset=utf-8').send(body); });
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 `;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 interface Series {
   rps: number[];

@@ -7,27 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type AutocannonResult, autocannon, median } from './lib/load.js';
 import { machineLine, writeBenchmarkSection } from './lib/report.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  pipelining: number;
-  duration: number;
-}) => Promise<AutocannonResult>;
-
-// autocannon ships no type declarations; this is the slice of its API the benchmark uses.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -134,12 +117,6 @@ async function prepareShop(control: string, shopee: string): Promise<string> {
   const readPath = '/api/v2/product/get_item_base_info';
   return `${shopee}${readPath}?${shopQuery(readPath)}&item_id_list=${itemIds.join(',')}`;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 export async function main(): Promise<{ median: number; min: number; max: number }> {
   const { child, urls } = await startSandbox();

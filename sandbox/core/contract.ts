@@ -8,6 +8,7 @@
  * looks inside a platform's state; it calls the module's `control` hooks.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 
 export type PlatformName = 'shopee' | 'tiktok-shop' | 'partner-brand';
 
@@ -211,3 +212,13 @@ export class ControlInputError extends Error {
 }
 
 export type { FastifyReply, FastifyRequest };
+
+/** Validates control-API input; every problem is named in one `ControlInputError` (→ 400). */
+export function parseControlInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const message = result.error.issues
+    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+  throw new ControlInputError(message, result.error.issues);
+}

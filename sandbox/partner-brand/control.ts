@@ -3,22 +3,17 @@
  * (seeded or scripted), state. Partner keys are issued directly, so there is no authorization step.
  */
 import { z } from 'zod';
-import { ControlInputError, type PlatformControl, type SandboxContext } from '../core/contract.js';
+import {
+  ControlInputError,
+  type PlatformControl,
+  parseControlInput,
+  type SandboxContext,
+} from '../core/contract.js';
 import { itemView, SKU_PATTERN } from './routes/assortment.js';
 import { lineView } from './routes/sales-reports.js';
 import type { AssortmentItem, Outlet, Partner, PartnerState, PartnerStore, SalesLine } from './store.js';
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ControlInputError(
-      `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`,
-      parsed.error.issues,
-    );
-  }
-  return parsed.data;
-}
+const parse = parseControlInput;
 
 const createPartnerInput = z.object({
   name: z.string().min(1).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ControlInputError, type PlatformControl } from '../core/contract.js';
+import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
 import { createRandom, seedFrom } from '../core/random.js';
 import { applyConfigPatch, defaultShopeeConfig, shopeeConfigPatchSchema } from './config.js';
 import { changeOrderStatus, createOrder, type LineRequest } from './orders.js';
@@ -8,14 +8,7 @@ import type { ShopeeRuntime } from './runtime.js';
 import { orderStatuses, type ShopeeItem } from './store.js';
 import { totalStock } from './views.js';
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const message = result.error.issues
-    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
-  throw new ControlInputError(message, result.error.issues);
-}
+const parse = parseControlInput;
 
 const id = z.coerce.number().int().positive();
 /** Epoch seconds, or an ISO-8601 date-time. */

@@ -3,7 +3,7 @@
  * Tokopedia shops), authorization codes, order generation and status changes, settings, state.
  */
 import { z } from 'zod';
-import { ControlInputError, type PlatformControl } from '../core/contract.js';
+import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
 import { mapSku } from './mappers.js';
 import type { TtsRuntime } from './runtime.js';
 import {
@@ -19,17 +19,7 @@ import {
   type TtsState,
 } from './store.js';
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ControlInputError(
-      `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`,
-      parsed.error.issues,
-    );
-  }
-  return parsed.data;
-}
+const parse = parseControlInput;
 
 const createAppInput = z.object({
   app_key: z

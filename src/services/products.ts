@@ -17,6 +17,7 @@ import {
   type ProductContent,
   type ProductFieldValues,
   type ProductStatus,
+  type StoredVariant,
   type VariantDiff,
   type VariantInput,
   variantDiffIsEmpty,
@@ -31,15 +32,8 @@ import { escapeLike, findCrafterInScope } from './crafters.js';
 export type ProductRow = typeof products.$inferSelect;
 export type VariantRow = typeof variants.$inferSelect;
 
-export interface VariantView {
-  id: string;
-  sku: string;
-  options: Record<string, string>;
-  priceIdr: number;
-  stock: number;
-  weightGrams: number;
-  position: number;
-}
+/** A stored variant as the API shows it. */
+export type VariantView = StoredVariant;
 
 export interface ProductView extends ProductFieldValues {
   id: string;

@@ -19,6 +19,7 @@ import {
   deleteProduct,
   getProduct,
   listProducts,
+  type ProductPatch,
   type ProductView,
   updateProduct,
 } from '../../../services/products.js';
@@ -87,6 +88,13 @@ export async function productRoutes(
   opts: RouteDeps & { csvImportLimitBytes: number; listCache?: ListCache | undefined },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  /** PUT and PATCH: the body schemas differ (PUT's defaults make it complete), the use case is one. */
+  const applyUpdate = async (request: FastifyRequest, reply: FastifyReply, id: string, body: ProductPatch) =>
+    withEtag(
+      reply,
+      await updateProduct(serviceContext(opts.db, request), id, requiredIfMatch(request), body),
+    );
 
   r.get(
     '/v1/products',
@@ -239,13 +247,7 @@ export async function productRoutes(
         response: { 200: productSchema, ...conditionalErrors },
       },
     },
-    async (request, reply) => {
-      const ifMatch = requiredIfMatch(request);
-      return withEtag(
-        reply,
-        await updateProduct(serviceContext(opts.db, request), request.params.id, ifMatch, request.body),
-      );
-    },
+    (request, reply) => applyUpdate(request, reply, request.params.id, request.body),
   );
 
   r.patch(
@@ -265,13 +267,7 @@ export async function productRoutes(
         response: { 200: productSchema, ...conditionalErrors },
       },
     },
-    async (request, reply) => {
-      const ifMatch = requiredIfMatch(request);
-      return withEtag(
-        reply,
-        await updateProduct(serviceContext(opts.db, request), request.params.id, ifMatch, request.body),
-      );
-    },
+    (request, reply) => applyUpdate(request, reply, request.params.id, request.body),
   );
 
   r.delete(
