@@ -9,6 +9,7 @@ import {
   parseControlInput,
   type SandboxContext,
 } from '../core/contract.js';
+import { createRandom, seedFrom } from '../core/random.js';
 import { itemView, SKU_PATTERN } from './routes/assortment.js';
 import { lineView } from './routes/sales-reports.js';
 import type { AssortmentItem, Outlet, Partner, PartnerState, PartnerStore, SalesLine } from './store.js';
@@ -68,21 +69,6 @@ const configureInput = z.object({
 
 function toMs(value: number | string): number {
   return typeof value === 'number' ? value * 1000 : Date.parse(value);
-}
-
-/** mulberry32: the seed alone reproduces generated sales. */
-function seeded(seed: number | string): () => number {
-  let state =
-    typeof seed === 'number'
-      ? seed >>> 0
-      : [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function createPartnerBrandControl(ctx: SandboxContext, store: PartnerStore): PlatformControl {
@@ -201,7 +187,7 @@ export function createPartnerBrandControl(ctx: SandboxContext, store: PartnerSto
       const to = body.to === undefined ? ctx.clock.nowMs() : toMs(body.to);
       const from = body.from === undefined ? to - 7 * 86_400_000 : toMs(body.from);
       if (!(from < to)) throw new ControlInputError('from must be before to');
-      const rand = seeded(body.seed);
+      const rand = createRandom(seedFrom(body.seed)).next;
       const lines: SalesLine[] = [];
       for (let index = 0; index < body.count; index += 1) {
         const item = items[Math.floor(rand() * items.length)] as AssortmentItem;

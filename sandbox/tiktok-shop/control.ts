@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
+import { createRandom, seedFrom } from '../core/random.js';
 import { mapSku } from './mappers.js';
 import type { TtsRuntime } from './runtime.js';
 import {
@@ -114,21 +115,6 @@ const configureInput = z.object({
     })
     .optional(),
 });
-
-/** Small deterministic PRNG (mulberry32) so `seed` alone reproduces generated orders. */
-function seededRandom(seed: number | string): () => number {
-  let state =
-    typeof seed === 'number'
-      ? seed >>> 0
-      : [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BUYERS = ['Siti Rahayu', 'Budi Santoso', 'Dewi Lestari', 'Agus Wijaya', 'Rina Marlina', 'Andi Pratama'];
 const CITIES = ['Tangerang Selatan', 'Jakarta Selatan', 'Bandung', 'Surabaya', 'Depok', 'Bekasi'];
@@ -347,7 +333,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       const candidates = liveSkus(shop);
       if (candidates.length === 0)
         throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
-      const rand = seededRandom(body.seed);
+      const rand = createRandom(seedFrom(body.seed)).next;
       const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
       const digits = (length: number) =>
