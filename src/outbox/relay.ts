@@ -1,8 +1,9 @@
 /**
  * Moves outbox rows to BullMQ. Safe with many relays running at once (FOR UPDATE SKIP LOCKED) and
  * after a crash half-way: a row is marked relayed only after its job was added, and adding the same
- * change twice is harmless because jobs are deduplicated per product while one is still waiting
- * (many quick edits → one pending job, which loads the newest version when it runs).
+ * change twice is harmless because jobs are deduplicated per product: many quick edits → one waiting
+ * job, which loads the newest version when it runs. An edit that arrives while that product's job is
+ * running is not dropped (`keepLastIfActive`): one more job runs after it, and never two at once.
  */
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
@@ -26,11 +27,19 @@ export async function relayOutboxBatch(db: Database, catalogueQueue: Queue, limi
       limit ${limit}
       for update skip locked`);
     if (rows.length === 0) return 0;
-    const jobs: Array<{ name: string; data: CatalogueSyncJob; opts: { deduplication: { id: string } } }> = [];
+    const jobs: Array<{
+      name: string;
+      data: CatalogueSyncJob;
+      opts: { deduplication: { id: string; keepLastIfActive: true } };
+    }> = [];
     for (const row of rows) {
       if (row.topic !== 'product.changed' && row.topic !== 'product.deleted') continue;
       const data = catalogueSyncJob.parse({ ...row.payload, deleted: row.topic === 'product.deleted' });
-      jobs.push({ name: row.topic, data, opts: { deduplication: { id: `product:${data.productId}` } } });
+      jobs.push({
+        name: row.topic,
+        data,
+        opts: { deduplication: { id: `product:${data.productId}`, keepLastIfActive: true } },
+      });
     }
     if (jobs.length > 0) await catalogueQueue.addBulk(jobs);
     const ids = rows.map((r) => r.id);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Job, type Queue } from 'bullmq';
+import { Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
@@ -100,6 +100,58 @@ describe('outbox relay', () => {
     const rows = await database.db.select({ attempts: outbox.attempts }).from(outbox);
     expect(rows.every((r) => r.attempts === 1)).toBe(true);
     expect(await catalogue.getJobCountByTypes('waiting')).toBe(40);
+  });
+
+  it('an edit relayed while its product is being synced runs once more afterwards, never in parallel', async () => {
+    await catalogue.obliterate({ force: true });
+    const crafter = await makeCrafter(database.db);
+    const id = await makeProduct(crafter.id);
+    const change = (version: number) =>
+      enqueueOutbox(database.db, {
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: id,
+        payload: { productId: id, crafterId: crafter.id, version },
+      });
+    let worker: Worker | undefined;
+    let running = 0;
+    let maxRunning = 0;
+    const seen: number[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const firstRunning = new Promise<void>((started) => {
+      worker = new Worker(
+        QUEUE.catalogueSync,
+        async (job) => {
+          running += 1;
+          maxRunning = Math.max(maxRunning, running);
+          seen.push(job.data.version);
+          if (seen.length === 1) {
+            started();
+            await gate;
+          }
+          running -= 1;
+        },
+        { connection: redis, prefix, concurrency: 5 },
+      );
+    });
+    try {
+      await change(2);
+      await relayOutboxBatch(database.db, catalogue);
+      await firstRunning;
+      await change(3);
+      await change(4);
+      await relayOutboxBatch(database.db, catalogue);
+      release();
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([2, 4]);
+      expect(maxRunning).toBe(1);
+    } finally {
+      await worker?.close();
+    }
   });
 });
 
