@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { importRegionsFile, tangselRegionsFile } from '../src/cli/import-regions.js';
 import { runMigrations } from '../src/db/migrate.js';
@@ -226,6 +227,8 @@ export interface CatalogueBenchResult {
 export async function main(): Promise<CatalogueBenchResult> {
   const db = await prepareDatabase();
   const secret = randomBytes(32).toString('hex');
+  // One prefix for the run: the API processes create queue keys, removed at the end.
+  const queuePrefix = `bench_${randomBytes(3).toString('hex')}`;
   const startApi = async (listCacheMb: number, label: string) => {
     const port = await freePort();
     const child = startProcess(
@@ -237,7 +240,7 @@ export async function main(): Promise<CatalogueBenchResult> {
         PORT: String(port),
         DATABASE_URL: db.url,
         REDIS_URL: redisUrl,
-        QUEUE_PREFIX: `bench_${randomBytes(3).toString('hex')}`,
+        QUEUE_PREFIX: queuePrefix,
         AUTH_TOKEN_SECRET: secret,
         AUTH_TOKEN_TTL_SECONDS: '3600',
         LIST_CACHE_MAX_MB: String(listCacheMb),
@@ -370,6 +373,10 @@ export async function main(): Promise<CatalogueBenchResult> {
     if (bareProcess) await stop(bareProcess);
     if (uncachedProcess) await stop(uncachedProcess);
     await stop(apiProcess);
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${queuePrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
     if (!process.env.BENCH_KEEP_DB) {
       const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
       await admin.unsafe(`drop database if exists "${DATABASE}" with (force)`).finally(() => admin.end());

@@ -65,6 +65,12 @@ export async function prepareTemplateDatabase(): Promise<void> {
         await client.end();
       }
       await admin.unsafe(`alter database "${building}" rename to "${name}"`);
+      // Templates of older migrations are of no further use; one still in use by another run stays.
+      const stale =
+        await admin`select datname from pg_database where datname like 'kriya\_tpl\_%' and datname <> ${name}`;
+      for (const { datname } of stale) {
+        await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
+      }
     }
   } finally {
     await admin`select pg_advisory_unlock(hashtext('kriya-test-template'))`;
