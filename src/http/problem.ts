@@ -83,6 +83,37 @@ function postgresCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Socket-level failures (Node and postgres.js codes) and Postgres's own "not now" states. */
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECTION_ENDED',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, recovering)
+  '53300', // too_many_connections
+]);
+
+/**
+ * Whether the failure is a dependency being unreachable rather than anything about the request:
+ * the caller should retry later (503), and the operator should look at Postgres.
+ */
+function isDependencyOutage(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (OUTAGE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  }
+  return false;
+}
+
 export function toProblem(
   err: unknown,
   instance: string,
@@ -134,6 +165,22 @@ export function toProblem(
       problem: problem(mapped.status, mapped.code, fe?.message ?? mapped.code, { instance }),
       headers,
       log: false,
+    };
+  }
+  if (isDependencyOutage(err)) {
+    headers['retry-after'] = '5';
+    return {
+      problem: problem(
+        503,
+        'dependency_unavailable',
+        'A service we depend on is not answering; try again shortly.',
+        {
+          instance,
+          detail_id: 'Layanan sedang tidak dapat dihubungi; coba lagi sebentar lagi.',
+        },
+      ),
+      headers,
+      log: true,
     };
   }
   const pg = postgresCode(err);

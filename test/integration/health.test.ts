@@ -147,4 +147,27 @@ describe('health', () => {
       }
     },
   );
+
+  it('a request needing Postgres while it is down gets 503 dependency_unavailable with Retry-After, not 500', async () => {
+    const broken = await appWithDeadDependency(api, 'postgres');
+    try {
+      const operator = {
+        userId: '00000000-0000-0000-0000-000000000000',
+        role: 'operator' as const,
+        crafterId: null,
+        regionCode: null,
+      };
+      const res = await broken.app.inject({
+        method: 'GET',
+        url: '/v1/crafters',
+        headers: { authorization: `Bearer ${broken.app.issueToken(operator).token}` },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().code).toBe('dependency_unavailable');
+    } finally {
+      await broken.close();
+    }
+  });
 });

@@ -127,6 +127,19 @@ describe('toProblem', () => {
     expect(problem.detail).not.toContain('secret_idx');
   });
 
+  it.each([['ECONNREFUSED'], ['CONNECTION_ENDED'], ['CONNECT_TIMEOUT'], ['57P03'], ['08006']])(
+    'an unreachable database (%s) is 503 dependency_unavailable with Retry-After, also when wrapped',
+    (code) => {
+      const cause = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code });
+      const wrapped = new Error('Failed query: select ...', { cause });
+      const { problem, headers, log } = toProblem(wrapped, 'r');
+      expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable' });
+      expect(problem.detail).not.toContain('10.0.0.5');
+      expect(headers['retry-after']).toBe('5');
+      expect(log).toBe(true);
+    },
+  );
+
   it('an unknown Postgres error stays a hidden 500', () => {
     const { problem } = toProblem(Object.assign(new Error('deadlock'), { code: '40P01' }), 'r');
     expect(problem).toMatchObject({ status: 500, code: 'internal_error' });
