@@ -137,6 +137,21 @@ export async function getProduct(ctx: ServiceContext, id: string): Promise<Produ
  * page size (the page, then every variant of the page). Uses products_listing_idx, or
  * products_crafter_idx when filtered by crafter.
  */
+/** The WHERE of a list page: live products in the scope, the filters, and the keyset position. */
+function listConditions(scope: Scope, query: ProductFilters & { after?: ProductCursor | undefined }) {
+  return and(
+    isNull(products.deletedAt),
+    productScopeCondition(scope),
+    query.crafterId ? eq(products.crafterId, query.crafterId) : undefined,
+    query.category ? eq(products.category, query.category) : undefined,
+    query.status ? eq(products.status, query.status) : undefined,
+    query.q ? ilike(products.title, `%${escapeLike(query.q)}%`) : undefined,
+    query.after
+      ? sql`(${products.createdAt}, ${products.id}) < (timestamptz 'epoch' + ${query.after.t}::bigint * interval '1 microsecond', ${query.after.id}::uuid)`
+      : undefined,
+  );
+}
+
 export async function listProducts(
   db: DbOrTx,
   scope: Scope,
@@ -148,19 +163,7 @@ export async function listProducts(
       micros: sql<string>`(extract(epoch from ${products.createdAt}) * 1000000)::bigint::text`,
     })
     .from(products)
-    .where(
-      and(
-        isNull(products.deletedAt),
-        productScopeCondition(scope),
-        query.crafterId ? eq(products.crafterId, query.crafterId) : undefined,
-        query.category ? eq(products.category, query.category) : undefined,
-        query.status ? eq(products.status, query.status) : undefined,
-        query.q ? ilike(products.title, `%${escapeLike(query.q)}%`) : undefined,
-        query.after
-          ? sql`(${products.createdAt}, ${products.id}) < (timestamptz 'epoch' + ${query.after.t}::bigint * interval '1 microsecond', ${query.after.id}::uuid)`
-          : undefined,
-      ),
-    )
+    .where(listConditions(scope, query))
     .orderBy(desc(products.createdAt), desc(products.id))
     .limit(query.limit);
   const grouped = await loadVariants(
@@ -172,6 +175,63 @@ export async function listProducts(
   return {
     items,
     next: rows.length === query.limit && last ? { t: Number(last.micros), id: last.id } : null,
+  };
+}
+
+/** ISO-8601 UTC with milliseconds, exactly as `Date.prototype.toISOString` writes it. */
+const isoUtc = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The same page as `listProducts`, as the JSON text of its `items` array, built by Postgres in one
+ * query: the API answers list requests without mapping, validating and re-serialising 50 products in
+ * JavaScript. The shape must equal `productSchema` in the HTTP layer; a test compares every item
+ * with the single-product route and validates the page against that schema.
+ */
+export async function listProductsJson(
+  db: DbOrTx,
+  scope: Scope,
+  query: ProductFilters & { limit: number; after?: ProductCursor | undefined },
+): Promise<{ itemsJson: string; next: ProductCursor | null }> {
+  const page = sql`
+    select ${products.id} as id, ${products.crafterId} as crafter_id, ${products.title} as title,
+      ${products.description} as description, ${products.category} as category,
+      ${products.attributes} as attributes, ${products.imageUrls} as image_urls, ${products.status} as status,
+      ${products.version} as version, ${products.createdAt} as created_at, ${products.updatedAt} as updated_at
+    from ${products}
+    where ${listConditions(scope, query)}
+    order by ${products.createdAt} desc, ${products.id} desc
+    limit ${query.limit}`;
+  const [row] = await db.execute<{
+    items: string;
+    n: number;
+    last_micros: string | null;
+    last_id: string | null;
+  }>(sql`
+    with page as (${page})
+    select
+      coalesce((
+        select json_agg(json_build_object(
+          'id', page.id, 'crafterId', page.crafter_id, 'title', page.title, 'description', page.description,
+          'category', page.category, 'attributes', page.attributes, 'imageUrls', page.image_urls,
+          'status', page.status, 'version', page.version,
+          'createdAt', ${isoUtc(sql`page.created_at`)}, 'updatedAt', ${isoUtc(sql`page.updated_at`)},
+          'variants', coalesce((
+            select json_agg(json_build_object(
+              'id', v.id, 'sku', v.sku, 'options', v.options, 'priceIdr', v.price_idr, 'stock', v.stock,
+              'weightGrams', v.weight_grams) order by v.position)
+            from ${variants} v where v.product_id = page.id and v.retired_at is null), '[]'::json)
+        ) order by page.created_at desc, page.id desc) from page), '[]'::json)::text as items,
+      (select count(*)::int from page) as n,
+      (select (extract(epoch from created_at) * 1000000)::bigint::text from page
+        order by created_at asc, id asc limit 1) as last_micros,
+      (select id from page order by created_at asc, id asc limit 1) as last_id`);
+  if (!row) throw new Error('list query returned no row');
+  return {
+    itemsJson: row.items,
+    next:
+      row.n === query.limit && row.last_micros !== null && row.last_id !== null
+        ? { t: Number(row.last_micros), id: row.last_id }
+        : null,
   };
 }
 
