@@ -3,16 +3,19 @@
  * hit costs no serialisation and no encoding.
  *
  * Correctness comes from Postgres, not from timing: triggers send `kriya_catalogue_changed` after
- * every committed change to products, variants or crafters (drizzle/0001), and this process LISTENs.
- * Each notification bumps a generation number; a page is stored with the generation read BEFORE its
- * query ran and served only while the generation is unchanged, so a page that raced a change is
- * never served. Writes made through this process bump the generation at once (read-your-writes);
- * writes through another process are seen as soon as their notification arrives (milliseconds).
- * While the LISTEN connection is not up, nothing is served from the cache. A TTL bounds the damage
- * of a notification lost with a dropped connection.
+ * every committed change to products, variants or crafters (drizzle/0001, 0002), naming the
+ * crafters and kelurahan it touched, and this process LISTENs. Each scope a page can be read in
+ * (`all`, a region code, a crafter) has a generation; a notification bumps the generations of the
+ * scopes that can see the change (`all`, the crafters, every region containing the kelurahan). A
+ * page is stored with its scope's generation read BEFORE its query and served only while that is
+ * unchanged, so a page that raced a change is never served. A notification that names nothing
+ * specific ("*", TRUNCATE) and every write through this process (read-your-writes) bump a global
+ * epoch that invalidates every page. While the LISTEN connection is not up, nothing is served; a
+ * TTL bounds the damage of a notification lost with a dropped connection.
  */
 import { LRUCache } from 'lru-cache';
 import type postgres from 'postgres';
+import type { Scope } from '../domain/scope.js';
 
 export const CATALOGUE_CHANNEL = 'kriya_catalogue_changed';
 
@@ -22,10 +25,50 @@ export interface ListCacheOptions {
   ttlMs?: number;
 }
 
+/** The cache key part that says who may read a page: callers with equal scopes share pages. */
+export function cacheScopeKey(scope: Scope): string {
+  switch (scope.kind) {
+    case 'all':
+      return 'all';
+    case 'region':
+      return `region:${scope.regionCode}`;
+    case 'crafter':
+      return `crafter:${scope.crafterId}`;
+  }
+}
+
+/** `36.74.01.1001` → `region:36.74`, `region:36.74.01`, `region:36.74.01.1001`. */
+function regionScopesContaining(kelurahanCode: string): string[] {
+  const parts = kelurahanCode.split('.');
+  const scopes: string[] = [];
+  for (let i = 2; i <= parts.length; i += 1) scopes.push(`region:${parts.slice(0, i).join('.')}`);
+  return scopes;
+}
+
+/** The scopes a notification payload reaches, or null when it does not say (→ everything). */
+export function scopesOfChange(payload: string): string[] | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  const change = parsed as { c?: unknown; k?: unknown } | null;
+  if (!change || !Array.isArray(change.c) || !Array.isArray(change.k)) return null;
+  const scopes = new Set<string>(['all']);
+  for (const id of change.c) if (typeof id === 'string') scopes.add(`crafter:${id}`);
+  for (const code of change.k) {
+    if (typeof code !== 'string') return null;
+    for (const scope of regionScopesContaining(code)) scopes.add(scope);
+  }
+  return [...scopes];
+}
+
 export class ListCache {
-  private generation = 0;
+  private epoch = 0;
+  private readonly scopeGenerations = new Map<string, number>();
   private listening = false;
-  private readonly pages: LRUCache<string, { generation: number; body: Buffer }>;
+  private readonly pages: LRUCache<string, { generation: string; body: Buffer }>;
   private unlisten: (() => Promise<void>) | undefined;
   private lastPayload = '';
 
@@ -37,13 +80,13 @@ export class ListCache {
     });
   }
 
-  /** Starts listening. postgres.js re-listens after reconnects; each (re)listen bumps the generation. */
+  /** Starts listening. postgres.js re-listens after reconnects; each (re)listen drops everything. */
   async start(sql: postgres.Sql): Promise<void> {
     const meta = await sql.listen(
       CATALOGUE_CHANNEL,
       (payload) => {
         this.lastPayload = payload;
-        this.invalidate();
+        this.changed(scopesOfChange(payload));
       },
       () => {
         // (Re)connected: notifications may have been missed while down.
@@ -60,28 +103,38 @@ export class ListCache {
     await this.unlisten?.();
   }
 
-  /** Current generation; read it BEFORE querying the page you will `set`. */
-  currentGeneration(): number {
-    return this.generation;
-  }
-
-  /** Payload of the newest change notification (the table name); lets tests wait for a barrier. */
+  /** Payload of the newest change notification; lets tests wait for a barrier. */
   lastNotification(): string {
     return this.lastPayload;
   }
 
-  invalidate(): void {
-    this.generation += 1;
+  /** The generation of a scope; read it BEFORE querying the page you will `set`. */
+  currentGeneration(scopeKey: string): string {
+    return `${this.epoch}.${this.scopeGenerations.get(scopeKey) ?? 0}`;
   }
 
-  get(key: string): Buffer | undefined {
+  /** Drops every page. */
+  invalidate(): void {
+    this.epoch += 1;
+  }
+
+  /** Drops the pages of the given scopes (null: of every scope). */
+  changed(scopeKeys: readonly string[] | null): void {
+    if (scopeKeys === null) {
+      this.invalidate();
+      return;
+    }
+    for (const key of scopeKeys) this.scopeGenerations.set(key, (this.scopeGenerations.get(key) ?? 0) + 1);
+  }
+
+  get(key: string, scopeKey: string): Buffer | undefined {
     if (!this.listening) return undefined;
     const entry = this.pages.get(key);
-    return entry && entry.generation === this.generation ? entry.body : undefined;
+    return entry && entry.generation === this.currentGeneration(scopeKey) ? entry.body : undefined;
   }
 
-  set(key: string, generationBeforeQuery: number, body: Buffer): void {
-    if (!this.listening || generationBeforeQuery !== this.generation) return;
+  set(key: string, scopeKey: string, generationBeforeQuery: string, body: Buffer): void {
+    if (!this.listening || generationBeforeQuery !== this.currentGeneration(scopeKey)) return;
     this.pages.set(key, { generation: generationBeforeQuery, body });
   }
 }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheScopeKey, scopesOfChange } from '../../src/http/list-cache.js';
 import { KECAMATAN, KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
-import { makeProduct, productBody } from '../factories/products.js';
+import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
 let api: TestApi;
@@ -15,7 +17,8 @@ interface Page {
   items: Array<{ id: string; title: string; variants: Array<{ priceIdr: number }> }>;
 }
 
-/** Polls until `check` passes or the deadline: a notification from Postgres is asynchronous. */
+type Caller = Awaited<ReturnType<typeof makeUser>>;
+
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -26,12 +29,39 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Pro
 
 /**
  * Waits until every change notification committed so far has reached the cache: Postgres delivers
- * notifications in commit order, so once our own barrier notification arrives, all earlier ones have.
+ * them in commit order, so once our barrier arrives, all earlier ones have. The barrier names an
+ * unrelated crafter, so it drops no page a test looks at (except scope `all`).
  */
 async function settle(): Promise<void> {
-  const barrier = `test-barrier-${Math.random()}`;
+  const barrier = JSON.stringify({ c: [randomUUID()], k: [] });
   await api.database.sql`select pg_notify('kriya_catalogue_changed', ${barrier})`;
   await eventually(async () => api.listCache!.lastNotification() === barrier);
+}
+
+async function page(caller: Caller, query = ''): Promise<Page> {
+  const res = await api.app.inject({
+    method: 'GET',
+    url: `/v1/products?limit=200${query}`,
+    headers: api.auth(caller),
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json() as Page;
+}
+
+/** Changes a crafter's product titles WITHOUT a notification: only a cached page can still show the old ones. */
+async function quietRetitle(crafterId: string, title: string): Promise<void> {
+  await api.database.sql.begin(async (tx) => {
+    await tx`alter table products disable trigger products_changed_update`;
+    await tx`update products set title = ${title} where crafter_id = ${crafterId}`;
+    await tx`alter table products enable trigger products_changed_update`;
+  });
+}
+
+async function crafterWithUser(kelurahanCode: string = KELURAHAN.ciater) {
+  const crafter = await makeCrafter(api.database.db, { kelurahanCode });
+  const user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
+  await makeProduct(api.database.db, crafter.id, { title: 'Asli' });
+  return { crafter, user };
 }
 
 describe('catalogue list cache', () => {
@@ -41,91 +71,131 @@ describe('catalogue list cache', () => {
   });
 
   it('serves a repeated page from the cache, byte for byte', async () => {
-    const crafter = await makeCrafter(api.database.db);
-    const user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-    await makeProduct(api.database.db, crafter.id);
+    const { crafter, user } = await crafterWithUser();
     await settle();
     const url = '/v1/products?limit=10';
     const first = await api.app.inject({ method: 'GET', url, headers: api.auth(user) });
     expect(first.statusCode).toBe(200);
-    // Change the row behind the cache's back WITHOUT a notification: only a cache can still answer the old title.
-    await api.database.sql.begin(async (tx) => {
-      await tx`alter table products disable trigger products_catalogue_changed`;
-      await tx`update products set title = 'changed quietly' where crafter_id = ${crafter.id}`;
-      await tx`alter table products enable trigger products_catalogue_changed`;
-    });
+    await quietRetitle(crafter.id, 'changed quietly');
     const second = await api.app.inject({ method: 'GET', url, headers: api.auth(user) });
     expect(second.body).toBe(first.body);
     expect(second.headers['content-type']).toContain('application/json');
   });
 
   it('a write through the API is visible to the very next list request', async () => {
-    const crafter = await makeCrafter(api.database.db);
-    const user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-    const product = await makeProduct(api.database.db, crafter.id, { title: 'Batik tulis lama' });
-    const url = `/v1/products?crafterId=${crafter.id}`;
-    const before = (await api.app.inject({ method: 'GET', url, headers: api.auth(user) })).json() as Page;
-    expect(before.items[0]?.title).toBe('Batik tulis lama');
+    const { crafter, user } = await crafterWithUser();
+    const before = await page(user, `&crafterId=${crafter.id}`);
+    const product = before.items[0]!;
+    expect(product.title).toBe('Asli');
     const patch = await api.app.inject({
       method: 'PATCH',
       url: `/v1/products/${product.id}`,
-      headers: { ...api.auth(user), 'if-match': `"${product.version}"` },
+      headers: { ...api.auth(user), 'if-match': '"1"' },
       payload: { title: 'Batik tulis baru' },
     });
     expect(patch.statusCode).toBe(200);
-    const after = (await api.app.inject({ method: 'GET', url, headers: api.auth(user) })).json() as Page;
-    expect(after.items[0]?.title).toBe('Batik tulis baru');
+    expect((await page(user, `&crafterId=${crafter.id}`)).items[0]?.title).toBe('Batik tulis baru');
   });
 
   it('a write by another process (straight SQL) reaches the cache through the change notification', async () => {
-    const crafter = await makeCrafter(api.database.db);
-    const user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-    await makeProduct(api.database.db, crafter.id);
-    const url = `/v1/products?crafterId=${crafter.id}&limit=5`;
-    const cached = (await api.app.inject({ method: 'GET', url, headers: api.auth(user) })).json() as Page;
-    expect(cached.items[0]?.variants[0]?.priceIdr).toBe(150_000);
+    const { crafter, user } = await crafterWithUser();
+    expect((await page(user)).items[0]?.variants[0]?.priceIdr).toBe(150_000);
     await api.database.sql`update variants set price_idr = 99000 where crafter_id = ${crafter.id}`;
-    await eventually(async () => {
-      const page = (await api.app.inject({ method: 'GET', url, headers: api.auth(user) })).json() as Page;
-      return page.items[0]?.variants[0]?.priceIdr === 99_000;
-    });
+    await eventually(async () => (await page(user)).items[0]?.variants[0]?.priceIdr === 99_000);
+  });
+
+  it("a change to one crafter drops that crafter's pages and keeps another crafter's", async () => {
+    const a = await crafterWithUser();
+    const b = await crafterWithUser();
+    await settle();
+    await page(a.user);
+    await page(b.user);
+    await quietRetitle(b.crafter.id, 'B berubah diam-diam');
+    await api.database.sql`update variants set stock = 3 where crafter_id = ${a.crafter.id}`;
+    await settle();
+    expect((await page(a.user)).items[0]?.title).toBe('Asli'); // re-read: reflects A's committed state
+    expect((await page(b.user)).items[0]?.title).toBe('Asli'); // still the cached page: B was not touched
+    await api.database.sql`update variants set stock = 4 where crafter_id = ${b.crafter.id}`;
+    await settle();
+    expect((await page(b.user)).items[0]?.title).toBe('B berubah diam-diam');
+  });
+
+  it('a change in a kelurahan drops the pages of every region containing it, and only those', async () => {
+    const serpong = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpong });
+    const utara = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpongUtara });
+    const city = await makeUser(api.database.db, 'admin', { regionCode: '36.74' });
+    const inSerpong = await crafterWithUser(KELURAHAN.rawabuntu);
+    const inUtara = await crafterWithUser(KELURAHAN.pakulonan);
+    await settle();
+    const filterUtara = `&crafterId=${inUtara.crafter.id}`;
+    await page(serpong, `&crafterId=${inSerpong.crafter.id}`);
+    await page(city, filterUtara);
+    await page(utara, filterUtara);
+    await quietRetitle(inUtara.crafter.id, 'Utara diam-diam');
+    await api.database
+      .sql`update products set description = 'baru' where crafter_id = ${inSerpong.crafter.id}`;
+    await settle();
+    // The city contains Rawabuntu, so its pages were dropped and now show the quiet Utara change too.
+    expect((await page(city, filterUtara)).items[0]?.title).toBe('Utara diam-diam');
+    // Serpong Utara does not contain Rawabuntu: its page is still the cached one.
+    expect((await page(utara, filterUtara)).items[0]?.title).toBe('Asli');
+  });
+
+  it("moving a crafter to another kecamatan drops both regions' pages", async () => {
+    const utara = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpongUtara });
+    const mover = await crafterWithUser(KELURAHAN.ciater);
+    await settle();
+    expect((await page(utara, `&crafterId=${mover.crafter.id}`)).items).toHaveLength(0);
+    await api.database
+      .sql`update crafters set kelurahan_code = ${KELURAHAN.pakulonan} where id = ${mover.crafter.id}`;
+    await eventually(async () => (await page(utara, `&crafterId=${mover.crafter.id}`)).items.length === 1);
   });
 
   it('a rolled-back change notifies nothing and keeps the page cached', async () => {
+    const { crafter, user } = await crafterWithUser();
     await settle();
-    const generation = api.listCache!.currentGeneration();
+    await page(user);
+    await quietRetitle(crafter.id, 'diam-diam');
     await api.database.sql
       .begin(async (tx) => {
-        await tx`update products set title = 'never committed'`;
+        await tx`update variants set stock = 0 where crafter_id = ${crafter.id}`;
         throw new Error('roll back');
       })
       .catch(() => {});
     await settle();
-    // Only the barrier's own notification arrived: the rolled-back update sent none.
-    expect(api.listCache!.currentGeneration()).toBe(generation + 1);
+    expect((await page(user)).items[0]?.title).toBe('Asli');
   });
 
   it('pages are kept per scope: an admin of another kecamatan never gets a cached page of this one', async () => {
     const inSerpong = await makeCrafter(api.database.db, { kelurahanCode: KELURAHAN.ciater });
     const serpongAdmin = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpong });
     const utaraAdmin = await makeUser(api.database.db, 'admin', { regionCode: KECAMATAN.serpongUtara });
-    await makeProduct(api.database.db, inSerpong.id, productBody({ title: 'Hanya untuk Serpong' }));
-    const url = '/v1/products?q=Hanya%20untuk%20Serpong';
-    const serpong = (
-      await api.app.inject({ method: 'GET', url, headers: api.auth(serpongAdmin) })
-    ).json() as Page;
-    expect(serpong.items).toHaveLength(1);
-    const utara = (
-      await api.app.inject({ method: 'GET', url, headers: api.auth(utaraAdmin) })
-    ).json() as Page;
-    expect(utara.items).toHaveLength(0);
+    await makeProduct(api.database.db, inSerpong.id, { title: 'Hanya untuk Serpong' });
+    const query = '&q=Hanya%20untuk%20Serpong';
+    expect((await page(serpongAdmin, query)).items).toHaveLength(1);
+    expect((await page(utaraAdmin, query)).items).toHaveLength(0);
   });
 
   it('a page queried before a change is not stored after it', async () => {
     const cache = api.listCache!;
-    const generation = cache.currentGeneration();
-    cache.invalidate();
-    cache.set('race', generation, Buffer.from('{"stale":true}'));
-    expect(cache.get('race')).toBeUndefined();
+    const scope = cacheScopeKey({ kind: 'crafter', crafterId: randomUUID() });
+    const generation = cache.currentGeneration(scope);
+    cache.changed([scope]);
+    cache.set('race', scope, generation, Buffer.from('{"stale":true}'));
+    expect(cache.get('race', scope)).toBeUndefined();
+  });
+});
+
+describe('scopesOfChange', () => {
+  it('maps crafters and kelurahan to their scopes and every region containing the kelurahan', () => {
+    expect(scopesOfChange(JSON.stringify({ c: ['x'], k: ['36.74.01.1001'] }))?.sort()).toEqual(
+      ['all', 'crafter:x', 'region:36.74', 'region:36.74.01', 'region:36.74.01.1001'].sort(),
+    );
+  });
+
+  it('anything it cannot read means: everything may have changed', () => {
+    expect(scopesOfChange('*')).toBeNull();
+    expect(scopesOfChange('products')).toBeNull();
+    expect(scopesOfChange('{"c":"x"}')).toBeNull();
   });
 });

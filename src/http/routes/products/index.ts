@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { etagOf, parseIfMatch } from '../../../domain/catalogue.js';
-import { type Scope, scopeOf } from '../../../domain/scope.js';
+import { scopeOf } from '../../../domain/scope.js';
 import {
   PreconditionRequiredError,
   UnsupportedMediaTypeError,
@@ -24,7 +24,7 @@ import {
   updateProduct,
 } from '../../../services/products.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import type { ListCache } from '../../list-cache.js';
+import { cacheScopeKey, type ListCache } from '../../list-cache.js';
 import { commonErrors, decodeCursor, encodeCursor, problemSchema, uuidParam } from '../../schemas.js';
 import {
   CSV_FORMAT_DESCRIPTION,
@@ -46,17 +46,6 @@ const productPageSchema = z.object({ items: z.array(productSchema), nextCursor: 
 /** Sends an already validated and serialised JSON body as is. */
 function sendJsonBytes(reply: FastifyReply, body: Buffer): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(body);
-}
-
-function scopeKey(scope: Scope): string {
-  switch (scope.kind) {
-    case 'all':
-      return 'all';
-    case 'region':
-      return `region:${scope.regionCode}`;
-    case 'crafter':
-      return `crafter:${scope.crafterId}`;
-  }
 }
 
 const ALL_ROLES = { roles: ['crafter', 'admin', 'operator'] } as const;
@@ -124,15 +113,16 @@ export async function productRoutes(
       const scope = scopeOf(ctx.principal);
       const cache = opts.listCache;
       // Pages depend only on the scope and the query, so callers with the same scope share them.
-      const cacheKey = `${scopeKey(scope)} ${request.url}`;
-      const cached = cache?.get(cacheKey);
+      const scopeKey = cacheScopeKey(scope);
+      const cacheKey = `${scopeKey} ${request.url}`;
+      const cached = cache?.get(cacheKey, scopeKey);
       if (cached !== undefined) return sendJsonBytes(reply, cached);
-      const generation = cache?.currentGeneration() ?? 0;
+      const generation = cache?.currentGeneration(scopeKey) ?? '';
       // Postgres writes the items' JSON (shape pinned to productSchema by the products-list tests).
       const page = await listProductsJson(ctx.db, scope, { ...filters, limit, after });
       const nextCursor = page.next ? JSON.stringify(encodeCursor(page.next)) : 'null';
       const bytes = Buffer.from(`{"items":${page.itemsJson},"nextCursor":${nextCursor}}`);
-      cache?.set(cacheKey, generation, bytes);
+      cache?.set(cacheKey, scopeKey, generation, bytes);
       return sendJsonBytes(reply, bytes);
     },
   );
