@@ -92,10 +92,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (deps.listCache) {
     const cache = deps.listCache;
-    // Read-your-writes inside this process: a successful write drops cached pages at once,
-    // without waiting for its own change notification to come back from Postgres.
+    // Read-your-writes inside this process: a successful catalogue write drops cached pages at once,
+    // without waiting for its own change notification to come back from Postgres. Other writes
+    // (logins, users) leave the pages alone.
+    const catalogueWrite = /^\/v1\/(products|crafters)(\/|$)/;
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) cache.invalidate();
+      if (
+        request.method !== 'GET' &&
+        request.method !== 'HEAD' &&
+        reply.statusCode < 400 &&
+        catalogueWrite.test(request.routeOptions.url ?? '')
+      ) {
+        cache.invalidate();
+      }
       return payload;
     });
   }

@@ -97,6 +97,20 @@ describe('catalogue list cache', () => {
     expect((await page(user, `&crafterId=${crafter.id}`)).items[0]?.title).toBe('Batik tulis baru');
   });
 
+  it('a login (a write that is not a catalogue change) keeps cached pages', async () => {
+    const { crafter, user } = await crafterWithUser();
+    await settle();
+    await page(user);
+    await quietRetitle(crafter.id, 'diam-diam');
+    const login = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: user.username, password: user.password },
+    });
+    expect(login.statusCode).toBe(200);
+    expect((await page(user)).items[0]?.title).toBe('Asli');
+  });
+
   it('a write by another process (straight SQL) reaches the cache through the change notification', async () => {
     const { crafter, user } = await crafterWithUser();
     expect((await page(user)).items[0]?.variants[0]?.priceIdr).toBe(150_000);
