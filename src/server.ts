@@ -18,8 +18,14 @@ queueConnection.on('error', () => {});
 const queues = Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix));
 const listCache =
   config.listCacheMaxMb > 0 ? new ListCache({ maxBytes: config.listCacheMaxMb * 1024 * 1024 }) : undefined;
-await listCache?.start(database.sql);
 const app = await buildApp({ config, db: database.db, redis, queues, ...(listCache ? { listCache } : {}) });
+await listCache?.start(database.sql, {
+  onError: (err) =>
+    app.log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'list cache off: cannot LISTEN yet',
+    ),
+});
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

@@ -71,6 +71,8 @@ export class ListCache {
   private readonly pages: LRUCache<string, { generation: string; body: Buffer }>;
   private unlisten: (() => Promise<void>) | undefined;
   private lastPayload = '';
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ListCacheOptions = {}) {
     this.pages = new LRUCache({
@@ -80,25 +82,42 @@ export class ListCache {
     });
   }
 
-  /** Starts listening. postgres.js re-listens after reconnects; each (re)listen drops everything. */
-  async start(sql: postgres.Sql): Promise<void> {
-    const meta = await sql.listen(
-      CATALOGUE_CHANNEL,
-      (payload) => {
-        this.lastPayload = payload;
-        this.changed(scopesOfChange(payload));
-      },
-      () => {
-        // (Re)connected: notifications may have been missed while down.
-        this.invalidate();
-        this.listening = true;
-      },
-    );
-    this.unlisten = meta.unlisten;
-    this.listening = true;
+  /**
+   * Starts listening. postgres.js re-listens after reconnects, and each (re)listen drops everything.
+   * If Postgres cannot be reached now, the cache stays off (every request queries) and listening is
+   * retried every `retryMs`, so the API can start, and report not ready, while Postgres is down.
+   */
+  async start(
+    sql: postgres.Sql,
+    options: { retryMs?: number; onError?: (err: unknown) => void } = {},
+  ): Promise<void> {
+    this.stopped = false;
+    try {
+      const meta = await sql.listen(
+        CATALOGUE_CHANNEL,
+        (payload) => {
+          this.lastPayload = payload;
+          this.changed(scopesOfChange(payload));
+        },
+        () => {
+          // (Re)connected: notifications may have been missed while down.
+          this.invalidate();
+          this.listening = true;
+        },
+      );
+      this.unlisten = meta.unlisten;
+      this.listening = true;
+    } catch (err) {
+      options.onError?.(err);
+      if (this.stopped) return;
+      this.retryTimer = setTimeout(() => void this.start(sql, options), options.retryMs ?? 5_000);
+      this.retryTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.listening = false;
     await this.unlisten?.();
   }

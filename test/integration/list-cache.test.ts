@@ -213,3 +213,32 @@ describe('scopesOfChange', () => {
     expect(scopesOfChange('{"c":"x"}')).toBeNull();
   });
 });
+
+describe('ListCache without Postgres', () => {
+  it('stays off (serves nothing) and keeps retrying until stopped', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const { default: postgres } = await import('postgres');
+    const { ListCache } = await import('../../src/http/list-cache.js');
+    const sql = postgres(`postgres://postgres@127.0.0.1:${address.port}/nothing`, {
+      max: 1,
+      connect_timeout: 1,
+    });
+    const cache = new ListCache();
+    const errors: unknown[] = [];
+    await cache.start(sql, { retryMs: 20, onError: (err) => errors.push(err) });
+    const scope = 'all';
+    cache.set('k', scope, cache.currentGeneration(scope), Buffer.from('{}'));
+    expect(cache.get('k', scope)).toBeUndefined();
+    await eventually(async () => errors.length >= 2);
+    await cache.stop();
+    const after = errors.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(errors.length).toBeLessThanOrEqual(after + 1);
+    await sql.end({ timeout: 1 });
+  });
+});
