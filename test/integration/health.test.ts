@@ -120,6 +120,9 @@ describe('health', () => {
         expect(body.code).toBe('not_ready');
         expect(body.detail).toContain(dead);
         expect(body.components[dead].ok).toBe(false);
+        // The operator sees the cause, not a wrapper's "Failed query".
+        expect(body.components[dead].error).toMatch(/ECONNREFUSED|connect|closed/i);
+        expect(body.components[dead].error).not.toMatch(/Failed query/);
         const other = dead === 'redis' ? 'postgres' : 'redis';
         expect(body.components[other].ok).toBe(true);
         // Liveness does not depend on backing services.

@@ -28,7 +28,9 @@ async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?:
     await withTimeout(fn(), CHECK_TIMEOUT_MS);
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    // drizzle wraps driver errors ("Failed query: ..."); the operator needs the cause (ECONNREFUSED, ...).
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    return { ok: false, error: cause instanceof Error ? cause.message : String(cause) };
   }
 }
 
