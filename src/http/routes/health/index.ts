@@ -72,7 +72,12 @@ export async function healthRoutes(
     async (_request, reply) => {
       const [postgres, redis] = await Promise.all([
         check(() => opts.db.execute(sql`select 1`)),
-        check(() => opts.redis.ping()),
+        check(async () => {
+          // Without an offline queue ioredis only says "Stream isn't writeable"; say what it means.
+          if (opts.redis.status !== 'ready')
+            throw new Error(`not connected (connection ${opts.redis.status})`);
+          return opts.redis.ping();
+        }),
       ]);
       const components = { postgres, redis };
       const down = Object.entries(components)
