@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlRoutes } from './control/routes.js';
@@ -95,6 +96,52 @@ export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<S
       await app.close();
       await ctx.webhooks.close();
       if (stateFile) await stateFile.flush();
+    },
+  };
+}
+
+/**
+ * Serves platforms on ports of their own, at the root (`http://host:4011/api/v2/...` for Shopee).
+ * Official SDKs sign the whole path of their URL, so behind a path prefix such as `/shopee` their
+ * signatures would cover the prefix too and be refused; on its own port a client needs only its base
+ * URL changed. Each port hands its requests to the same app with the platform's prefix put in front,
+ * so state, faults, limits and the call log are shared with the prefixed base URL.
+ */
+export async function listenOnOwnPorts(
+  sandbox: Sandbox,
+  host: string,
+  ports: ReadonlyArray<{ platform: string; port: number }>,
+): Promise<{ urls: Record<string, string>; close(): Promise<void> }> {
+  await sandbox.app.ready();
+  const servers: Server[] = [];
+  const urls: Record<string, string> = {};
+  for (const { platform: name, port } of ports) {
+    const platform = sandbox.platforms.find((p) => p.name === name);
+    if (!platform) throw new Error(`no platform named ${name}`);
+    const server = createServer((req, res) => {
+      req.url = `${platform.prefix}${req.url ?? '/'}`;
+      sandbox.app.routing(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    servers.push(server);
+    const address = server.address() as AddressInfo;
+    urls[name] = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+  return {
+    urls,
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

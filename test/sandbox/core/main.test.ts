@@ -13,19 +13,27 @@ describe('sandbox entry point', () => {
     const stateFile = join(dir, 'state.json');
     const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
       cwd: root,
-      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_STATE_FILE: stateFile, SANDBOX_SEED: '9' },
+      env: {
+        ...process.env,
+        SANDBOX_PORT: '0',
+        SANDBOX_STATE_FILE: stateFile,
+        SANDBOX_SEED: '9',
+        SANDBOX_PLATFORM_PORTS: 'tiktok-shop=0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       let output = '';
-      const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+      const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`exited early (${code}): ${output}`)));
         child.stdout.on('data', (chunk: Buffer) => {
           output += chunk.toString();
           const line = output.split('\n').find((l) => l.startsWith('SANDBOX_READY '));
-          if (line) resolve(JSON.parse(line.slice('SANDBOX_READY '.length)) as Record<string, string>);
+          if (line) resolve(JSON.parse(line.slice('SANDBOX_READY '.length)) as Record<string, unknown>);
         });
       });
+      const { ownPorts, ...rest } = ready as { ownPorts: Record<string, string> } & Record<string, string>;
+      const urls = rest as Record<string, string>;
       expect(urls.control).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__sandbox$/);
       expect(urls.shopee).toBe(urls.control?.replace('/__sandbox', '/shopee'));
 
@@ -39,6 +47,12 @@ describe('sandbox entry point', () => {
       expect(created.status).toBe(201);
       const unsigned = await fetch(`${urls.shopee}/api/v2/product/get_category`);
       expect(((await unsigned.json()) as { error: string }).error).toBe('error_param');
+      // TikTok Shop also on a port of its own, its paths at the root.
+      expect(ownPorts['tiktok-shop']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const ownPort = await fetch(`${ownPorts['tiktok-shop']}/authorization/202309/shops`);
+      // Unsigned, so refused — but as a known path (36009004 missing sign), not an unknown one (36009009).
+      expect(((await ownPort.json()) as { code: number }).code).toBe(36009004);
+      expect(ownPort.headers.get('content-type')).toContain('application/json');
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
