@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { authorizedShop, type ShopSetup } from './fixtures.js';
-import { startTiktokSandbox, type TiktokHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { ShopSetup } from './fixtures.js';
+import { type TiktokHarness, useAuthorizedShop } from './harness.js';
 import { T1_SIGN, T2_SIGN, T3_BODY, T3_SIGN, T4_BODY, T4_SIGN } from './vectors.js';
 
 let h: TiktokHarness;
 let s: ShopSetup;
 
-beforeAll(async () => {
-  h = await startTiktokSandbox();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  h.platform.control.reset();
-  h.ctx.rateLimiter.reset();
-  h.ctx.clock.restoreOffset(0);
-  s = await authorizedShop(h);
+useAuthorizedShop((harness, shop) => {
+  h = harness;
+  s = shop;
 });
 
 const shopsPath = '/authorization/202309/shops';

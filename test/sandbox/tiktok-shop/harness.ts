@@ -3,10 +3,12 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { CoreContext } from '../../../sandbox/core/context.js';
 import type { PlatformModule } from '../../../sandbox/core/contract.js';
 import { buildSandbox } from '../../../sandbox/server.js';
 import { createTiktokShopPlatform } from '../../../sandbox/tiktok-shop/index.js';
+import { authorizedShop, type ShopSetup } from './fixtures.js';
 
 export interface TiktokHarness {
   /** Base URL of the platform (sandbox URL + `/tiktok-shop`). */
@@ -64,4 +66,28 @@ export async function startReceiver(statuses: number[] = []) {
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The usual suite set-up: one sandbox for the file, and before each test a clean TikTok Shop state
+ * (platform, limiter, webhooks, clock) with a freshly authorized shop handed to `onEach`.
+ */
+export function useAuthorizedShop(
+  onEach: (harness: TiktokHarness, shop: ShopSetup) => void | Promise<void>,
+): void {
+  let harness: TiktokHarness | undefined;
+  beforeAll(async () => {
+    harness = await startTiktokSandbox();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  beforeEach(async () => {
+    const h = harness!;
+    h.platform.control.reset();
+    h.ctx.rateLimiter.reset();
+    h.ctx.webhooks.clear();
+    h.ctx.clock.restoreOffset(0);
+    await onEach(h, await authorizedShop(h));
+  });
 }

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentedWebhookSign, waitFor } from './client.js';
 import { authorizedShop, productBody, type ShopSetup, sku, uploadImage } from './fixtures.js';
-import { startReceiver, startTiktokSandbox, type TiktokHarness } from './harness.js';
+import { startReceiver, type TiktokHarness, useAuthorizedShop } from './harness.js';
 
 let h: TiktokHarness;
 let s: ShopSetup;
 let productId: string;
 
-beforeAll(async () => {
-  h = await startTiktokSandbox();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  h.platform.control.reset();
-  h.ctx.rateLimiter.reset();
-  h.ctx.webhooks.clear();
-  h.ctx.clock.restoreOffset(0);
-  s = await authorizedShop(h);
+useAuthorizedShop(async (harness, shop) => {
+  h = harness;
+  s = shop;
   const image = await uploadImage(s.client);
   const created = await s.client.call('POST', '/product/202309/products', {
     body: productBody(image, [

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makePng } from './client.js';
 import { authorizedShop, productBody, type ShopSetup, sku, uploadImage } from './fixtures.js';
-import { startTiktokSandbox, type TiktokHarness } from './harness.js';
+import { type TiktokHarness, useAuthorizedShop } from './harness.js';
 
 let h: TiktokHarness;
 let s: ShopSetup;
 let image: string;
 
-beforeAll(async () => {
-  h = await startTiktokSandbox();
-});
-afterAll(async () => {
-  await h.close();
-});
-beforeEach(async () => {
-  h.platform.control.reset();
-  h.ctx.rateLimiter.reset();
-  h.ctx.clock.restoreOffset(0);
-  s = await authorizedShop(h);
+useAuthorizedShop(async (harness, shop) => {
+  h = harness;
+  s = shop;
   image = await uploadImage(s.client);
 });
 
