@@ -32,18 +32,28 @@ const digits = /^\d+$/;
  * window (sandbox clock), partner, then the signature over the platform path (never the `/shopee` prefix).
  */
 export function verifyPublic(rt: ShopeeRuntime, query: Query, path: string): ShopeeApp {
+  const { partnerId, timestamp, sign } = commonParams(query);
+  checkTimestamp(rt, Number(timestamp));
+  const partner = findPartner(rt, partnerId);
+  if (!partner) throw shopeeErrors.invalidPartnerOrShop();
+  if (sign !== hmacHex(partner.partnerKey, publicBaseString(partnerId, path, timestamp)))
+    throw shopeeErrors.wrongSign();
+  return partner;
+}
+
+/** partner_id, timestamp and sign, present and well-formed, checked in the documented order. */
+function commonParams(query: Query): { partnerId: string; timestamp: string; sign: string } {
   const partnerId = queryValue(query, 'partner_id');
   const timestamp = queryValue(query, 'timestamp');
   const sign = queryValue(query, 'sign');
   if (partnerId === undefined || partnerId === '') throw shopeeErrors.noPartnerId();
   if (timestamp === undefined || !digits.test(timestamp)) throw shopeeErrors.invalidTimestamp();
   if (sign === undefined || sign === '') throw shopeeErrors.noSign();
-  checkTimestamp(rt, Number(timestamp));
-  const partner = digits.test(partnerId) ? rt.store.apps.get(Number(partnerId)) : undefined;
-  if (!partner) throw shopeeErrors.invalidPartnerOrShop();
-  if (sign !== hmacHex(partner.partnerKey, publicBaseString(partnerId, path, timestamp)))
-    throw shopeeErrors.wrongSign();
-  return partner;
+  return { partnerId, timestamp, sign };
+}
+
+function findPartner(rt: ShopeeRuntime, partnerId: string): ShopeeApp | undefined {
+  return digits.test(partnerId) ? rt.store.apps.get(Number(partnerId)) : undefined;
 }
 
 function checkTimestamp(rt: ShopeeRuntime, timestamp: number): void {
@@ -53,18 +63,13 @@ function checkTimestamp(rt: ShopeeRuntime, timestamp: number): void {
 }
 
 function verifyShop(rt: ShopeeRuntime, query: Query, path: string): { partner: ShopeeApp; shopId: number } {
-  const partnerId = queryValue(query, 'partner_id');
-  const timestamp = queryValue(query, 'timestamp');
-  const sign = queryValue(query, 'sign');
+  const { partnerId, timestamp, sign } = commonParams(query);
   const accessToken = queryValue(query, 'access_token');
   const shopId = queryValue(query, 'shop_id');
-  if (partnerId === undefined || partnerId === '') throw shopeeErrors.noPartnerId();
-  if (timestamp === undefined || !digits.test(timestamp)) throw shopeeErrors.invalidTimestamp();
-  if (sign === undefined || sign === '') throw shopeeErrors.noSign();
   if (accessToken === undefined || accessToken === '') throw shopeeErrors.noAccessToken();
   if (shopId === undefined || shopId === '') throw shopeeErrors.noShopId();
   checkTimestamp(rt, Number(timestamp));
-  const partner = digits.test(partnerId) ? rt.store.apps.get(Number(partnerId)) : undefined;
+  const partner = findPartner(rt, partnerId);
   if (!partner || !digits.test(shopId)) throw shopeeErrors.invalidPartnerOrShop();
   const expected = hmacHex(
     partner.partnerKey,
