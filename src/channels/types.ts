@@ -1,0 +1,171 @@
+/**
+ * The contract every channel adapter implements, and the canonical shapes that cross it.
+ *
+ * Adapters are the only code that knows a marketplace's wire format: they receive canonical,
+ * already-priced data (price rules and stock buffers are applied by the domain before the call) and
+ * return canonical results. Vendor types never leave `src/channels/<channel>/`.
+ *
+ * Every method may throw a {@link ChannelFailure}; anything else it throws is classified by
+ * `classifyChannelFailure` (network errors and timeouts are retryable, the rest permanent).
+ */
+
+export const CHANNELS = ['shopee', 'tiktok_shop', 'partner_brand'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** A message shown to crafters and admins, in English and Bahasa Indonesia. */
+export interface HumanMessage {
+  en: string;
+  id: string;
+}
+
+/**
+ * What a failed channel call means for the work that made it:
+ * - `retryable`: the same call may succeed later (5xx, timeout, connection reset);
+ * - `throttled`: the platform asked us to slow down; wait `waitMs`, and do not spend an attempt;
+ * - `reauth`: the shop's authorisation is gone (expired/revoked token); the connection needs the
+ *   crafter to reconnect, and its work waits until then;
+ * - `permanent`: the platform refused the content; retrying the same data fails the same way.
+ */
+export type FailureKind = 'retryable' | 'throttled' | 'reauth' | 'permanent';
+
+/** A classified failure of a channel call. Adapters throw this for every vendor error they understand. */
+export class ChannelFailure extends Error {
+  /** For `throttled` (and optionally `retryable`): how long to wait before the next call to this shop. */
+  readonly waitMs: number | undefined;
+
+  constructor(
+    readonly kind: FailureKind,
+    /** The platform's own error code (`error_param`, `12052024`, `HTTP 503`), kept for operators. */
+    readonly platformCode: string,
+    /** Plain words for the crafter: "Shopee refused the title: longer than 120 characters". */
+    readonly human: HumanMessage,
+    options: { waitMs?: number; cause?: unknown } = {},
+  ) {
+    super(human.en, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ChannelFailure';
+    this.waitMs = options.waitMs;
+  }
+}
+
+/** Declared per adapter; enforced across all worker processes together (Redis). */
+export interface ChannelRateLimit {
+  /** Calls allowed per `perMs` for one shop (TikTok counts per API; we hold the strictest bound). */
+  max: number;
+  perMs: number;
+}
+
+/** The limits a product must fit to be listed; beyond them the listing is `needs_attention`. */
+export interface ChannelLimits {
+  titleMin: number;
+  titleMax: number;
+  imagesMin: number;
+  imagesMax: number;
+  /** Option dimensions per product (Shopee tiers: 2, TikTok sales attributes: 3). */
+  optionDimensionsMax: number;
+  variantsMax: number;
+  priceMinIdr: number;
+  priceMaxIdr: number;
+  stockMax: number;
+}
+
+/** Per-channel placement of one canonical category, maintained by the council. */
+export interface CategoryPlacement {
+  /** The channel's leaf category id. */
+  categoryId: string;
+  /** Attribute values the channel requires for that category: `{ attributeId: valueIdOrText }`. */
+  attributes: Record<string, string>;
+  brandId?: string;
+  brandName?: string;
+  /** Shopee: the logistics channel to enable. */
+  logisticsChannelId?: string;
+  /** TikTok Shop: the shop's warehouse that holds the stock. */
+  warehouseId?: string;
+}
+
+/** One sellable variant, after the connection's price rule and stock buffer. */
+export interface CanonicalVariant {
+  variantId: string;
+  sku: string;
+  /** Option name → value, e.g. `{ warna: 'merah', ukuran: 'M' }`; empty for a single-variant product. */
+  options: Record<string, string>;
+  priceIdr: number;
+  stock: number;
+  weightGrams: number;
+}
+
+/** The current state of a product as a channel should show it. */
+export interface CanonicalListing {
+  productId: string;
+  /** The product's content version this payload was built from. */
+  version: number;
+  title: string;
+  description: string;
+  imageUrls: string[];
+  placement: CategoryPlacement;
+  variants: CanonicalVariant[];
+}
+
+/** Where a listing lives remotely: the item and each variant's remote id. */
+export interface RemoteListingRef {
+  remoteItemId: string;
+  /** Our variant id → the platform's model/SKU id. */
+  remoteVariantIds: Record<string, string>;
+}
+
+/** What the platform shows now, read back for drift repair. */
+export interface RemoteListingState extends RemoteListingRef {
+  status: 'live' | 'in_review' | 'inactive' | 'deleted' | 'refused';
+  variants: Array<{ remoteVariantId: string; sku: string; priceIdr: number; stock: number }>;
+}
+
+/** Decrypted credentials and identity of one connected shop, handed to an adapter per call. */
+export interface ConnectionContext {
+  connectionId: string;
+  /** Shopee `shop_id`, TikTok shop id, partner programme id. */
+  externalShopId: string;
+  /** TikTok Shop `shop_cipher`. */
+  shopCipher?: string;
+  accessToken?: string;
+  apiKey?: string;
+}
+
+/** The problems that keep a product from being listed on a channel, in plain words. */
+export interface ListingProblem {
+  field: string;
+  message: HumanMessage;
+}
+
+/**
+ * One channel's adapter. Implementations are stateless apart from configuration (base URL,
+ * partner/app credentials, HTTP timeouts) and an image cache keyed by content hash per shop.
+ */
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  readonly limits: ChannelLimits;
+  readonly rateLimit: ChannelRateLimit;
+
+  /** Pure check of a listing against the channel's rules; an empty list means it can be pushed. */
+  validate(listing: CanonicalListing): ListingProblem[];
+
+  /** Looks the item up by the SKU of its first variant, for exactly-once creation after a crash. */
+  findBySku(ctx: ConnectionContext, listing: CanonicalListing): Promise<RemoteListingRef | null>;
+
+  /** Creates the remote item with all variants; returns the remote ids. Never called twice for one intent. */
+  create(ctx: ConnectionContext, listing: CanonicalListing): Promise<RemoteListingRef>;
+
+  /** Full content update (title, description, images, options, variants added or removed). */
+  update(ctx: ConnectionContext, ref: RemoteListingRef, listing: CanonicalListing): Promise<RemoteListingRef>;
+
+  /** Price and stock only, through the platform's batch calls. */
+  updatePriceAndStock(
+    ctx: ConnectionContext,
+    ref: RemoteListingRef,
+    variants: CanonicalVariant[],
+  ): Promise<void>;
+
+  /** Ends the remote listing (unlist or delete, whichever the platform keeps recoverable). */
+  delist(ctx: ConnectionContext, ref: RemoteListingRef): Promise<void>;
+
+  /** Reads the remote listing back (nightly drift repair, conformance tests). */
+  read(ctx: ConnectionContext, ref: RemoteListingRef): Promise<RemoteListingState | null>;
+}
