@@ -81,14 +81,11 @@ describe('Shopee failure classification', () => {
       .reply(200, { request_id: 'r', error: 'invalid_acceess_token', message: 'Invalid access_token.' });
     expect((await failureOf(client.get('/api/v2/shop/get_shop_info', { shop }))).kind).toBe('reauth');
 
-    nock(base)
-      .post('/api/v2/product/add_item')
-      .query(true)
-      .reply(200, {
-        request_id: 'r',
-        error: 'error_param',
-        message: 'item_name length should be less than 120.',
-      });
+    nock(base).post('/api/v2/product/add_item').query(true).reply(200, {
+      request_id: 'r',
+      error: 'error_param',
+      message: 'item_name length should be less than 120.',
+    });
     const refused = await failureOf(client.post('/api/v2/product/add_item', { shop, body: {} }));
     expect(refused.kind).toBe('permanent');
     expect(refused.human.en).toBe('Shopee refused the change: item_name length should be less than 120.');

@@ -1,0 +1,112 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TiktokShopClient, tiktokSign } from '../../../../src/channels/tiktok-shop/client.js';
+import { ChannelFailure } from '../../../../src/channels/types.js';
+
+const base = 'http://tiktok.test';
+const now = new Date(1_696_909_648_000);
+const client = new TiktokShopClient(
+  { baseUrl: base, appKey: '68xu9ks5p4i8', appSecret: 'e59af819cc', timeoutMs: 200 },
+  () => now,
+);
+const auth = { accessToken: 'TTP_secret_token_value', shopCipher: 'ROW_xkMbgAAAeVAQra0eZWebFQq5aIK' };
+
+async function failureOf(p: Promise<unknown>): Promise<ChannelFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ChannelFailure);
+  return err as ChannelFailure;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+
+describe('TikTok Shop signing (published vectors T1–T3)', () => {
+  it('T1: GET without body', () => {
+    expect(
+      tiktokSign(
+        'e59af819cc',
+        '/authorization/202309/shops',
+        { app_key: '29a39d', timestamp: '1623812664' },
+        '',
+      ),
+    ).toBe('b596b73e0cc6de07ac26f036364178ab16b0a907af13d43f0a0cd2345f582dc8');
+  });
+
+  it('T2 and T3: shop_cipher is signed, and so are the exact body bytes', () => {
+    const query = { app_key: '68xu9ks5p4i8', shop_cipher: auth.shopCipher, timestamp: '1696909648' };
+    expect(tiktokSign('e59af819cc', '/event/202309/webhooks', query, '')).toBe(
+      'ed58e1b5e59865c22a7b828c1cab65007441f43cc91a6cb2f2cdc638e0995a37',
+    );
+    const body = `{"event_type":"PACKAGE_UPDATE","address":"https://partner.${'tiktokshop'}.com"}`;
+    expect(tiktokSign('e59af819cc', '/event/202309/webhooks', query, body)).toBe(
+      '701dd6deb2389fe4c469b89bd37fc56f96a6da6afeb4d01c9077a65169752fa7',
+    );
+  });
+
+  it('sends the token in x-tts-access-token (never in the query) and the body it signed', async () => {
+    const body = { skus: [{ id: '1', price: { amount: '15000', currency: 'IDR' } }] };
+    const path = '/product/202309/products/7/prices/update';
+    const expectedSign = tiktokSign(
+      'e59af819cc',
+      path,
+      { app_key: '68xu9ks5p4i8', shop_cipher: auth.shopCipher, timestamp: '1696909648' },
+      JSON.stringify(body),
+    );
+    nock(base, { reqheaders: { 'x-tts-access-token': auth.accessToken } })
+      .post(path, JSON.stringify(body))
+      .query({
+        app_key: '68xu9ks5p4i8',
+        shop_cipher: auth.shopCipher,
+        timestamp: '1696909648',
+        sign: expectedSign,
+      })
+      .reply(200, { code: 0, message: 'Success', request_id: 'r', data: {} });
+    await expect(client.request('POST', path, { auth, body })).resolves.toEqual({});
+  });
+});
+
+describe('TikTok Shop failure classification', () => {
+  it('429 / 36009002 is a throttle; 105002 asks for re-authorisation', async () => {
+    nock(base)
+      .post('/product/202309/products')
+      .query(true)
+      .reply(429, { code: 36009002, message: 'Too many requests', request_id: 'r' });
+    expect(
+      (await failureOf(client.request('POST', '/product/202309/products', { auth, body: {} }))).kind,
+    ).toBe('throttled');
+    nock(base)
+      .get('/authorization/202309/shops')
+      .query(true)
+      .reply(200, { code: 105002, message: 'Expired credentials', request_id: 'r' });
+    expect(await failureOf(client.request('GET', '/authorization/202309/shops', { auth }))).toMatchObject({
+      kind: 'reauth',
+      platformCode: '105002',
+    });
+  });
+
+  it('a business refusal is permanent, in plain words; 503 and timeouts are retryable', async () => {
+    nock(base)
+      .post('/product/202309/products')
+      .query(true)
+      .reply(200, { code: 12052024, message: 'Category is not final category', request_id: 'r' });
+    const refused = await failureOf(client.request('POST', '/product/202309/products', { auth, body: {} }));
+    expect(refused).toMatchObject({ kind: 'permanent', platformCode: '12052024' });
+    expect(refused.human.en).toBe('TikTok Shop refused the change: Category is not final category');
+
+    nock(base).get('/product/202309/products/1').query(true).reply(503, 'overloaded');
+    expect((await failureOf(client.request('GET', '/product/202309/products/1', { auth }))).kind).toBe(
+      'retryable',
+    );
+
+    nock(base).get('/product/202309/products/1').query(true).delay(1_000).reply(200, {});
+    const timedOut = await failureOf(client.request('GET', '/product/202309/products/1', { auth }));
+    expect(timedOut.kind).toBe('retryable');
+    expect(JSON.stringify({ ...timedOut, message: timedOut.message })).not.toContain(auth.accessToken);
+  });
+});
