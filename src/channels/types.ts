@@ -68,16 +68,28 @@ export interface ChannelLimits {
   stockMax: number;
 }
 
+/** One attribute value the channel requires: a value from the channel's list, or free text. */
+export interface PlacementAttribute {
+  attributeId: string;
+  /** The channel's value id, when the attribute has a fixed list. */
+  valueId?: string;
+  /** Free text (or the display name of `valueId`). */
+  value?: string;
+}
+
 /** Per-channel placement of one canonical category, maintained by the council. */
 export interface CategoryPlacement {
   /** The channel's leaf category id. */
   categoryId: string;
-  /** Attribute values the channel requires for that category: `{ attributeId: valueIdOrText }`. */
-  attributes: Record<string, string>;
+  /** Attribute values the channel requires for that category. */
+  attributes: PlacementAttribute[];
   brandId?: string;
   brandName?: string;
-  /** Shopee: the logistics channel to enable. */
+  /** Shopee: the logistics channel to enable (and its size, for SIZE_SELECTION channels). */
   logisticsChannelId?: string;
+  logisticsSizeId?: string;
+  /** Package size for channels whose logistics or category rules need one. */
+  packageCm?: { length: number; width: number; height: number };
   /** TikTok Shop: the shop's warehouse that holds the stock. */
   warehouseId?: string;
 }
@@ -135,6 +147,12 @@ export interface ListingProblem {
   message: HumanMessage;
 }
 
+/** Remote image ids already uploaded to one shop, by content hash (uploads are files, and slow). */
+export interface ImageUploadCache {
+  get(connectionId: string, sha256: string): Promise<string | undefined>;
+  put(connectionId: string, sha256: string, remoteImageId: string): Promise<void>;
+}
+
 /**
  * One channel's adapter. Implementations are stateless apart from configuration (base URL,
  * partner/app credentials, HTTP timeouts) and an image cache keyed by content hash per shop.
@@ -147,8 +165,12 @@ export interface ChannelAdapter {
   /** Pure check of a listing against the channel's rules; an empty list means it can be pushed. */
   validate(listing: CanonicalListing): ListingProblem[];
 
-  /** Looks the item up by the SKU of its first variant, for exactly-once creation after a crash. */
-  findBySku(ctx: ConnectionContext, listing: CanonicalListing): Promise<RemoteListingRef | null>;
+  /**
+   * Finds items carrying `sku` as their item-level SKU that were created or changed since `since`
+   * (the moment the create intent was recorded), for exactly-once creation after a crash: an item
+   * from before the intent (a deleted product whose SKU was reused) is never adopted.
+   */
+  findCreated(ctx: ConnectionContext, sku: string, since: Date): Promise<RemoteListingRef | null>;
 
   /** Creates the remote item with all variants; returns the remote ids. Never called twice for one intent. */
   create(ctx: ConnectionContext, listing: CanonicalListing): Promise<RemoteListingRef>;

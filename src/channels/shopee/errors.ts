@@ -28,6 +28,7 @@ const RETRYABLE_CODES = new Set([
   'error_server',
   'error_inner',
   'error_busy',
+  'error_system_busy',
   'error_network',
   'error_timeout',
 ]);

@@ -1,0 +1,185 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createShopeeAdapter } from '../../../../src/channels/shopee/index.js';
+import type { CanonicalListing, ImageUploadCache } from '../../../../src/channels/types.js';
+
+const base = 'http://shopee.test';
+const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(32, 7)]);
+const ctx = { connectionId: 'c1', externalShopId: '600001', accessToken: 'shop-access-token' };
+
+function memoryCache(): ImageUploadCache & { store: Map<string, string> } {
+  const store = new Map<string, string>();
+  return {
+    store,
+    get: async (c, sha) => store.get(`${c}:${sha}`),
+    put: async (c, sha, id) => {
+      store.set(`${c}:${sha}`, id);
+    },
+  };
+}
+
+const sleeps: number[] = [];
+const cache = memoryCache();
+const adapter = createShopeeAdapter(
+  { baseUrl: base, partnerId: 2001887, partnerKey: 'test_partner_key', timeoutMs: 500 },
+  {
+    imageCache: cache,
+    imagePolicy: { maxBytes: 1_000_000, timeoutMs: 500, allowedPrivateOrigins: [] },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  },
+);
+
+const listing: CanonicalListing = {
+  productId: 'p1',
+  version: 2,
+  title: 'Tas anyaman pandan',
+  description: 'Tas anyaman dari pandan, buatan tangan.',
+  imageUrls: ['https://img.example/tas.jpg'],
+  placement: { categoryId: '100200', attributes: [], logisticsChannelId: '8003' },
+  variants: [
+    {
+      variantId: 'v1',
+      sku: 'TAS-K',
+      options: { ukuran: 'kecil' },
+      priceIdr: 85_000,
+      stock: 4,
+      weightGrams: 300,
+    },
+    {
+      variantId: 'v2',
+      sku: 'TAS-B',
+      options: { ukuran: 'besar' },
+      priceIdr: 125_000,
+      stock: 2,
+      weightGrams: 500,
+    },
+  ],
+};
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+
+describe('Shopee adapter: create', () => {
+  it('uploads the photo as a file, adds the item, waits the documented 5 s, then creates the tiers', async () => {
+    nock('https://img.example').get('/tas.jpg').reply(200, jpeg);
+    const shopee = nock(base);
+    shopee
+      .post('/api/v2/media_space/upload_image')
+      .query(
+        (q) => q.shop_id === '600001' && q.access_token === 'shop-access-token' && typeof q.sign === 'string',
+      )
+      .reply(200, {
+        request_id: 'r',
+        error: '',
+        message: '',
+        response: { image_info: { image_id: 'img-tas' } },
+      });
+    shopee
+      .post('/api/v2/product/add_item', (body) => {
+        expect(body).toMatchObject({
+          item_name: 'Tas anyaman pandan',
+          item_sku: 'TAS-K',
+          original_price: 85_000,
+          weight: 0.5,
+          image: { image_id_list: ['img-tas'] },
+        });
+        return true;
+      })
+      .query(true)
+      .reply(200, { request_id: 'r', error: '', message: '', response: { item_id: 800123 } });
+    shopee
+      .get('/api/v2/product/get_model_list')
+      .query((q) => q.item_id === '800123')
+      .reply(200, { request_id: 'r', error: '', message: '', response: { tier_variation: [], model: [] } });
+    shopee
+      .post('/api/v2/product/init_tier_variation', (body) => {
+        expect(body.standardise_tier_variation).toEqual([
+          {
+            variation_id: 0,
+            variation_group_id: 0,
+            variation_name: 'ukuran',
+            variation_option_list: [
+              { variation_option_id: 0, variation_option_name: 'kecil' },
+              { variation_option_id: 0, variation_option_name: 'besar' },
+            ],
+          },
+        ]);
+        expect(body.model).toEqual([
+          { tier_index: [0], original_price: 85_000, model_sku: 'TAS-K', seller_stock: [{ stock: 4 }] },
+          { tier_index: [1], original_price: 125_000, model_sku: 'TAS-B', seller_stock: [{ stock: 2 }] },
+        ]);
+        return true;
+      })
+      .query(true)
+      .reply(200, { request_id: 'r', error: '', message: '', response: { item_id: 800123 } });
+    shopee
+      .get('/api/v2/product/get_model_list')
+      .query(true)
+      .reply(200, {
+        request_id: 'r',
+        error: '',
+        message: '',
+        response: {
+          tier_variation: [{ name: 'ukuran', option_list: [{ option: 'kecil' }, { option: 'besar' }] }],
+          model: [
+            { model_id: 5001, model_sku: 'TAS-K', tier_index: [0] },
+            { model_id: 5002, model_sku: 'TAS-B', tier_index: [1] },
+          ],
+        },
+      });
+
+    const ref = await adapter.create(ctx, listing);
+    expect(ref).toEqual({ remoteItemId: '800123', remoteVariantIds: { v1: '5001', v2: '5002' } });
+    expect(sleeps).toEqual([5_000]);
+    expect([...cache.store.values()]).toEqual(['img-tas']);
+  });
+});
+
+describe('Shopee adapter: price and stock', () => {
+  it('sends one batch per item and turns a failure_list into a permanent, plain-words failure', async () => {
+    const ref = { remoteItemId: '800123', remoteVariantIds: { v1: '5001', v2: '5002' } };
+    nock(base)
+      .post('/api/v2/product/update_price', {
+        item_id: 800123,
+        price_list: [
+          { model_id: 5001, original_price: 85_000 },
+          { model_id: 5002, original_price: 125_000 },
+        ],
+      })
+      .query(true)
+      .reply(200, {
+        request_id: 'r',
+        error: '',
+        message: '',
+        response: {
+          success_list: [{ model_id: 5001 }],
+          failure_list: [{ model_id: 5002, failed_reason: 'Item under promotion' }],
+        },
+      });
+    await expect(adapter.updatePriceAndStock(ctx, ref, listing.variants)).rejects.toMatchObject({
+      kind: 'permanent',
+      human: { en: 'Shopee refused the price of 1 variant(s): Item under promotion' },
+    });
+  });
+
+  it('asks for a full push when a variant has no remote model yet', async () => {
+    await expect(
+      adapter.updatePriceAndStock(ctx, { remoteItemId: '1', remoteVariantIds: {} }, listing.variants),
+    ).rejects.toMatchObject({ kind: 'retryable', platformCode: 'remote_model_unknown' });
+  });
+
+  it('without a token the shop needs re-authorisation, before any call', async () => {
+    await expect(
+      adapter.updatePriceAndStock(
+        { connectionId: 'c1', externalShopId: '1' },
+        { remoteItemId: '1', remoteVariantIds: {} },
+        [],
+      ),
+    ).rejects.toMatchObject({ kind: 'reauth' });
+  });
+});
