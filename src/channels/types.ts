@@ -178,11 +178,11 @@ export interface ChannelAdapter {
   /** Full content update (title, description, images, options, variants added or removed). */
   update(ctx: ConnectionContext, ref: RemoteListingRef, listing: CanonicalListing): Promise<RemoteListingRef>;
 
-  /** Price and stock only, through the platform's batch calls. */
+  /** Price and stock only, through the platform's batch calls (content in `listing` is not sent). */
   updatePriceAndStock(
     ctx: ConnectionContext,
     ref: RemoteListingRef,
-    variants: CanonicalVariant[],
+    listing: CanonicalListing,
   ): Promise<void>;
 
   /** Ends the remote listing (unlist or delete, whichever the platform keeps recoverable). */

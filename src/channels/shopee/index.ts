@@ -285,13 +285,13 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       });
       const models = await syncVariants(shop, ref.remoteItemId, listing);
       const next = { remoteItemId: ref.remoteItemId, remoteVariantIds: remoteIds(listing, models) };
-      await adapter.updatePriceAndStock(ctx, next, listing.variants);
+      await adapter.updatePriceAndStock(ctx, next, listing);
       return next;
     },
 
-    async updatePriceAndStock(ctx, ref, variants) {
+    async updatePriceAndStock(ctx, ref, listing) {
       const shop = shopOf(ctx);
-      const rows = variants.map((v) => {
+      const rows = listing.variants.map((v) => {
         const modelId = ref.remoteVariantIds[v.variantId];
         if (modelId === undefined) {
           throw new ChannelFailure('retryable', 'remote_model_unknown', {
@@ -398,4 +398,3 @@ function unexpected(api: string): ChannelFailure {
     id: `Jawaban Shopee untuk ${api} tidak lengkap; kami akan mencoba lagi.`,
   });
 }
-

@@ -161,7 +161,7 @@ describe('Shopee adapter: price and stock', () => {
           failure_list: [{ model_id: 5002, failed_reason: 'Item under promotion' }],
         },
       });
-    await expect(adapter.updatePriceAndStock(ctx, ref, listing.variants)).rejects.toMatchObject({
+    await expect(adapter.updatePriceAndStock(ctx, ref, listing)).rejects.toMatchObject({
       kind: 'permanent',
       human: { en: 'Shopee refused the price of 1 variant(s): Item under promotion' },
     });
@@ -169,7 +169,7 @@ describe('Shopee adapter: price and stock', () => {
 
   it('asks for a full push when a variant has no remote model yet', async () => {
     await expect(
-      adapter.updatePriceAndStock(ctx, { remoteItemId: '1', remoteVariantIds: {} }, listing.variants),
+      adapter.updatePriceAndStock(ctx, { remoteItemId: '1', remoteVariantIds: {} }, listing),
     ).rejects.toMatchObject({ kind: 'retryable', platformCode: 'remote_model_unknown' });
   });
 
@@ -178,7 +178,7 @@ describe('Shopee adapter: price and stock', () => {
       adapter.updatePriceAndStock(
         { connectionId: 'c1', externalShopId: '1' },
         { remoteItemId: '1', remoteVariantIds: {} },
-        [],
+        listing,
       ),
     ).rejects.toMatchObject({ kind: 'reauth' });
   });
