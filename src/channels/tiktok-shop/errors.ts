@@ -21,6 +21,8 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 export const TIKTOK_THROTTLE_CODE = 36009002;
+/** "Product status does not allow this" — price and stock updates wait for the audit to end (ACTIVATE). */
+const PRODUCT_IN_AUDIT_CODE = 12052901;
 
 /** Classifies one TikTok Shop error envelope (or a bare HTTP status when there is no envelope). */
 export function tiktokFailure(code: number, message: string, httpStatus: number): ChannelFailure {
@@ -41,6 +43,17 @@ export function tiktokFailure(code: number, message: string, httpStatus: number)
       en: `TikTok Shop no longer accepts this shop's authorisation (${said}); reconnect the shop.`,
       id: `TikTok Shop tidak lagi menerima otorisasi toko ini (${said}); hubungkan ulang toko.`,
     });
+  }
+  if (code === PRODUCT_IN_AUDIT_CODE) {
+    return new ChannelFailure(
+      'retryable',
+      String(code),
+      {
+        en: 'TikTok Shop is still reviewing this product; prices and stock follow once the review ends.',
+        id: 'TikTok Shop masih meninjau produk ini; harga dan stok dikirim setelah tinjauan selesai.',
+      },
+      { waitMs: 30_000 },
+    );
   }
   if (RETRYABLE_CODES.has(code) || httpStatus >= 500) {
     return new ChannelFailure('retryable', code ? String(code) : `HTTP ${httpStatus}`, {
