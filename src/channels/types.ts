@@ -138,7 +138,10 @@ export interface ConnectionContext {
   /** TikTok Shop `shop_cipher`. */
   shopCipher?: string;
   accessToken?: string;
+  /** Partner brand: the key the partner issued, its signing secret, and the partner's base URL. */
   apiKey?: string;
+  apiSecret?: string;
+  endpoint?: string;
 }
 
 /** The problems that keep a product from being listed on a channel, in plain words. */
