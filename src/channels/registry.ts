@@ -4,6 +4,7 @@
  */
 import type { ImageFetchPolicy } from './images.js';
 import { createPartnerBrandAdapter } from './partner-brand/index.js';
+import type { CallGate } from './shopee/client.js';
 import { createShopeeAdapter } from './shopee/index.js';
 import { createTiktokShopAdapter } from './tiktok-shop/index.js';
 import type { Channel, ChannelAdapter, ImageUploadCache } from './types.js';
@@ -17,12 +18,15 @@ export interface ChannelSettings {
 export interface ChannelDeps {
   imageCache: ImageUploadCache;
   imagePolicy: ImageFetchPolicy;
+  /** Waits for a shop's call budget before each request; see src/queues/shop-rate-limit.ts. */
+  gate?: CallGate;
 }
 
 const factories: { [C in Channel]: (settings: unknown, deps: ChannelDeps) => ChannelAdapter } = {
   shopee: (settings, deps) => createShopeeAdapter(settings, deps),
   tiktok_shop: (settings, deps) => createTiktokShopAdapter(settings, deps),
-  partner_brand: (settings) => createPartnerBrandAdapter(settings),
+  partner_brand: (settings, deps) =>
+    createPartnerBrandAdapter(settings, deps.gate ? { gate: deps.gate } : {}),
 };
 
 export type ChannelRegistry = { readonly [C in Channel]: ChannelAdapter };

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
+import type { CallGate } from '../shopee/client.js';
 import { ChannelFailure } from '../types.js';
 
 export interface PartnerCredentials {
@@ -33,6 +34,7 @@ export class PartnerBrandClient {
   constructor(
     timeoutMs: number,
     private readonly now: () => Date = () => new Date(),
+    private readonly gate: CallGate = async () => {},
   ) {
     this.http = axios.create({
       timeout: timeoutMs,
@@ -48,6 +50,7 @@ export class PartnerBrandClient {
     target: string,
     body?: unknown,
   ): Promise<{ status: number; data: T }> {
+    await this.gate(`partner_brand:${creds.apiKey}`);
     const raw = body === undefined ? '' : JSON.stringify(body);
     const timestamp = String(Math.floor(this.now().getTime() / 1000));
     let status: number;

@@ -3,6 +3,7 @@
  * item per variant; upserts by SKU are idempotent, which makes creation exactly-once by construction.
  */
 import { z } from 'zod';
+import type { CallGate } from '../shopee/client.js';
 import {
   type ChannelAdapter,
   ChannelFailure,
@@ -29,9 +30,12 @@ function credentialsOf(ctx: ConnectionContext): PartnerCredentials {
 
 const itemPath = (sku: string) => `/v1/assortment/items/${encodeURIComponent(sku)}`;
 
-export function createPartnerBrandAdapter(rawConfig: unknown): ChannelAdapter {
+export function createPartnerBrandAdapter(
+  rawConfig: unknown,
+  deps: { gate?: CallGate } = {},
+): ChannelAdapter {
   const config = partnerBrandAdapterConfigSchema.parse(rawConfig);
-  const client = new PartnerBrandClient(config.timeoutMs);
+  const client = new PartnerBrandClient(config.timeoutMs, undefined, deps.gate);
 
   const adapter: ChannelAdapter = {
     channel: 'partner_brand',

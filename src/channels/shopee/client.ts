@@ -19,6 +19,9 @@ export interface ShopeeClientConfig {
   timeoutMs: number;
 }
 
+/** Called before every request with the budget key of the shop it is for (`shopee:<shop_id>`). */
+export type CallGate = (budgetKey: string) => Promise<void>;
+
 export interface ShopeeShop {
   shopId: string;
   accessToken: string;
@@ -75,6 +78,8 @@ export class ShopeeClient {
   constructor(
     private readonly config: ShopeeClientConfig,
     private readonly now: () => Date = () => new Date(),
+    /** Waits for the shop's call budget (shared by all workers) before each request. */
+    private readonly gate: CallGate = async () => {},
   ) {
     this.http = axios.create({
       baseURL: config.baseUrl.replace(/\/+$/, ''),

@@ -13,7 +13,7 @@ import {
   type ImageUploadCache,
   type RemoteListingState,
 } from '../types.js';
-import { ShopeeClient, type ShopeeShop } from './client.js';
+import { type CallGate, ShopeeClient, type ShopeeShop } from './client.js';
 import { type ShopeeAdapterConfig, shopeeAdapterConfigSchema } from './config.js';
 import {
   addItemBody,
@@ -29,6 +29,8 @@ import type { ShopeeBatchResult, ShopeeItemBaseInfo, ShopeeModelList } from './t
 
 export interface ShopeeAdapterDeps {
   imageCache: ImageUploadCache;
+  /** Waits for the shop's call budget before each request (per-shop rate limit across workers). */
+  gate?: CallGate;
   imagePolicy: ImageFetchPolicy;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
@@ -74,7 +76,7 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
   const config: ShopeeAdapterConfig = shopeeAdapterConfigSchema.parse(rawConfig);
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const client = new ShopeeClient(config, now);
+  const client = new ShopeeClient(config, now, deps.gate);
 
   async function uploadImages(ctx: ConnectionContext, urls: readonly string[]): Promise<string[]> {
     const shop = shopOf(ctx);

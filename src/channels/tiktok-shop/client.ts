@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
+import type { CallGate } from '../shopee/client.js';
 import { ChannelFailure } from '../types.js';
 import { tiktokFailure } from './errors.js';
 
@@ -61,6 +62,7 @@ export class TiktokShopClient {
   constructor(
     private readonly config: TiktokShopClientConfig,
     private readonly now: () => Date = () => new Date(),
+    private readonly gate: CallGate = async () => {},
   ) {
     this.http = axios.create({
       baseURL: config.baseUrl.replace(/\/+$/, ''),

@@ -4,6 +4,7 @@
  * so every edit sends all variants with their remote ids. Each vendor call names its reference page.
  */
 import { fetchImage, type ImageFetchPolicy } from '../images.js';
+import type { CallGate } from '../shopee/client.js';
 import {
   type CanonicalListing,
   type ChannelAdapter,
@@ -19,6 +20,7 @@ import type { TiktokBatchErrors, TiktokProductDetail } from './types.js';
 
 export interface TiktokShopAdapterDeps {
   imageCache: ImageUploadCache;
+  gate?: CallGate;
   imagePolicy: ImageFetchPolicy;
 }
 
@@ -54,7 +56,7 @@ function batchErrors(result: TiktokBatchErrors | undefined, action: { en: string
 
 export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdapterDeps): ChannelAdapter {
   const config: TiktokShopAdapterConfig = tiktokShopAdapterConfigSchema.parse(rawConfig);
-  const client = new TiktokShopClient(config);
+  const client = new TiktokShopClient(config, undefined, deps.gate);
 
   async function uploadImages(ctx: ConnectionContext, urls: readonly string[]): Promise<string[]> {
     const auth = authOf(ctx);
