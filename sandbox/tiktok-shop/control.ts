@@ -42,6 +42,11 @@ const createShopInput = z.object({
   /** A migrated Tokopedia shop (listings carry TOKOPEDIA, orders commerce_platform TOKOPEDIA). */
   tokopedia: z.boolean().optional(),
   cipher: z.string().min(8).optional(),
+  /** Id of the shop's default sales warehouse (random otherwise); a return warehouse is seeded beside it. */
+  warehouse_id: z
+    .string()
+    .regex(/^\d{6,20}$/)
+    .optional(),
 });
 
 const authorizeInput = z.object({
@@ -242,6 +247,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       const body = parse(createShopInput, input);
       const id = body.shop_id ?? uniqueId(() => rt.ctx.random.numericId(19), state().shops);
       if (state().shops[id]) throw new ControlInputError(`shop ${id} already exists`);
+      const salesWarehouseId = body.warehouse_id ?? rt.ctx.random.numericId(19);
       const shop: TtsShop = {
         id,
         name: body.name ?? `Toko Sandbox ${id.slice(-4)}`,
@@ -250,7 +256,25 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         code: `IDLC${rt.ctx.random.token(6).toUpperCase()}`,
         sellerType: 'LOCAL',
         tokopedia: body.tokopedia ?? true,
-        defaultWarehouseId: rt.ctx.random.numericId(19),
+        defaultWarehouseId: salesWarehouseId,
+        warehouses: [
+          {
+            id: salesWarehouseId,
+            name: 'Gudang Utama',
+            type: 'SALES_WAREHOUSE',
+            effectStatus: 'ENABLED',
+            isDefault: true,
+            city: 'Tangerang Selatan',
+          },
+          {
+            id: rt.ctx.random.numericId(19),
+            name: 'Gudang Retur',
+            type: 'RETURN_WAREHOUSE',
+            effectStatus: 'ENABLED',
+            isDefault: false,
+            city: 'Tangerang Selatan',
+          },
+        ],
       };
       state().shops[id] = shop;
       return {

@@ -39,6 +39,15 @@ export async function startTiktokSandbox(): Promise<TiktokHarness> {
   };
 }
 
+/**
+ * Lets the audit of everything submitted so far resolve, by moving the sandbox clock past the
+ * configured audit delay (the rule stays on; only time passes).
+ */
+export function passAudit(h: TiktokHarness): void {
+  const settings = h.platform.control.configure({}) as { settings: { auditDelaySeconds: number } };
+  h.ctx.clock.advance(settings.settings.auditDelaySeconds * 1000);
+}
+
 export interface ReceivedHook {
   headers: IncomingMessage['headers'];
   body: string;

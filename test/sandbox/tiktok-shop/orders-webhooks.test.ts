@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { documentedWebhookSign, waitFor } from './client.js';
 import { authorizedShop, productBody, type ShopSetup, sku, uploadImage } from './fixtures.js';
-import { startReceiver, type TiktokHarness, useAuthorizedShop } from './harness.js';
+import { passAudit, startReceiver, type TiktokHarness, useAuthorizedShop } from './harness.js';
 
 let h: TiktokHarness;
 let s: ShopSetup;
@@ -19,6 +19,7 @@ useAuthorizedShop(async (harness, shop) => {
     shopCipher: s.cipher,
   });
   productId = String(created.body.data.product_id);
+  passAudit(h);
   const detail = await s.client.call('GET', `/product/202309/products/${productId}`, {
     shopCipher: s.cipher,
   });
