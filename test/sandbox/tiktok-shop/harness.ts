@@ -54,7 +54,7 @@ export interface ReceivedHook {
 }
 
 /** A webhook receiver whose answers are scripted per request (default 200, empty body). */
-export async function startReceiver(statuses: number[] = []) {
+export async function startReceiver(statuses: Array<number | { status: number; body: string }> = []) {
   const received: ReceivedHook[] = [];
   const server = createServer((request, response) => {
     let body = '';
@@ -64,8 +64,9 @@ export async function startReceiver(statuses: number[] = []) {
     });
     request.on('end', () => {
       received.push({ headers: request.headers, body });
-      response.statusCode = statuses.shift() ?? 200;
-      response.end();
+      const answer = statuses.shift() ?? 200;
+      response.statusCode = typeof answer === 'number' ? answer : answer.status;
+      response.end(typeof answer === 'number' ? undefined : answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
