@@ -535,3 +535,59 @@ describe('LOW: SKU rules, units, webhook acknowledgement', () => {
     }
   });
 });
+
+describe('no TikTok product, catalogue or logistics route answers 5xx to malformed input', () => {
+  it('odd bodies, queries and path escapes get an envelope error, never a 500', async () => {
+    const { productId } = await liveProduct();
+    const bodies: string[] = [
+      'null',
+      '[]',
+      '"x"',
+      '42',
+      '{"skus":"x"}',
+      '{"skus":[null]}',
+      '{"skus":[{"id":5,"inventory":[{"quantity":"1"}]}]}',
+      '{"product_attributes":[{"id":"102001","values":[null]}]}',
+      '{"listing_platforms":"TOKOPEDIA","listing_platform":7}',
+      '{"main_images":[{"uri":null}],"package_weight":null}',
+      '{"product_ids":[null]}',
+    ];
+    const routes: Array<[string, string]> = [
+      ['POST', '/product/202309/products'],
+      ['PUT', `/product/202509/products/${productId}`],
+      ['POST', `/product/202509/products/${productId}/partial_edit`],
+      ['POST', `/product/202309/products/${productId}/prices/update`],
+      ['POST', `/product/202309/products/${productId}/inventory/update`],
+      ['POST', '/product/202502/products/search?page_size=5'],
+      ['POST', '/product/202309/products/activate'],
+      ['DELETE', '/product/202309/products'],
+    ];
+    for (const [method, path] of routes) {
+      const [bare, query] = path.split('?');
+      for (const body of bodies) {
+        const res = await s.client.call(method, String(bare), {
+          body,
+          shopCipher: s.cipher,
+          query: Object.fromEntries(new URLSearchParams(query ?? '')),
+        });
+        expect(res.status, `${method} ${path} ${body}`).toBeLessThan(500);
+        expect(typeof res.body.code, `${method} ${path} ${body}`).toBe('number');
+      }
+    }
+    const gets = [
+      '/product/202309/categories/%E0%A4%A/attributes',
+      '/product/202309/categories/abc/rules',
+      '/product/202309/brands?page_size=abc',
+      '/product/202309/brands?page_size=5&page_token=%%%',
+      '/logistics/202309/warehouses?x=1',
+    ];
+    for (const path of gets) {
+      const [bare, query] = path.split('?');
+      const res = await s.client.call('GET', String(bare), {
+        shopCipher: s.cipher,
+        query: Object.fromEntries(new URLSearchParams(query ?? '')),
+      });
+      expect(res.status, path).toBeLessThan(500);
+    }
+  });
+});
