@@ -219,7 +219,29 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
     line_count: order.lines.length,
   });
 
-  const defaultPlatform = (shop: TtsShop): CommercePlatform => (shop.tokopedia ? 'TOKOPEDIA' : 'TIKTOK_SHOP');
+  /**
+   * Where an order was placed: only on a platform every one of its products is listed on (a
+   * product without `listing_platforms` is TikTok-only, even in a Tokopedia shop). Default:
+   * Tokopedia for a Tokopedia shop whose products are listed there, else TikTok Shop.
+   */
+  const orderPlatform = (
+    shop: TtsShop,
+    products: TtsProduct[],
+    requested: CommercePlatform | undefined,
+  ): CommercePlatform => {
+    const possible = (['TOKOPEDIA', 'TIKTOK_SHOP'] as const).filter(
+      (platform) =>
+        (platform === 'TIKTOK_SHOP' || shop.tokopedia) &&
+        products.every((product) => product.listingPlatforms.includes(platform)),
+    );
+    const chosen = requested ?? possible[0];
+    if (!chosen || !possible.includes(chosen)) {
+      throw new ControlInputError(
+        `an order on ${requested ?? 'one platform'} needs products listed there (listing_platforms)`,
+      );
+    }
+    return chosen;
+  };
 
   return {
     createApp(input) {
@@ -321,19 +343,24 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         const created = body.orders.map((spec) => {
           const id = spec.id ?? uniqueId(() => rt.ctx.random.numericId(18), state().orders);
           if (state().orders[id]) throw new ControlInputError(`order ${id} already exists`);
-          const lines = spec.lines.flatMap((line) => {
-            const { product, sku } = findSku(shop, line);
-            return unitLines(product, sku, line.quantity, line.unit_price ?? sku.price, () =>
+          const resolved = spec.lines.map((line) => ({ line, ...findSku(shop, line) }));
+          const commercePlatform = orderPlatform(
+            shop,
+            resolved.map(({ product }) => product),
+            spec.commerce_platform,
+          );
+          const lines = resolved.flatMap(({ line, product, sku }) =>
+            unitLines(product, sku, line.quantity, line.unit_price ?? sku.price, () =>
               rt.ctx.random.numericId(18),
-            );
-          });
+            ),
+          );
           const createTime = spec.create_time ?? now;
           const status = spec.status ?? 'AWAITING_SHIPMENT';
           return storeOrder({
             id,
             shopId: shop.id,
             status,
-            commercePlatform: spec.commerce_platform ?? defaultPlatform(shop),
+            commercePlatform,
             buyerUserId: rt.ctx.random.numericId(19),
             buyerMessage: '',
             createTime,
@@ -354,9 +381,13 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       }
       const body = parse(randomOrders, input);
       const shop = shopById(body.shop_id);
-      const candidates = liveSkus(shop);
-      if (candidates.length === 0)
-        throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
+      const live = liveSkus(shop);
+      if (live.length === 0) throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
+      const platforms = (['TIKTOK_SHOP', 'TOKOPEDIA'] as const).filter(
+        (platform) =>
+          (platform === 'TIKTOK_SHOP' || shop.tokopedia) &&
+          live.some(({ product }) => product.listingPlatforms.includes(platform)),
+      );
       const rand = createRandom(seedFrom(body.seed)).next;
       const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
@@ -370,6 +401,9 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       for (let index = 0; index < body.count; index += 1) {
         const id = uniqueId(() => digits(18), state().orders);
         const lineCount = int(1, 3);
+        // An order is placed on one platform, from the products listed there.
+        const commercePlatform = pick(platforms);
+        const candidates = live.filter(({ product }) => product.listingPlatforms.includes(commercePlatform));
         const lines = Array.from({ length: lineCount }, () => {
           const { product, sku } = pick(candidates);
           const quantity = int(1, body.max_units ?? 3);
@@ -383,7 +417,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
             id,
             shopId: shop.id,
             status,
-            commercePlatform: defaultPlatform(shop),
+            commercePlatform,
             buyerUserId: digits(19),
             buyerMessage: '',
             createTime,

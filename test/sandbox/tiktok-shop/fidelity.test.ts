@@ -169,6 +169,26 @@ describe('HIGH 3: listing_platforms, its alias and its default', () => {
     expect(disagree.body.code).toBe(36009004);
   });
 
+  it('orders of a TikTok-only product in a Tokopedia shop are TikTok Shop orders; Tokopedia orders need a Tokopedia listing', async () => {
+    const { productId } = await liveProduct();
+    const generated = h.platform.control.generateOrders({
+      shop_id: s.shopId,
+      orders: [{ lines: [{ seller_sku: 'TAS-M', quantity: 1 }] }],
+    }) as { orders: Array<{ commerce_platform: string }> };
+    expect(generated.orders[0]?.commerce_platform).toBe('TIKTOK_SHOP');
+    expect(() =>
+      h.platform.control.generateOrders({
+        shop_id: s.shopId,
+        orders: [{ lines: [{ seller_sku: 'TAS-M', quantity: 1 }], commerce_platform: 'TOKOPEDIA' }],
+      }),
+    ).toThrow(/listing_platforms/);
+    const random = h.platform.control.generateOrders({ shop_id: s.shopId, seed: 3, count: 5 }) as {
+      orders: Array<{ commerce_platform: string }>;
+    };
+    expect(new Set(random.orders.map((o) => o.commerce_platform))).toEqual(new Set(['TIKTOK_SHOP']));
+    expect(productId).toBeTruthy();
+  });
+
   it('a shop that never was on Tokopedia cannot list there (12052330)', async () => {
     const other = await authorizedShop(h, { tokopedia: false, warehouse_id: '7000000000000000002' });
     const img = await uploadImage(other.client);

@@ -12,10 +12,11 @@ useAuthorizedShop(async (harness, shop) => {
   s = shop;
   const image = await uploadImage(s.client);
   const created = await s.client.call('POST', '/product/202309/products', {
-    body: productBody(image, [
-      sku('KAIN-01', '250000', 40, [['Warna', 'Biru']]),
-      sku('KAIN-02', '275000', 40, [['Warna', 'Merah']]),
-    ]),
+    body: productBody(
+      image,
+      [sku('KAIN-01', '250000', 40, [['Warna', 'Biru']]), sku('KAIN-02', '275000', 40, [['Warna', 'Merah']])],
+      { listing_platforms: ['TIKTOK_SHOP', 'TOKOPEDIA'] },
+    ),
     shopCipher: s.cipher,
   });
   productId = String(created.body.data.product_id);
@@ -186,10 +187,14 @@ describe('TikTok Shop orders', () => {
     s = await authorizedShop(h);
     const image = await uploadImage(s.client);
     await s.client.call('POST', '/product/202309/products', {
-      body: productBody(image, [
-        sku('KAIN-01', '250000', 40, [['Warna', 'Biru']]),
-        sku('KAIN-02', '275000', 40, [['Warna', 'Merah']]),
-      ]),
+      body: productBody(
+        image,
+        [
+          sku('KAIN-01', '250000', 40, [['Warna', 'Biru']]),
+          sku('KAIN-02', '275000', 40, [['Warna', 'Merah']]),
+        ],
+        { listing_platforms: ['TIKTOK_SHOP', 'TOKOPEDIA'] },
+      ),
       shopCipher: s.cipher,
     });
     passAudit(h);
