@@ -95,6 +95,13 @@ export class TtsRuntime {
         pending.delete(id);
         continue;
       }
+      // A product deleted (or otherwise taken out of PENDING) while its first audit ran is not listed by it.
+      if (product.status === 'DELETED' || (!product.revision && product.status !== 'PENDING')) {
+        pending.delete(id);
+        delete product.auditDueAtMs;
+        delete product.revision;
+        continue;
+      }
       if (product.auditDueAtMs <= nowMs) this.finishAudit(product, this.state.settings.auditOutcome);
     }
   }

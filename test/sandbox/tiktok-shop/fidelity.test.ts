@@ -218,6 +218,20 @@ describe('HIGH 6: the audit delay is on by default', () => {
   });
 });
 
+describe('HIGH 6: audits and deletion', () => {
+  it('a product deleted while PENDING stays deleted when its audit time comes', async () => {
+    const created = await create(productBody(image, [sku('DEL-1', '10000', 1)]));
+    const productId = String(created.body.data.product_id);
+    const deleted = await s.client.call('DELETE', '/product/202309/products', {
+      body: { product_ids: [productId] },
+      shopCipher: s.cipher,
+    });
+    expect(deleted.body.code).toBe(0);
+    passAudit(h);
+    expect((await getProduct(productId)).body.code).toBe(12052032);
+  });
+});
+
 describe('MEDIUM 7: attributes, brands and category rules', () => {
   it('Get Attributes marks required attributes (is_requried, as the reference spells it); create enforces them', async () => {
     const attrs = await s.client.call('GET', '/product/202309/categories/602101/attributes', {
