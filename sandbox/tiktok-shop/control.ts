@@ -42,6 +42,11 @@ const createShopInput = z.object({
   /** A migrated Tokopedia shop (listings carry TOKOPEDIA, orders commerce_platform TOKOPEDIA). */
   tokopedia: z.boolean().optional(),
   cipher: z.string().min(8).optional(),
+  /** Id of the shop's default sales warehouse (random otherwise); a return warehouse is seeded beside it. */
+  warehouse_id: z
+    .string()
+    .regex(/^\d{6,20}$/)
+    .optional(),
 });
 
 const authorizeInput = z.object({
@@ -214,7 +219,29 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
     line_count: order.lines.length,
   });
 
-  const defaultPlatform = (shop: TtsShop): CommercePlatform => (shop.tokopedia ? 'TOKOPEDIA' : 'TIKTOK_SHOP');
+  /**
+   * Where an order was placed: only on a platform every one of its products is listed on (a
+   * product without `listing_platforms` is TikTok-only, even in a Tokopedia shop). Default:
+   * Tokopedia for a Tokopedia shop whose products are listed there, else TikTok Shop.
+   */
+  const orderPlatform = (
+    shop: TtsShop,
+    products: TtsProduct[],
+    requested: CommercePlatform | undefined,
+  ): CommercePlatform => {
+    const possible = (['TOKOPEDIA', 'TIKTOK_SHOP'] as const).filter(
+      (platform) =>
+        (platform === 'TIKTOK_SHOP' || shop.tokopedia) &&
+        products.every((product) => product.listingPlatforms.includes(platform)),
+    );
+    const chosen = requested ?? possible[0];
+    if (!chosen || !possible.includes(chosen)) {
+      throw new ControlInputError(
+        `an order on ${requested ?? 'one platform'} needs products listed there (listing_platforms)`,
+      );
+    }
+    return chosen;
+  };
 
   return {
     createApp(input) {
@@ -242,6 +269,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       const body = parse(createShopInput, input);
       const id = body.shop_id ?? uniqueId(() => rt.ctx.random.numericId(19), state().shops);
       if (state().shops[id]) throw new ControlInputError(`shop ${id} already exists`);
+      const salesWarehouseId = body.warehouse_id ?? rt.ctx.random.numericId(19);
       const shop: TtsShop = {
         id,
         name: body.name ?? `Toko Sandbox ${id.slice(-4)}`,
@@ -250,7 +278,25 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         code: `IDLC${rt.ctx.random.token(6).toUpperCase()}`,
         sellerType: 'LOCAL',
         tokopedia: body.tokopedia ?? true,
-        defaultWarehouseId: rt.ctx.random.numericId(19),
+        defaultWarehouseId: salesWarehouseId,
+        warehouses: [
+          {
+            id: salesWarehouseId,
+            name: 'Gudang Utama',
+            type: 'SALES_WAREHOUSE',
+            effectStatus: 'ENABLED',
+            isDefault: true,
+            city: 'Tangerang Selatan',
+          },
+          {
+            id: rt.ctx.random.numericId(19),
+            name: 'Gudang Retur',
+            type: 'RETURN_WAREHOUSE',
+            effectStatus: 'ENABLED',
+            isDefault: false,
+            city: 'Tangerang Selatan',
+          },
+        ],
       };
       state().shops[id] = shop;
       return {
@@ -297,19 +343,24 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         const created = body.orders.map((spec) => {
           const id = spec.id ?? uniqueId(() => rt.ctx.random.numericId(18), state().orders);
           if (state().orders[id]) throw new ControlInputError(`order ${id} already exists`);
-          const lines = spec.lines.flatMap((line) => {
-            const { product, sku } = findSku(shop, line);
-            return unitLines(product, sku, line.quantity, line.unit_price ?? sku.price, () =>
+          const resolved = spec.lines.map((line) => ({ line, ...findSku(shop, line) }));
+          const commercePlatform = orderPlatform(
+            shop,
+            resolved.map(({ product }) => product),
+            spec.commerce_platform,
+          );
+          const lines = resolved.flatMap(({ line, product, sku }) =>
+            unitLines(product, sku, line.quantity, line.unit_price ?? sku.price, () =>
               rt.ctx.random.numericId(18),
-            );
-          });
+            ),
+          );
           const createTime = spec.create_time ?? now;
           const status = spec.status ?? 'AWAITING_SHIPMENT';
           return storeOrder({
             id,
             shopId: shop.id,
             status,
-            commercePlatform: spec.commerce_platform ?? defaultPlatform(shop),
+            commercePlatform,
             buyerUserId: rt.ctx.random.numericId(19),
             buyerMessage: '',
             createTime,
@@ -330,9 +381,13 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       }
       const body = parse(randomOrders, input);
       const shop = shopById(body.shop_id);
-      const candidates = liveSkus(shop);
-      if (candidates.length === 0)
-        throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
+      const live = liveSkus(shop);
+      if (live.length === 0) throw new ControlInputError(`shop ${shop.id} has no ACTIVATE products to sell`);
+      const platforms = (['TIKTOK_SHOP', 'TOKOPEDIA'] as const).filter(
+        (platform) =>
+          (platform === 'TIKTOK_SHOP' || shop.tokopedia) &&
+          live.some(({ product }) => product.listingPlatforms.includes(platform)),
+      );
       const rand = createRandom(seedFrom(body.seed)).next;
       const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
@@ -346,6 +401,9 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       for (let index = 0; index < body.count; index += 1) {
         const id = uniqueId(() => digits(18), state().orders);
         const lineCount = int(1, 3);
+        // An order is placed on one platform, from the products listed there.
+        const commercePlatform = pick(platforms);
+        const candidates = live.filter(({ product }) => product.listingPlatforms.includes(commercePlatform));
         const lines = Array.from({ length: lineCount }, () => {
           const { product, sku } = pick(candidates);
           const quantity = int(1, body.max_units ?? 3);
@@ -359,7 +417,7 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
             id,
             shopId: shop.id,
             status,
-            commercePlatform: defaultPlatform(shop),
+            commercePlatform,
             buyerUserId: digits(19),
             buyerMessage: '',
             createTime,

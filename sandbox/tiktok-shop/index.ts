@@ -8,8 +8,10 @@ import type { PlatformFactory } from '../core/contract.js';
 import { createTiktokShopControl } from './control.js';
 import { handleApiCall } from './gateway.js';
 import { authorizationEndpoints, registerAuthServiceRoutes } from './routes/auth.js';
+import { catalogEndpoints } from './routes/catalog.js';
 import { eventEndpoints } from './routes/events.js';
 import { imageEndpoints, MAX_IMAGE_BYTES } from './routes/images.js';
+import { logisticsEndpoints } from './routes/logistics.js';
 import { orderEndpoints } from './routes/orders.js';
 import { productEndpoints } from './routes/products.js';
 import { TtsRuntime } from './runtime.js';
@@ -25,7 +27,9 @@ export const createTiktokShopPlatform: PlatformFactory = (ctx) => {
   const endpoints = [
     ...authorizationEndpoints,
     ...imageEndpoints,
+    ...catalogEndpoints,
     ...productEndpoints(),
+    ...logisticsEndpoints,
     ...orderEndpoints,
     ...eventEndpoints,
   ];

@@ -2,7 +2,7 @@
  * Pure mappers from sandbox state to the TikTok Shop wire format (202309 field names). Money leaves
  * as decimal strings with currency IDR; ids are strings; times are Unix seconds.
  */
-import type { TtsOrder, TtsProduct, TtsShop, TtsSku } from './store.js';
+import type { TtsOrder, TtsProduct, TtsProductContent, TtsShop, TtsSku } from './store.js';
 
 export const CURRENCY = 'IDR';
 
@@ -30,12 +30,44 @@ export function integratedPlatformStatuses(product: TtsProduct) {
   return product.listingPlatforms.map((platform) => ({ platform, status: product.status }));
 }
 
-export function mapProductDetail(product: TtsProduct, imageUrl: (uri: string) => string) {
+/** Get Product `audit.status`: AUDITING while a review runs, else the outcome of the last one. */
+export function auditStatus(product: TtsProduct): 'NONE' | 'AUDITING' | 'FAILED' | 'APPROVED' {
+  if (product.auditDueAtMs !== undefined) return 'AUDITING';
+  if (product.auditFailedReasons.length > 0) return 'FAILED';
+  if (product.status === 'ACTIVATE') return 'APPROVED';
+  return 'NONE';
+}
+
+/**
+ * Get Product. For a live product under review the live version (v1) is shown unless the caller
+ * asks for `return_under_review_version=true`; status and price/inventory are the live ones.
+ */
+export function mapProductDetail(
+  product: TtsProduct,
+  imageUrl: (uri: string) => string,
+  options: { underReviewVersion?: boolean } = {},
+) {
+  const shown: TtsProductContent =
+    options.underReviewVersion && product.revision ? product.revision : product;
   return {
+    ...productContentFields(shown, imageUrl),
     id: product.id,
+    status: product.status,
+    audit: { status: auditStatus(product) },
+    audit_failed_reasons: product.auditFailedReasons.map((reason) => ({
+      position: 'product',
+      reasons: [reason],
+    })),
+    integrated_platform_statuses: integratedPlatformStatuses(product),
+    create_time: product.createTime,
+    update_time: product.updateTime,
+  };
+}
+
+function productContentFields(product: TtsProductContent, imageUrl: (uri: string) => string) {
+  return {
     title: product.title,
     description: product.description,
-    status: product.status,
     category_chains: [{ id: product.categoryId, is_leaf: true }],
     ...(product.brandId ? { brand: { id: product.brandId } } : {}),
     main_images: product.mainImageUris.map((uri) => ({ uri, urls: [imageUrl(uri)] })),
@@ -43,13 +75,9 @@ export function mapProductDetail(product: TtsProduct, imageUrl: (uri: string) =>
     package_weight: product.packageWeight,
     ...(product.packageDimensions ? { package_dimensions: product.packageDimensions } : {}),
     product_attributes: product.productAttributes,
-    audit_failed_reasons: product.auditFailedReasons.map((reason) => ({ reasons: [reason] })),
     is_cod_allowed: product.isCodAllowed,
     ...(product.externalProductId ? { external_product_id: product.externalProductId } : {}),
     listing_platforms: product.listingPlatforms,
-    integrated_platform_statuses: integratedPlatformStatuses(product),
-    create_time: product.createTime,
-    update_time: product.updateTime,
   };
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SandboxContext } from '../core/contract.js';
 import { signWebhook } from './signing.js';
-import type { TtsOrder, TtsProduct, TtsState, TtsStore } from './store.js';
+import type { TtsOrder, TtsProduct, TtsProductContent, TtsState, TtsStore } from './store.js';
 
 /** TikTok retries unacknowledged webhooks at +2 min, +30 min, +3 h and +12 h (reference §2.7). */
 export const WEBHOOK_RETRY_DELAYS_MS = [2 * 60_000, 30 * 60_000, 3 * 3_600_000, 12 * 3_600_000];
@@ -23,6 +23,20 @@ export const WEBHOOK_EVENT_TYPES: Record<string, number> = {
   PRODUCT_INFORMATION_CHANGE: 15,
   PRODUCT_CREATION: 16,
 };
+
+/**
+ * Publishes v2 over v1. Price and inventory are not reviewed and were applied to the live SKUs at
+ * once, so SKUs that exist in both versions keep the live price and stock.
+ */
+function publishRevision(product: TtsProduct, revision: TtsProductContent): void {
+  const live = new Map(product.skus.map((sku) => [sku.id, sku]));
+  Object.assign(product, revision, {
+    skus: revision.skus.map((sku) => {
+      const current = live.get(sku.id);
+      return current ? { ...sku, price: current.price, inventory: current.inventory } : sku;
+    }),
+  });
+}
 
 export class TtsRuntime {
   constructor(
@@ -62,7 +76,7 @@ export class TtsRuntime {
       // State was reset or restored: rebuild the index from it.
       this.pendingAudits = new Set(
         Object.values(this.state.products)
-          .filter((product) => product.status === 'PENDING' && product.auditDueAtMs !== undefined)
+          .filter((product) => product.auditDueAtMs !== undefined)
           .map((product) => product.id),
       );
       this.indexedState = this.store.state;
@@ -77,24 +91,43 @@ export class TtsRuntime {
     const nowMs = this.ctx.clock.nowMs();
     for (const id of pending) {
       const product = this.state.products[id];
-      if (product?.status !== 'PENDING' || product.auditDueAtMs === undefined) {
+      if (product === undefined || product.auditDueAtMs === undefined) {
         pending.delete(id);
+        continue;
+      }
+      // A product deleted (or otherwise taken out of PENDING) while its first audit ran is not listed by it.
+      if (product.status === 'DELETED' || (!product.revision && product.status !== 'PENDING')) {
+        pending.delete(id);
+        delete product.auditDueAtMs;
+        delete product.revision;
         continue;
       }
       if (product.auditDueAtMs <= nowMs) this.finishAudit(product, this.state.settings.auditOutcome);
     }
   }
 
+  /**
+   * Resolves the running audit. A new or re-listed product becomes ACTIVATE or FAILED. A live
+   * product's edit (`revision`) is published on success; on failure the live version stays on sale
+   * unchanged and the reasons are reported (edit-product: "keeping v1").
+   */
   finishAudit(product: TtsProduct, outcome: 'ACTIVATE' | 'FAILED', reasons: string[] = []): void {
     this.pendingIds().delete(product.id);
     delete product.auditDueAtMs;
-    product.status = outcome;
-    product.auditFailedReasons =
+    const failedReasons =
       outcome === 'FAILED'
         ? reasons.length > 0
           ? reasons
           : ['Product information violates listing rules']
         : [];
+    const revision = product.revision;
+    if (revision) {
+      delete product.revision;
+      if (outcome === 'ACTIVATE') publishRevision(product, revision);
+    } else {
+      product.status = outcome;
+    }
+    product.auditFailedReasons = failedReasons;
     product.updateTime = this.nowSeconds();
     this.sendWebhook(product.shopId, 'PRODUCT_STATUS_CHANGE', {
       product_id: product.id,
@@ -104,9 +137,20 @@ export class TtsRuntime {
     });
   }
 
-  /** Starts (or restarts) an audit: PENDING until the configured sandbox-clock delay passes. */
+  /** Starts (or restarts) an audit of a new or offline product: PENDING until the sandbox-clock delay passes. */
   startAudit(product: TtsProduct): void {
+    delete product.revision;
     product.status = 'PENDING';
+    this.scheduleAudit(product);
+  }
+
+  /** Sends a live product's edit (v2) for review; v1 stays ACTIVATE and on sale meanwhile. */
+  startRevisionAudit(product: TtsProduct, revision: TtsProductContent): void {
+    product.revision = revision;
+    this.scheduleAudit(product);
+  }
+
+  private scheduleAudit(product: TtsProduct): void {
     product.auditDueAtMs = this.ctx.clock.nowMs() + this.state.settings.auditDelaySeconds * 1000;
     product.auditFailedReasons = [];
     this.pendingIds().add(product.id);
@@ -148,7 +192,11 @@ export class TtsRuntime {
             },
             body,
           },
-          { retryDelaysMs: WEBHOOK_RETRY_DELAYS_MS, isAck: (status) => status === 200 },
+          {
+            retryDelaysMs: WEBHOOK_RETRY_DELAYS_MS,
+            // configuration-guide: 200 or 401, each with a NULL/empty body, acknowledge.
+            isAck: (status, text) => (status === 200 || status === 401) && text.trim() === '',
+          },
         )
         .catch(() => undefined);
     }

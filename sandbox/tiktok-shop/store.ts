@@ -49,6 +49,17 @@ export interface TtsShop {
   /** A Tokopedia shop migrated to the TikTok Shop APIs: listings carry TOKOPEDIA, orders carry commerce_platform. */
   tokopedia: boolean;
   defaultWarehouseId: string;
+  /** Get Warehouse List; seeded per shop (older snapshots: derived from `defaultWarehouseId`). */
+  warehouses?: TtsWarehouse[];
+}
+
+export interface TtsWarehouse {
+  id: string;
+  name: string;
+  type: 'SALES_WAREHOUSE' | 'RETURN_WAREHOUSE';
+  effectStatus: 'ENABLED' | 'DISABLED' | 'RESTRICTED';
+  isDefault: boolean;
+  city: string;
 }
 
 export interface TtsAuthCode {
@@ -96,9 +107,8 @@ export interface TtsSku {
   externalSkuId?: string;
 }
 
-export interface TtsProduct {
-  id: string;
-  shopId: string;
+/** What an edit replaces and an audit reviews (everything but identity, status and timestamps). */
+export interface TtsProductContent {
   title: string;
   description: string;
   categoryId: string;
@@ -108,13 +118,23 @@ export interface TtsProduct {
   packageWeight: { value: string; unit: string };
   packageDimensions?: { length: string; width: string; height: string; unit: string };
   productAttributes: Array<{ id: string; values: Array<{ id?: string; name?: string }> }>;
-  status: ProductStatus;
   listingPlatforms: ListingPlatform[];
-  /** Sandbox-clock ms when a PENDING audit resolves. */
-  auditDueAtMs?: number;
-  auditFailedReasons: string[];
   externalProductId?: string;
   isCodAllowed: boolean;
+}
+
+export interface TtsProduct extends TtsProductContent {
+  id: string;
+  shopId: string;
+  status: ProductStatus;
+  /** Sandbox-clock ms when the running audit (of a PENDING product or of `revision`) resolves. */
+  auditDueAtMs?: number;
+  /**
+   * An edit of a live product under review (v2). The live content (v1) stays on sale meanwhile;
+   * passing the audit publishes v2, failing it keeps v1 (edit-product, partial-edit-product).
+   */
+  revision?: TtsProductContent;
+  auditFailedReasons: string[];
   createTime: number;
   updateTime: number;
 }
@@ -152,7 +172,10 @@ export interface TtsOrder {
 export interface TtsSettings {
   /** Requests per second per API per (app, shop). Documented default 50. */
   rateLimitPerSecond: number;
-  /** Sandbox-clock delay before a PENDING product is audited. */
+  /**
+   * Sandbox-clock delay before an audit resolves. Default 180 s: TikTok's end-to-end testing handbook
+   * says a submitted listing "can take a couple of minutes" to go live.
+   */
   auditDelaySeconds: number;
   /** Outcome of audits that resolve from now on. */
   auditOutcome: 'ACTIVATE' | 'FAILED';
@@ -166,7 +189,7 @@ export interface TtsSettings {
 
 export const DEFAULT_SETTINGS: TtsSettings = {
   rateLimitPerSecond: 50,
-  auditDelaySeconds: 0,
+  auditDelaySeconds: 180,
   auditOutcome: 'ACTIVATE',
   rotateRefreshToken: false,
   accessTokenTtlSeconds: 7 * 24 * 3600,
@@ -245,6 +268,22 @@ export class TtsStore {
     const empty = emptyState();
     this.state = { ...empty, ...structuredClone(state), settings: { ...empty.settings, ...state.settings } };
   }
+}
+
+/** The shop's warehouses: a default sales warehouse and a return warehouse. */
+export function warehousesOf(shop: TtsShop): TtsWarehouse[] {
+  return (
+    shop.warehouses ?? [
+      {
+        id: shop.defaultWarehouseId,
+        name: 'Gudang Utama',
+        type: 'SALES_WAREHOUSE',
+        effectStatus: 'ENABLED',
+        isDefault: true,
+        city: 'Tangerang Selatan',
+      },
+    ]
+  );
 }
 
 /** Available stock of a SKU across warehouses. */

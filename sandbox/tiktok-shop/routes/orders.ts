@@ -3,7 +3,7 @@
  * detail for at most 50 ids. Every unit is its own line item.
  */
 import { z } from 'zod';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest, TtsCode, TtsError } from '../errors.js';
 import { type Endpoint, type EndpointCall, parseOrThrow } from '../gateway.js';
 import { mapOrder } from '../mappers.js';
 import { paginate } from '../paging.js';
@@ -77,9 +77,16 @@ function orderDetail(call: EndpointCall) {
   if (ids.length > MAX_DETAIL_IDS) {
     throw invalidRequest(`Invalid request parameters. ids: at most ${MAX_DETAIL_IDS} order ids`);
   }
-  const orders = ids.flatMap((id) => {
+  // An unknown id, or one of another shop, fails the request (Get Order Detail: 21008111).
+  const orders = ids.map((id) => {
     const found = call.rt.state.orders[id];
-    return found && found.shopId === shop.id ? [mapOrder(found, shop, (uri) => call.rt.imageUrl(uri))] : [];
+    if (!found || found.shopId !== shop.id) {
+      throw new TtsError(
+        TtsCode.orderNotOfSeller,
+        `The order or package does not belong to the current seller. (order ${id})`,
+      );
+    }
+    return mapOrder(found, shop, (uri) => call.rt.imageUrl(uri));
   });
   return { orders };
 }

@@ -46,6 +46,8 @@ export interface CallOptions {
   sign?: string;
   accessToken?: string | null;
   form?: FormData;
+  /** Content-Type of a string body (default application/json); multipart bodies are not signed. */
+  contentType?: string;
 }
 
 export class TtsTestClient {
@@ -75,12 +77,13 @@ export class TtsTestClient {
         : typeof options.body === 'string'
           ? options.body
           : JSON.stringify(options.body);
-    const signed = options.form ? undefined : (options.signedBody ?? raw);
+    const multipart = options.form !== undefined || options.contentType?.startsWith('multipart/') === true;
+    const signed = multipart ? undefined : (options.signedBody ?? raw);
     query.sign = options.sign ?? documentedSign(this.appSecret, path, query, signed);
     const headers: Record<string, string> = {};
     const token = options.accessToken === undefined ? this.accessToken : options.accessToken;
     if (token) headers['x-tts-access-token'] = token;
-    if (raw !== undefined) headers['content-type'] = 'application/json';
+    if (raw !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const response = await fetch(`${this.baseUrl}${path}?${new URLSearchParams(query).toString()}`, {
       method,
       headers,

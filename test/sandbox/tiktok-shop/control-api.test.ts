@@ -97,8 +97,16 @@ describe('TikTok Shop through the sandbox control API', () => {
   it('snapshot and restore keep tokens, products and settings', async () => {
     const { client, shop } = await clientThroughControlApi();
     const image = await uploadImage(client);
+    // As an adapter would: the SKU's warehouse comes from Get Warehouse List.
+    const listed = await client.call('GET', '/logistics/202309/warehouses', { shopCipher: shop.cipher });
+    const warehouses = listed.body.data.warehouses as Array<{
+      id: string;
+      type: string;
+      is_default: boolean;
+    }>;
+    const warehouseId = warehouses.find((w) => w.type === 'SALES_WAREHOUSE' && w.is_default)?.id;
     const created = await client.call('POST', '/product/202309/products', {
-      body: productBody(image, [sku('GRB-01', '45000', 7)]),
+      body: productBody(image, [sku('GRB-01', '45000', 7, [], warehouseId)]),
       shopCipher: shop.cipher,
     });
     const productId = String(created.body.data.product_id);

@@ -3,6 +3,12 @@ import { expect } from 'vitest';
 import { makePng, TtsTestClient } from './client.js';
 import type { TiktokHarness } from './harness.js';
 
+/** The sales warehouse test shops are created with (the reference's sample id). */
+export const TEST_WAREHOUSE_ID = '7068517275539719942';
+
+/** The attributes Get Attributes marks `is_requried` for the default category 600201 (Tas Anyaman). */
+export const WOVEN_BAG_ATTRIBUTES = [{ id: '102001', values: [{ id: '1020010', name: 'Pandan' }] }];
+
 export interface ShopSetup {
   client: TtsTestClient;
   appKey: string;
@@ -10,6 +16,7 @@ export interface ShopSetup {
   shopId: string;
   cipher: string;
   refreshToken: string;
+  warehouseId: string;
 }
 
 export async function authorizedShop(
@@ -23,10 +30,12 @@ export async function authorizedShop(
   const shop = h.platform.control.createShop({
     name: 'Toko Kriya Ciater',
     tokopedia: true,
+    warehouse_id: TEST_WAREHOUSE_ID,
     ...shopInput,
   }) as {
     shop_id: string;
     cipher: string;
+    warehouse_id: string;
   };
   const { auth_code } = h.platform.control.authorizeShop({ app_key: app.app_key, shop_id: shop.shop_id }) as {
     auth_code: string;
@@ -47,6 +56,7 @@ export async function authorizedShop(
     shopId: shop.shop_id,
     cipher: shop.cipher,
     refreshToken: String(token.data.refresh_token),
+    warehouseId: shop.warehouse_id,
   };
 }
 
@@ -64,11 +74,12 @@ export function sku(
   price: string,
   quantity: number,
   attributes: Array<[string, string]> = [],
+  warehouseId = TEST_WAREHOUSE_ID,
 ) {
   return {
     seller_sku: sellerSku,
     price: { amount: price, currency: 'IDR' },
-    inventory: [{ quantity }],
+    inventory: [{ warehouse_id: warehouseId, quantity }],
     sales_attributes: attributes.map(([name, value_name]) => ({ name, value_name })),
   };
 }
@@ -81,6 +92,7 @@ export function productBody(imageUri: string, skus: unknown[], overrides: Record
     main_images: [{ uri: imageUri }],
     skus,
     package_weight: { value: '0.5', unit: 'KILOGRAM' },
+    product_attributes: WOVEN_BAG_ATTRIBUTES,
     ...overrides,
   };
 }

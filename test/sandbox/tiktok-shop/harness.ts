@@ -39,13 +39,22 @@ export async function startTiktokSandbox(): Promise<TiktokHarness> {
   };
 }
 
+/**
+ * Lets the audit of everything submitted so far resolve, by moving the sandbox clock past the
+ * configured audit delay (the rule stays on; only time passes).
+ */
+export function passAudit(h: TiktokHarness): void {
+  const settings = h.platform.control.configure({}) as { settings: { auditDelaySeconds: number } };
+  h.ctx.clock.advance(settings.settings.auditDelaySeconds * 1000);
+}
+
 export interface ReceivedHook {
   headers: IncomingMessage['headers'];
   body: string;
 }
 
 /** A webhook receiver whose answers are scripted per request (default 200, empty body). */
-export async function startReceiver(statuses: number[] = []) {
+export async function startReceiver(statuses: Array<number | { status: number; body: string }> = []) {
   const received: ReceivedHook[] = [];
   const server = createServer((request, response) => {
     let body = '';
@@ -55,8 +64,9 @@ export async function startReceiver(statuses: number[] = []) {
     });
     request.on('end', () => {
       received.push({ headers: request.headers, body });
-      response.statusCode = statuses.shift() ?? 200;
-      response.end();
+      const answer = statuses.shift() ?? 200;
+      response.statusCode = typeof answer === 'number' ? answer : answer.status;
+      response.end(typeof answer === 'number' ? undefined : answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
