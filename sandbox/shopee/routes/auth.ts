@@ -111,7 +111,7 @@ export function registerAuthRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
       if (authType !== 'seller')
         throw shopeeErrors.param('Wrong parameters, detail: the sandbox authorizes seller shops only.');
       const redirect = queryValue(query, 'redirect_uri');
-      if (redirect === undefined || !/^https?:\/\//.test(redirect))
+      if (redirect === undefined || !/^https?:\/\//.test(redirect) || !URL.canParse(redirect))
         throw shopeeErrors.param('Wrong parameters, detail: redirect_uri is required.');
       const state = queryValue(query, 'state');
       return approve(
@@ -133,7 +133,7 @@ export function registerAuthRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
     try {
       const partner = verifyPublic(rt, query, '/api/v2/shop/auth_partner');
       const redirect = queryValue(query, 'redirect');
-      if (redirect === undefined || !/^https?:\/\//.test(redirect))
+      if (redirect === undefined || !/^https?:\/\//.test(redirect) || !URL.canParse(redirect))
         throw shopeeErrors.param('Wrong parameters, detail: redirect is required.');
       return approve(request, reply, partner.partnerId, redirect, query);
     } catch (err) {

@@ -235,6 +235,11 @@ describe('shopee signing, timestamps and tokens', () => {
     });
     expect(token.body.error).toBe('');
 
+    query.set('redirect_uri', 'http://[not a host');
+    const badRedirect = await sandbox.app.inject({ method: 'GET', url: `/shopee/auth?${query}` });
+    expect(badRedirect.statusCode).toBeLessThan(500);
+    expect(badRedirect.json()).toMatchObject({ error: 'error_param' });
+
     query.set('partner_id', '424242');
     const unknown = await sandbox.app.inject({ method: 'GET', url: `/shopee/auth?${query}` });
     expect(unknown.json()).toMatchObject({ error: 'invalid_partner_id' });
