@@ -694,10 +694,7 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
         // Back to an item without variations: one model with an empty tier_index carries price and stock.
         const only = input.model[0];
         if (input.model.length !== 1 || !only || only.tier_index.length !== 0)
-          throw new ShopeeError(
-            'error_model_empty_tier_index_nonempty',
-            'Interal error, please contact openapi team.',
-          );
+          throw shopeeErrors.param('Model tier_index error.');
         checkPrice(rt, only.original_price);
         const stock = only.seller_stock.reduce((sum, s) => sum + s.stock, 0);
         checkStock(rt, stock);

@@ -492,5 +492,15 @@ describe('shopee fidelity to the reference', () => {
     expect(twoTiers.body.error, JSON.stringify(twoTiers.body)).toBe('');
     const state = await control(sandbox, 'GET', `/shopee/shops/${client.shopId}/state`);
     expect(list(list(state.body.items)[0]?.models)).toHaveLength(2);
+
+    // And back to no tier: empty structures, one model with an empty tier_index carries price and stock.
+    const noTier = await client.post('/api/v2/product/init_tier_variation', {
+      item_id: itemId,
+      standardise_tier_variation: [],
+      model: [{ tier_index: [], original_price: 150000, seller_stock: [{ stock: 7 }] }],
+    });
+    expect(noTier.body.error, JSON.stringify(noTier.body)).toBe('');
+    const after = await control(sandbox, 'GET', `/shopee/shops/${client.shopId}/state`);
+    expect(list(after.body.items)[0]).toMatchObject({ price: 150000, stock: 7, models: [] });
   });
 });
