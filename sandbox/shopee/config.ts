@@ -23,6 +23,8 @@ export const shopeeConfigSchema = z
     errorHttpStatus: z.record(z.string(), z.number().int().min(200).max(599)),
     /** Sandbox-clock delay before a new item leaves REVIEWING for NORMAL; 0 = NORMAL immediately. */
     reviewDelayMs: z.number().int().min(0),
+    /** Documented wait between add_item and init_tier_variation (sandbox clock); earlier = error_system_busy. */
+    variationDelayMs: z.number().int().min(0),
     /** Delays (sandbox clock) between push attempts after a failed one; the push is dropped after the last. */
     pushRetryDelaysMs: z.array(z.number().int().min(0)).max(20),
     /** `shop/auth_partner` approves at once (true) or waits for the control API (false). */
@@ -73,7 +75,9 @@ export function defaultShopeeConfig(): ShopeeConfig {
       error_server: 500,
       '*': 400,
     },
-    reviewDelayMs: 0,
+    // Shopee publishes no review time; ten minutes makes call-order bugs visible without stalling demos.
+    reviewDelayMs: 10 * 60_000,
+    variationDelayMs: 5_000,
     pushRetryDelaysMs: [60_000, 10 * 60_000, 60 * 60_000],
     autoApproveAuthorization: true,
     orderListMaxWindowSeconds: 15 * 86_400,

@@ -27,7 +27,8 @@ export function errorBody(code: string, message: string, id = requestId()): Shop
 export class WithWarning<T> {
   constructor(
     readonly response: T,
-    readonly warning: string,
+    /** get_order_detail types `warning` as string[]; the product APIs as a string. */
+    readonly warning: string | string[],
   ) {}
 }
 

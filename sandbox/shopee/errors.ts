@@ -23,9 +23,18 @@ export const shopeeErrors = {
   invalidPartnerOrShop: () => new ShopeeError('error_auth', 'Invalid partner_id or shopid.'),
   invalidAccessToken: () => new ShopeeError('error_auth', 'Invalid access_token.'),
   expiredAccessToken: () => new ShopeeError('invalid_acceess_token', 'Invalid access_token.'),
-  invalidCode: () => new ShopeeError('invalid_code', 'Invalid code.'),
-  invalidRefreshToken: () => new ShopeeError('error_auth', 'Invalid refresh_token.'),
-  expiredRefreshToken: () => new ShopeeError('refresh_token_expired', 'Refresh token is expired.'),
+  invalidCode: () =>
+    new ShopeeError('invalid_code', 'The code is expired or used or invalid, please check the code.'),
+  /** token/get: the code was issued for another shop. */
+  invalidShopId: () =>
+    new ShopeeError('invalid_shop_id', 'The code or shop_id is wrong, please check the code or the shop_id.'),
+  invalidRefreshToken: () =>
+    new ShopeeError(
+      'error_shop_refresh_token',
+      'Your refresh token is error ,please check refresh token or shopid.',
+    ),
+  expiredRefreshToken: () => new ShopeeError('refresh_token_expired', 'Your refresh_token expired.'),
+  shopNotLinked: () => new ShopeeError('shop_no_linked', 'Partner and shop has no linked.'),
   rateLimit: () =>
     new ShopeeError(
       'error_rate_limit',

@@ -7,6 +7,7 @@ import { errorBody } from './envelope.js';
 import { type ShopeeError, shopeeErrors } from './errors.js';
 import { applyDueOrderChanges } from './orders.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerLogisticsRoutes } from './routes/logistics.js';
 import { registerMediaRoutes } from './routes/media.js';
 import { registerOrderRoutes } from './routes/order.js';
 import { registerProductRoutes } from './routes/product.js';
@@ -44,6 +45,7 @@ export const createShopeePlatform: PlatformFactory = (ctx): PlatformModule => {
       registerShopRoutes(app, rt);
       registerMediaRoutes(app, rt);
       registerProductRoutes(app, rt);
+      registerLogisticsRoutes(app, rt);
       registerOrderRoutes(app, rt);
       registerPushRoutes(app, rt);
     },

@@ -95,6 +95,8 @@ export interface ShopeeItem {
   /** Status the item takes after review (the `item_status` asked for in add_item). */
   statusAfterReview?: ItemStatus;
   createTime: number;
+  /** Sandbox epoch ms of creation (the wait before init_tier_variation); absent in old snapshots. */
+  createdAtMs?: number;
   updateTime: number;
   imageIds: string[];
   weight: number;

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { annotateCall } from '../../core/call-log.js';
 import { publicApi, type Query, queryValue, sendShopeeError, verifyPublic } from '../api.js';
-import { shopeeErrors } from '../errors.js';
+import { ShopeeError, shopeeErrors } from '../errors.js';
 import type { ShopeeRuntime } from '../runtime.js';
 import type { Grant } from '../store.js';
 import { parseInput } from '../validation.js';
@@ -61,35 +61,81 @@ const refreshBody = z.object({
 });
 
 export function registerAuthRoutes(app: FastifyInstance, rt: ShopeeRuntime): void {
-  // v2.shop.auth_partner — the classic signed authorization link; the sandbox seller approves at once.
+  /**
+   * The seller approves: `shop_id` (sandbox extension) picks the approving shop, otherwise a new shop is
+   * opened; the browser goes back to the redirect URL with `code` and `shop_id`.
+   */
+  const approve = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    partnerId: number,
+    redirect: string,
+    query: Query,
+    extra: Record<string, string> = {},
+  ) => {
+    const wanted = queryValue(query, 'shop_id');
+    let shop = wanted !== undefined ? rt.store.shops.get(Number(wanted)) : undefined;
+    if (wanted !== undefined && !shop) throw shopeeErrors.invalidPartnerOrShop();
+    if (!rt.config.autoApproveAuthorization) {
+      return reply
+        .code(202)
+        .type('text/plain')
+        .send('Authorization is waiting for the seller: approve it with POST /__sandbox/shopee/authorize.');
+    }
+    if (!shop) {
+      const shopId = Number(rt.ctx.random.numericId(9));
+      shop = { shopId, name: `Sandbox Shop ${shopId}`, region: 'ID' as const };
+      rt.store.shops.set(shopId, shop);
+    }
+    const code = issueAuthCode(rt, partnerId, shop.shopId);
+    annotateCall(request, { shopId: String(shop.shopId) });
+    const target = new URL(redirect);
+    target.searchParams.set('code', code.token);
+    target.searchParams.set('shop_id', String(shop.shopId));
+    for (const [key, value] of Object.entries(extra)) target.searchParams.set(key, value);
+    return reply.redirect(target.toString(), 302);
+  };
+
+  // The current authorization page (what SDKs build): `/auth?partner_id&auth_type&redirect_uri&
+  // response_type=code[&state]`, unsigned. The sandbox seller approves at once; `state` is handed back.
+  app.get('/auth', async (request, reply) => {
+    const query = request.query as Query;
+    try {
+      const partnerId = queryValue(query, 'partner_id');
+      if (partnerId === undefined || partnerId === '') throw shopeeErrors.noPartnerId();
+      const partner = /^\d+$/.test(partnerId) ? rt.store.apps.get(Number(partnerId)) : undefined;
+      if (!partner) throw new ShopeeError('invalid_partner_id', 'Invalid partner_id, please have a check.');
+      if (queryValue(query, 'response_type') !== 'code')
+        throw shopeeErrors.param('Wrong parameters, detail: response_type should be code.');
+      const authType = queryValue(query, 'auth_type') ?? 'seller';
+      if (authType !== 'seller')
+        throw shopeeErrors.param('Wrong parameters, detail: the sandbox authorizes seller shops only.');
+      const redirect = queryValue(query, 'redirect_uri');
+      if (redirect === undefined || !/^https?:\/\//.test(redirect) || !URL.canParse(redirect))
+        throw shopeeErrors.param('Wrong parameters, detail: redirect_uri is required.');
+      const state = queryValue(query, 'state');
+      return approve(
+        request,
+        reply,
+        partner.partnerId,
+        redirect,
+        query,
+        state === undefined ? {} : { state },
+      );
+    } catch (err) {
+      return sendShopeeError(rt, request, reply, err);
+    }
+  });
+
+  // v2.shop.auth_partner — the classic signed authorization link.
   app.get('/api/v2/shop/auth_partner', async (request, reply) => {
     const query = request.query as Query;
     try {
       const partner = verifyPublic(rt, query, '/api/v2/shop/auth_partner');
       const redirect = queryValue(query, 'redirect');
-      if (redirect === undefined || !/^https?:\/\//.test(redirect))
+      if (redirect === undefined || !/^https?:\/\//.test(redirect) || !URL.canParse(redirect))
         throw shopeeErrors.param('Wrong parameters, detail: redirect is required.');
-      // Sandbox extension: `shop_id` picks the approving shop; otherwise a new shop is opened for the seller.
-      const wanted = queryValue(query, 'shop_id');
-      let shop = wanted !== undefined ? rt.store.shops.get(Number(wanted)) : undefined;
-      if (wanted !== undefined && !shop) throw shopeeErrors.invalidPartnerOrShop();
-      if (!rt.config.autoApproveAuthorization) {
-        return reply
-          .code(202)
-          .type('text/plain')
-          .send('Authorization is waiting for the seller: approve it with POST /__sandbox/shopee/authorize.');
-      }
-      if (!shop) {
-        const shopId = Number(rt.ctx.random.numericId(9));
-        shop = { shopId, name: `Sandbox Shop ${shopId}`, region: 'ID' };
-        rt.store.shops.set(shopId, shop);
-      }
-      const code = issueAuthCode(rt, partner.partnerId, shop.shopId);
-      annotateCall(request, { shopId: String(shop.shopId) });
-      const target = new URL(redirect);
-      target.searchParams.set('code', code.token);
-      target.searchParams.set('shop_id', String(shop.shopId));
-      return reply.redirect(target.toString(), 302);
+      return approve(request, reply, partner.partnerId, redirect, query);
     } catch (err) {
       return sendShopeeError(rt, request, reply, err);
     }
@@ -107,7 +153,7 @@ export function registerAuthRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
       if (input.partner_id !== partner.partnerId || grant.partnerId !== partner.partnerId)
         throw shopeeErrors.invalidCode();
       if (input.shop_id === undefined) throw shopeeErrors.required('shop_id');
-      if (input.shop_id !== grant.shopId) throw shopeeErrors.invalidPartnerOrShop();
+      if (input.shop_id !== grant.shopId) throw shopeeErrors.invalidShopId();
       grant.used = true;
       return {
         ...issueTokens(rt, grant.partnerId, grant.shopId),
@@ -135,8 +181,9 @@ export function registerAuthRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
       }
       if (grant.expiresAt <= rt.nowMs()) throw shopeeErrors.expiredRefreshToken();
       if (input.shop_id === undefined) throw shopeeErrors.required('shop_id');
-      if (input.shop_id !== grant.shopId) throw shopeeErrors.invalidPartnerOrShop();
-      if (!rt.store.isLinked(grant.partnerId, grant.shopId)) throw shopeeErrors.invalidPartnerOrShop();
+      // A refresh token of another shop is the same error as an unknown one ("check refresh token or shopid").
+      if (input.shop_id !== grant.shopId) throw shopeeErrors.invalidRefreshToken();
+      if (!rt.store.isLinked(grant.partnerId, grant.shopId)) throw shopeeErrors.shopNotLinked();
       grant.used = true;
       return {
         ...issueTokens(rt, grant.partnerId, grant.shopId),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type PublicCall, publicOrShopApi } from '../api.js';
-import { shopeeErrors } from '../errors.js';
+import { ShopeeError, shopeeErrors } from '../errors.js';
 import type { ShopeeRuntime } from '../runtime.js';
 import { imageUrl } from '../views.js';
 
@@ -16,43 +16,63 @@ function imageType(bytes: Buffer): string | undefined {
   return undefined;
 }
 
+/** At most 8 files per call ("image number should be less than 9"). */
+const MAX_FILES = 8;
+
+function storeImage(rt: ShopeeRuntime, partnerId: number, file: Buffer, scene: string) {
+  if (file.length > MAX_IMAGE_BYTES)
+    throw shopeeErrors.param('Wrong parameters, detail: image size should not exceed 10MB.');
+  const contentType = imageType(file);
+  if (!contentType)
+    throw shopeeErrors.param('Wrong parameters, detail: image format should be JPG, JPEG or PNG.');
+  const imageId = `id-11134207-${rt.ctx.random.token(5)}-${rt.ctx.random.token(14)}`;
+  rt.store.images.set(imageId, { imageId, partnerId, bytes: file.length, contentType, scene });
+  rt.store.imageBytes.set(imageId, file);
+  return {
+    image_id: imageId,
+    image_url_list: [{ image_url_region: 'ID', image_url: imageUrl(rt, imageId) }],
+  };
+}
+
 async function uploadImage(rt: ShopeeRuntime, { request, partner }: PublicCall) {
   // Files only: Shopee does not fetch image URLs, so a JSON body or a text field is refused.
   if (!request.isMultipart())
     throw shopeeErrors.param(
       'Wrong parameters, detail: image is required as a multipart file; URLs are not accepted.',
     );
-  let file: Buffer | undefined;
+  const files: Buffer[] = [];
   let scene = 'normal';
   for await (const part of request.parts()) {
     if (part.type === 'file') {
       const bytes = await part.toBuffer();
-      if (part.fieldname === 'image' && file === undefined) file = bytes;
+      if (part.fieldname === 'image') files.push(bytes);
     } else if (part.fieldname === 'scene' && typeof part.value === 'string') {
       scene = part.value;
     } else if (part.fieldname === 'image') {
       throw shopeeErrors.param('Wrong parameters, detail: image must be a file; URLs are not accepted.');
     }
   }
-  if (!file) throw shopeeErrors.required('image');
-  if (file.length > MAX_IMAGE_BYTES)
-    throw shopeeErrors.param('Wrong parameters, detail: image size should not exceed 10MB.');
-  const contentType = imageType(file);
-  if (!contentType)
-    throw shopeeErrors.param('Wrong parameters, detail: image format should be JPG, JPEG or PNG.');
+  if (files.length === 0) throw shopeeErrors.required('image');
+  if (files.length > MAX_FILES)
+    throw shopeeErrors.param(`Wrong parameters, detail: image number should be less than ${MAX_FILES + 1}.`);
   if (scene !== 'normal' && scene !== 'desc')
     throw shopeeErrors.param('Wrong parameters, detail: scene should be normal or desc.');
-  const imageId = `id-11134207-${rt.ctx.random.token(5)}-${rt.ctx.random.token(14)}`;
-  rt.store.images.set(imageId, {
-    imageId,
-    partnerId: partner.partnerId,
-    bytes: file.length,
-    contentType,
-    scene,
+  const [first, ...rest] = files;
+  // A single image answers with a request error; several answer per image in image_info_list.
+  if (rest.length === 0 && first) {
+    const info = storeImage(rt, partner.partnerId, first, scene);
+    return { image_info: info, image_info_list: [{ id: 0, error: '', message: '', image_info: info }] };
+  }
+  const list = files.map((file, id) => {
+    try {
+      return { id, error: '', message: '', image_info: storeImage(rt, partner.partnerId, file, scene) };
+    } catch (err) {
+      const e = err instanceof ShopeeError ? err : shopeeErrors.server();
+      return { id, error: e.code, message: e.message, image_info: { image_id: '', image_url_list: [] } };
+    }
   });
-  rt.store.imageBytes.set(imageId, file);
-  const url = imageUrl(rt, imageId);
-  return { image_info: { image_id: imageId, image_url_list: [{ image_url_region: 'ID', image_url: url }] } };
+  const ok = list.find((entry) => entry.error === '');
+  return { image_info: ok?.image_info ?? { image_id: '', image_url_list: [] }, image_info_list: list };
 }
 
 export function registerMediaRoutes(app: FastifyInstance, rt: ShopeeRuntime): void {

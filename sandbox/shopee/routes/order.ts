@@ -4,7 +4,7 @@ import { WithWarning } from '../envelope.js';
 import { ShopeeError, shopeeErrors } from '../errors.js';
 import { applyDueOrderChanges } from '../orders.js';
 import type { ShopeeRuntime } from '../runtime.js';
-import { type OrderStatus, orderStatuses, type ShopeeOrder } from '../store.js';
+import type { ShopeeOrder } from '../store.js';
 import { intParam, listParam } from '../validation.js';
 import { imageUrl } from '../views.js';
 
@@ -77,6 +77,17 @@ function optionalFields(rt: ShopeeRuntime, order: ShopeeOrder): Record<string, (
   };
 }
 
+const orderStatusFilter: readonly string[] = [
+  'UNPAID',
+  'READY_TO_SHIP',
+  'PROCESSED',
+  'SHIPPED',
+  'COMPLETED',
+  'IN_CANCEL',
+  'CANCELLED',
+  'INVOICE_PENDING',
+];
+
 export function registerOrderRoutes(app: FastifyInstance, rt: ShopeeRuntime): void {
   // v2.order.get_order_list — at most 15 days between time_from and time_to; cursor paging.
   shopApi(rt, app, {
@@ -105,7 +116,8 @@ export function registerOrderRoutes(app: FastifyInstance, rt: ShopeeRuntime): vo
         throw shopeeErrors.param('Wrong parameters, detail: cursor is invalid.');
       const offset = cursor === '' ? 0 : Number(cursor);
       const status = queryValue(query, 'order_status');
-      if (status !== undefined && !orderStatuses.includes(status as OrderStatus))
+      // The filter takes the statuses the reference lists, not every status an order can have.
+      if (status !== undefined && !orderStatusFilter.includes(status))
         throw shopeeErrors.param(`Wrong parameters, detail: order_status ${status} is invalid.`);
       const withStatus = listParam(query, 'response_optional_fields').includes('order_status');
       applyDueOrderChanges(rt);
@@ -173,7 +185,7 @@ export function registerOrderRoutes(app: FastifyInstance, rt: ShopeeRuntime): vo
       }
       const response = { order_list: found };
       return missing.length > 0
-        ? new WithWarning(response, `order_sn not found: ${missing.join(',')}`)
+        ? new WithWarning(response, [`order_sn not found: ${missing.join(',')}`])
         : response;
     },
   });

@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { queryValue, shopApi } from '../api.js';
-import { attributesOf, categories, categoryById, inputType } from '../catalog.js';
+import {
+  attributesOf,
+  brandsOf,
+  categories,
+  categoryById,
+  formatType,
+  inputType,
+  NO_BRAND,
+} from '../catalog.js';
 import { WithWarning } from '../envelope.js';
 import { ShopeeError, shopeeErrors } from '../errors.js';
+import { checkLogistics, type Dimension, type LogisticEntry } from '../logistics.js';
 import type { ShopeeRuntime } from '../runtime.js';
 import {
   type AttributeInput,
@@ -19,6 +28,8 @@ import { itemBaseInfo, modelView, tierView } from '../views.js';
 const MAX_TIERS = 2;
 const MAX_MODELS = 50;
 const MAX_BATCH = 50;
+/** get_item_list refuses deep offsets ("offset over limit"); the real ceiling is unpublished. */
+const ITEM_LIST_MAX_OFFSET = 10_000;
 
 const attributeInput = z.object({
   attribute_id: z.number().int(),
@@ -35,13 +46,24 @@ const attributeInput = z.object({
 const sellerStock = z
   .array(z.object({ location_id: z.string().optional(), stock: z.number().int().min(0) }))
   .min(1);
+// Documented as int32 centimetres.
 const dimension = z.object({
-  package_length: z.number().positive(),
-  package_width: z.number().positive(),
-  package_height: z.number().positive(),
+  package_length: z.number().int().positive(),
+  package_width: z.number().int().positive(),
+  package_height: z.number().int().positive(),
 });
-const brand = z.object({ brand_id: z.number().int(), original_brand_name: z.string().optional() });
-const logisticInfo = z.array(z.looseObject({ logistic_id: z.number().int(), enabled: z.boolean() })).min(1);
+const brand = z.object({ brand_id: z.number().int().min(0), original_brand_name: z.string() });
+const logisticInfo = z
+  .array(
+    z.looseObject({
+      logistic_id: z.number().int(),
+      enabled: z.boolean(),
+      size_id: z.union([z.number().int(), z.string()]).optional(),
+      shipping_fee: z.number().min(0).optional(),
+      is_free: z.boolean().optional(),
+    }),
+  )
+  .min(1);
 
 const itemFields = {
   description: z.string(),
@@ -61,9 +83,8 @@ const addItemBody = z.object({
   original_price: z.number(),
   ...itemFields,
   item_status: z.enum(['NORMAL', 'UNLIST']).optional(),
-  seller_stock: sellerStock.optional(),
-  /** Deprecated, still accepted. */
-  normal_stock: z.number().int().min(0).optional(),
+  // Optional in the reference, but without it the item's stock is silently 0: required here.
+  seller_stock: sellerStock,
 });
 
 const updateItemBody = z.object({
@@ -79,6 +100,7 @@ const updateItemBody = z.object({
   brand: itemFields.brand,
   dimension: itemFields.dimension,
   condition: itemFields.condition,
+  item_status: z.enum(['NORMAL', 'UNLIST']).optional(),
 });
 
 const tierInput = z.object({
@@ -87,14 +109,15 @@ const tierInput = z.object({
     .array(z.object({ option: z.string(), image: z.object({ image_id: z.string() }).optional() }))
     .min(1),
 });
+// variation_id / variation_option_id are required (0 = a custom variation, as in the reference samples).
 const standardTierInput = z.object({
-  variation_id: z.number().int().optional(),
+  variation_id: z.number().int(),
   variation_name: z.string(),
   variation_group_id: z.number().int().optional(),
   variation_option_list: z
     .array(
       z.object({
-        variation_option_id: z.number().int().optional(),
+        variation_option_id: z.number().int(),
         variation_option_name: z.string(),
         image_id: z.string().optional(),
       }),
@@ -102,11 +125,11 @@ const standardTierInput = z.object({
     .min(1),
 });
 const modelInput = z.object({
-  tier_index: z.array(z.number().int().min(0)).min(1),
+  // Empty only when init_tier_variation turns an item back into one without variations.
+  tier_index: z.array(z.number().int().min(0)),
   original_price: z.number(),
   model_sku: z.string().optional(),
-  seller_stock: sellerStock.optional(),
-  normal_stock: z.number().int().min(0).optional(),
+  seller_stock: sellerStock,
 });
 const initTierBody = z.object({
   item_id: z.number().int(),
@@ -175,33 +198,72 @@ function checkImages(rt: ShopeeRuntime, partnerId: number, imageIds: string[]): 
 
 function checkAttributes(categoryId: number, attributes: AttributeInput[]): void {
   const allowed = attributesOf(categoryId);
+  const seen = new Set<number>();
   for (const given of attributes) {
     const def = allowed.find((a) => a.attribute.attributeId === given.attribute_id)?.attribute;
-    if (!def)
-      throw new ShopeeError(
-        'error_invalid_attribute',
-        `Attribute ${given.attribute_id} is not valid for category ${categoryId}.`,
+    if (!def) throw new ShopeeError('error_invalid_category_attribute', 'Category and attribute not match.');
+    if (seen.has(def.attributeId))
+      throw shopeeErrors.param(`Invalid attribute. attribute_id ${def.attributeId} is repeated.`);
+    seen.add(def.attributeId);
+    const multi = def.inputType === inputType.MULTI_DROP_DOWN || def.inputType === inputType.MULTI_COMBO_BOX;
+    const max = multi ? def.maxValueCount : 1;
+    if (given.attribute_value_list.length > max)
+      throw shopeeErrors.param(
+        `Invalid attribute. attribute ${def.attributeId} takes at most ${max} value(s).`,
       );
     for (const value of given.attribute_value_list) {
-      const known = def.values.some((v) => v.valueId === value.value_id);
-      const freeText = value.value_id === 0 && (value.original_value_name ?? '') !== '';
-      const acceptsFreeText =
-        def.inputType !== inputType.SINGLE_DROP_DOWN && def.inputType !== inputType.MULTI_DROP_DOWN;
-      if (!known && !(freeText && acceptsFreeText)) {
-        throw new ShopeeError(
-          'error_invalid_attribute',
-          `Attribute value is not valid for attribute ${def.attributeId}.`,
-        );
+      if (def.inputType === inputType.FREE_TEXT_FILED && value.value_id !== 0)
+        throw new ShopeeError('error_value_id_must_equal_zero', 'Value_id must equal 0.');
+      if (value.value_id === 0) {
+        const customAllowed =
+          def.inputType !== inputType.SINGLE_DROP_DOWN && def.inputType !== inputType.MULTI_DROP_DOWN;
+        if (!customAllowed)
+          throw new ShopeeError('error_invalid_attribute_value', 'Invalid attribute value.');
+        if ((value.original_value_name ?? '').trim() === '')
+          throw new ShopeeError('error_value_name_required', 'Value_name is required.');
+        if (
+          def.formatType === formatType.QUANTITATIVE_WITH_UNIT &&
+          (value.value_unit === undefined || !def.units.includes(value.value_unit))
+        )
+          throw shopeeErrors.param(
+            `Invalid attribute. value_unit of attribute ${def.attributeId} should be one of ${def.units.join('/')}.`,
+          );
+      } else if (!def.values.some((v) => v.valueId === value.value_id)) {
+        throw new ShopeeError('error_invalid_attribute_value', 'Invalid attribute value.');
       }
     }
   }
   for (const required of allowed.filter((a) => a.mandatory)) {
-    if (!attributes.some((a) => a.attribute_id === required.attribute.attributeId)) {
-      throw new ShopeeError(
-        'error_less_required_attribute',
-        `Mandatory attribute ${required.attribute.attributeId} (${required.attribute.en}) is missing.`,
-      );
+    const given = attributes.find((a) => a.attribute_id === required.attribute.attributeId);
+    if (!given || given.attribute_value_list.length === 0) {
+      throw new ShopeeError('error_less_required_attribute', 'Mandatory attribute information required');
     }
+  }
+}
+
+type BrandInput = { brand_id: number; original_brand_name: string };
+
+/** Brand rules of the category: present when `is_mandatory`, and one of `get_brand_list` (0 = No Brand). */
+function checkBrand(categoryId: number, given: BrandInput | undefined): BrandInput {
+  const { brands, mandatory } = brandsOf(categoryId);
+  if (given === undefined) {
+    if (mandatory) throw new ShopeeError('error_less_required_brand', 'Brand information required');
+    return { brand_id: NO_BRAND.brandId, original_brand_name: NO_BRAND.name };
+  }
+  const known = brands.find((b) => b.brandId === given.brand_id);
+  if (!known) throw new ShopeeError('error_invalid_brand', 'Invalid brand');
+  return { brand_id: known.brandId, original_brand_name: known.name };
+}
+
+/** `normal_stock` went offline on 2022-10-31 (add_model update log); `seller_stock` replaces it. */
+function refuseNormalStock(body: Record<string, unknown>, lists: string[]): void {
+  const offline = () =>
+    shopeeErrors.param('Wrong parameters, detail: normal_stock is offline, please use seller_stock.');
+  if ('normal_stock' in body) throw offline();
+  for (const key of lists) {
+    const list = body[key];
+    if (Array.isArray(list) && list.some((m) => typeof m === 'object' && m !== null && 'normal_stock' in m))
+      throw offline();
   }
 }
 
@@ -211,7 +273,7 @@ function checkItemFields(
   partnerId: number,
   fields: ItemFieldsInput,
   current?: ShopeeItem,
-): void {
+): { brand: BrandInput | undefined } {
   const limit = rt.config.itemLimit;
   if (fields.item_name !== undefined) {
     if (fields.item_name.length < limit.itemNameMin)
@@ -256,6 +318,17 @@ function checkItemFields(
   if (categoryId !== undefined && (fields.attribute_list !== undefined || fields.category_id !== undefined)) {
     checkAttributes(categoryId, fields.attribute_list ?? current?.attributes ?? []);
   }
+  let brand: BrandInput | undefined;
+  if (categoryId !== undefined && (fields.brand !== undefined || fields.category_id !== undefined)) {
+    brand = checkBrand(categoryId, fields.brand ?? current?.brand);
+  }
+  if (fields.logistic_info !== undefined || fields.weight !== undefined || fields.dimension !== undefined) {
+    const entries = (fields.logistic_info ?? current?.logisticInfo ?? []) as LogisticEntry[];
+    const weight = fields.weight ?? current?.weight ?? 0;
+    const size: Dimension | undefined = fields.dimension ?? current?.dimension;
+    checkLogistics(entries, weight, size);
+  }
+  return { brand };
 }
 
 function findItem(rt: ShopeeRuntime, shopId: number, itemId: number): ShopeeItem {
@@ -269,6 +342,16 @@ function normaliseTiers(
   input: Pick<z.infer<typeof initTierBody>, 'tier_variation' | 'standardise_tier_variation'>,
 ): TierVariation[] {
   if (input.standardise_tier_variation !== undefined) {
+    // The sandbox serves no standard variations (`get_variations`): only custom ones, id 0, exist.
+    for (const t of input.standardise_tier_variation) {
+      if (t.variation_id !== 0)
+        throw shopeeErrors.param(`Wrong parameters, detail: variation_id ${t.variation_id} is invalid.`);
+      for (const o of t.variation_option_list)
+        if (o.variation_option_id !== 0)
+          throw shopeeErrors.param(
+            `Wrong parameters, detail: variation_option_id ${o.variation_option_id} is invalid.`,
+          );
+    }
     return input.standardise_tier_variation.map((t) => ({
       name: t.variation_name,
       options: t.variation_option_list.map((o) =>
@@ -314,7 +397,7 @@ function buildModels(
       );
     seen.add(key);
     checkPrice(rt, input.original_price);
-    const stock = input.seller_stock?.[0]?.stock ?? input.normal_stock ?? 0;
+    const stock = input.seller_stock.reduce((sum, s) => sum + s.stock, 0);
     checkStock(rt, stock);
     const sku = input.model_sku ?? '';
     if (sku.length > rt.config.itemLimit.modelSkuMax)
@@ -347,6 +430,23 @@ function checkTiers(rt: ShopeeRuntime, partnerId: number, tiers: TierVariation[]
       names.add(option.option);
       if (option.imageId !== undefined) checkImages(rt, partnerId, [option.imageId]);
     }
+  }
+}
+
+/**
+ * Request-level model_id rules of update_price / update_stock (strictest reading: the reference lists
+ * "Wrong model_id." and "Repeat model_id." as errors, so nothing is written and nothing lands in
+ * failure_list). model_id 0 addresses an item without models only.
+ */
+function checkModelIds(item: ShopeeItem, ids: number[], hasModelError: ShopeeError): void {
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (seen.has(id)) throw shopeeErrors.param('Repeat model_id.');
+    seen.add(id);
+    if (item.models.length > 0) {
+      if (id === 0) throw hasModelError;
+      if (!item.models.some((m) => m.modelId === id)) throw shopeeErrors.param('Wrong model_id.');
+    } else if (id !== 0) throw shopeeErrors.param('Wrong model_id.');
   }
 }
 
@@ -410,9 +510,12 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
               })),
               attribute_info: {
                 input_type: attribute.inputType,
-                input_validation_type: 0,
-                format_type: 1,
-                max_value_count: 1,
+                input_validation_type: attribute.formatType === formatType.QUANTITATIVE_WITH_UNIT ? 3 : 0,
+                format_type: attribute.formatType,
+                ...(attribute.units.length > 0 ? { attribute_unit_list: attribute.units } : {}),
+                max_value_count: attribute.maxValueCount,
+                is_oem: false,
+                support_search_value: false,
               },
               multi_lang: [
                 { language: 'en', value: attribute.en },
@@ -421,6 +524,43 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
             })),
           };
         }),
+      };
+    },
+  });
+
+  // v2.product.get_brand_list — brands of a leaf category; brand_id 0 is "No Brand".
+  shopApi(rt, app, {
+    method: 'GET',
+    path: '/api/v2/product/get_brand_list',
+    handler: ({ query }) => {
+      const offset = intParam(query, 'offset', { required: true }) ?? 0;
+      const pageSize = intParam(query, 'page_size', { required: true }) ?? 0;
+      const categoryId = intParam(query, 'category_id', { required: true }) ?? 0;
+      const status = intParam(query, 'status');
+      if (status === undefined) throw shopeeErrors.param('status is required.');
+      if (status !== 1 && status !== 2)
+        throw shopeeErrors.param('Wrong parameters, detail: status should be 1 or 2.');
+      if (pageSize < 1 || pageSize > 100)
+        throw shopeeErrors.param('Wrong parameters, detail: page_size should be between 1 and 100.');
+      if (offset < 0) throw shopeeErrors.param('Wrong parameters, detail: offset should not be negative.');
+      const category = categoryById.get(categoryId);
+      if (!category || category.hasChildren)
+        throw new ShopeeError('error_invalid_category', 'Invalid category ID');
+      const { brands, mandatory } = brandsOf(categoryId);
+      // status 2 lists the shop's brand registrations under review: the sandbox has none.
+      const all = status === 1 ? brands : [];
+      const page = all.slice(offset, offset + pageSize);
+      const more = offset + pageSize < all.length;
+      return {
+        brand_list: page.map((b) => ({
+          brand_id: b.brandId,
+          original_brand_name: b.name,
+          display_brand_name: b.brandId === NO_BRAND.brandId ? 'No Brand' : b.name,
+        })),
+        has_next_page: more,
+        next_offset: more ? offset + pageSize : all.length,
+        is_mandatory: mandatory,
+        input_type: 'DROP_DOWN',
       };
     },
   });
@@ -452,10 +592,13 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     method: 'POST',
     path: '/api/v2/product/add_item',
     handler: ({ body, shopId, partner }) => {
+      refuseNormalStock(body, []);
       const input = parseInput(addItemBody, body);
-      checkItemFields(rt, partner.partnerId, input);
+      // "optional(expect Indonesia)": every sandbox shop is Indonesian.
+      if (input.attribute_list === undefined) throw shopeeErrors.required('attribute_list');
+      const { brand } = checkItemFields(rt, partner.partnerId, input);
       checkPrice(rt, input.original_price);
-      const stock = input.seller_stock?.[0]?.stock ?? input.normal_stock ?? 0;
+      const stock = input.seller_stock.reduce((sum, s) => sum + s.stock, 0);
       checkStock(rt, stock);
       const live = [...rt.store.items.values()].filter(
         (i) => i.shopId === shopId && !i.status.endsWith('DELETE'),
@@ -476,14 +619,12 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
         stock,
         status: rt.config.reviewDelayMs > 0 ? 'REVIEWING' : requested,
         createTime: Math.floor(now / 1000),
+        createdAtMs: now,
         updateTime: Math.floor(now / 1000),
         imageIds: input.image.image_id_list,
         weight: input.weight,
-        attributes: input.attribute_list ?? [],
-        brand: {
-          brand_id: input.brand?.brand_id ?? 0,
-          original_brand_name: input.brand?.original_brand_name ?? 'NoBrand',
-        },
+        attributes: input.attribute_list,
+        brand: brand ?? { brand_id: NO_BRAND.brandId, original_brand_name: NO_BRAND.name },
         condition: input.condition ?? 'NEW',
         logisticInfo: input.logistic_info,
         tiers: [],
@@ -504,9 +645,12 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     method: 'POST',
     path: '/api/v2/product/update_item',
     handler: ({ body, shopId, partner }) => {
+      refuseNormalStock(body, []);
       const input = parseInput(updateItemBody, body);
       const item = findItem(rt, shopId, input.item_id);
-      checkItemFields(rt, partner.partnerId, input, item);
+      if (input.item_status !== undefined && item.status === 'BANNED')
+        throw new ShopeeError('error_busi_item_status_invalid', 'Invalid item status.');
+      const { brand } = checkItemFields(rt, partner.partnerId, input, item);
       if (input.item_name !== undefined) item.itemName = input.item_name;
       if (input.description !== undefined) item.description = input.description;
       if (input.item_sku !== undefined) item.itemSku = input.item_sku;
@@ -517,30 +661,52 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       if (input.dimension !== undefined) item.dimension = input.dimension;
       if (input.condition !== undefined) item.condition = input.condition;
       if (input.logistic_info !== undefined) item.logisticInfo = input.logistic_info;
-      if (input.brand !== undefined)
-        item.brand = {
-          brand_id: input.brand.brand_id,
-          original_brand_name: input.brand.original_brand_name ?? '',
-        };
+      if (brand !== undefined) item.brand = brand;
+      if (input.item_status !== undefined) {
+        // An item still in review takes the asked status when the review ends.
+        if (item.status === 'REVIEWING') item.statusAfterReview = input.item_status;
+        else item.status = input.item_status;
+      }
       item.updateTime = rt.nowSeconds();
       return itemBaseInfo(rt, item);
     },
   });
 
-  // v2.product.init_tier_variation
+  // v2.product.init_tier_variation — sets (or replaces: no/one/two tiers ↔ one/two/no tiers) the tier
+  // structure; the item's previous models are removed, as the variant-management guide says.
   shopApi(rt, app, {
     method: 'POST',
     path: '/api/v2/product/init_tier_variation',
     handler: ({ body, shopId, partner }) => {
+      refuseNormalStock(body, ['model']);
       const input = parseInput(initTierBody, body);
       const item = findItem(rt, shopId, input.item_id);
-      if (item.tiers.length > 0)
-        throw shopeeErrors.param(
-          'Wrong parameters, detail: this item already has tier variation, use update_tier_variation.',
+      // "Please wait at least 5 seconds after creating an item before creating variants."
+      const createdAtMs = item.createdAtMs ?? item.createTime * 1000;
+      if (rt.nowMs() - createdAtMs < rt.config.variationDelayMs)
+        throw new ShopeeError(
+          'error_system_busy',
+          'Our system is taking some time to respond, please try later.',
         );
       const tiers = normaliseTiers(input);
-      checkTiers(rt, partner.partnerId, tiers);
       if (input.model.length < 1) throw shopeeErrors.required('model');
+      if (tiers.length === 0) {
+        // Back to an item without variations: one model with an empty tier_index carries price and stock.
+        const only = input.model[0];
+        if (input.model.length !== 1 || !only || only.tier_index.length !== 0)
+          throw shopeeErrors.param('Model tier_index error.');
+        checkPrice(rt, only.original_price);
+        const stock = only.seller_stock.reduce((sum, s) => sum + s.stock, 0);
+        checkStock(rt, stock);
+        item.tiers = [];
+        item.models = [];
+        item.price = only.original_price;
+        item.stock = stock;
+        if (only.model_sku !== undefined) item.itemSku = only.model_sku;
+        item.updateTime = rt.nowSeconds();
+        return { item_id: item.itemId, tier_variation: [], model: [] };
+      }
+      checkTiers(rt, partner.partnerId, tiers);
       const models = buildModels(rt, tiers, [], input.model);
       item.tiers = tiers;
       item.models = models;
@@ -553,8 +719,9 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     },
   });
 
-  // v2.product.update_tier_variation — rename, add or reorder options (and option images) of the
-  // existing tiers; `model_list` gives models their new tier_index, unlisted models keep theirs.
+  // v2.product.update_tier_variation — rename, add, delete or reorder options of the existing tiers.
+  // The item keeps exactly the models named in `model_list`, at their new tier_index; every other model
+  // is deleted (variant-management guide, scenarios 3-4: "delete both option and model information").
   shopApi(rt, app, {
     method: 'POST',
     path: '/api/v2/product/update_tier_variation',
@@ -562,35 +729,48 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       const input = parseInput(updateTierBody, body);
       const item = findItem(rt, shopId, input.item_id);
       if (item.tiers.length === 0)
-        throw shopeeErrors.param(
-          'Wrong parameters, detail: item has no tier variation, use init_tier_variation first.',
+        throw new ShopeeError(
+          'error_tier_var_is_',
+          'Item without tier-variation. Please use init_tier_variation api to upgrade the structure.',
         );
       const tiers = normaliseTiers(input);
       checkTiers(rt, partner.partnerId, tiers);
       if (tiers.length !== item.tiers.length)
-        throw shopeeErrors.param('Wrong parameters, detail: the number of tiers cannot be changed.');
-      const moved = new Map((input.model_list ?? []).map((m) => [m.model_id, m.tier_index]));
-      for (const id of moved.keys()) {
-        if (!item.models.some((m) => m.modelId === id))
-          throw shopeeErrors.param(`Wrong parameters, detail: model_id ${id} not found.`);
-      }
-      const seen = new Set<string>();
-      const next = item.models.map((m) => ({ ...m, tierIndex: moved.get(m.modelId) ?? m.tierIndex }));
-      for (const m of next) {
-        if (
-          m.tierIndex.length !== tiers.length ||
-          m.tierIndex.some((index, tier) => index >= (tiers[tier]?.options.length ?? 0))
-        ) {
-          throw shopeeErrors.param(
-            `Wrong parameters, detail: tier_index of model ${m.modelId} does not match the tier variation.`,
+        throw new ShopeeError('error_tier_var_level_not_same', 'Item tier-variation level not same');
+      const list = input.model_list ?? [];
+      if (list.length === 0)
+        throw new ShopeeError('error_busi_cannot_delete_all_model', 'Cannot delete all models by this api.');
+      const ids = new Set<number>();
+      const indexes = new Set<string>();
+      const next: ShopeeModel[] = [];
+      for (const entry of list) {
+        if (ids.has(entry.model_id))
+          throw new ShopeeError(
+            'error_duplicate_modelid',
+            `The model_id is duplicate, model_id:${entry.model_id}`,
           );
-        }
-        const key = m.tierIndex.join(',');
-        if (seen.has(key))
-          throw shopeeErrors.param(
-            `Wrong parameters, detail: duplicate tier_index ${JSON.stringify(m.tierIndex)}.`,
+        ids.add(entry.model_id);
+        const model = item.models.find((m) => m.modelId === entry.model_id);
+        if (!model)
+          throw new ShopeeError(
+            'error_wrong_modelid',
+            `The model_id is wrong or not related to this item, model_id:${entry.model_id}`,
           );
-        seen.add(key);
+        if (entry.tier_index.length !== tiers.length)
+          throw new ShopeeError(
+            'error_model_tier_index_level_mismatch_var_level',
+            'Item tier_index level mismatch tier variation list level.',
+          );
+        if (entry.tier_index.some((index, tier) => index >= (tiers[tier]?.options.length ?? 0)))
+          throw new ShopeeError('error_tier_index', 'The tier_index is not exist');
+        const key = entry.tier_index.join(',');
+        if (indexes.has(key))
+          throw new ShopeeError(
+            'error_model_duplicate_tier_variation_index',
+            'Item have duplicate tier_index.',
+          );
+        indexes.add(key);
+        next.push({ ...model, tierIndex: [...entry.tier_index] });
       }
       item.tiers = tiers;
       item.models = next;
@@ -608,6 +788,7 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     method: 'POST',
     path: '/api/v2/product/add_model',
     handler: ({ body, shopId }) => {
+      refuseNormalStock(body, ['model_list']);
       const input = parseInput(addModelBody, body);
       const item = findItem(rt, shopId, input.item_id);
       if (item.tiers.length === 0)
@@ -671,14 +852,18 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       const input = parseInput(updatePriceBody, body);
       batchLength(input.price_list, 'price_list');
       const item = findItem(rt, shopId, input.item_id);
+      checkModelIds(
+        item,
+        input.price_list.map((e) => e.model_id),
+        new ShopeeError(
+          'error_edit_item_price_for_item_has_model',
+          "Can't edit item price directly while item has models.",
+        ),
+      );
       const success: Array<{ model_id: number; original_price: number }> = [];
       const failure: Array<{ model_id: number; failed_reason: string }> = [];
       for (const entry of input.price_list) {
         const model = item.models.find((m) => m.modelId === entry.model_id);
-        if (item.models.length === 0 ? entry.model_id !== 0 : !model) {
-          failure.push({ model_id: entry.model_id, failed_reason: 'Model not found.' });
-          continue;
-        }
         try {
           checkPrice(rt, entry.original_price);
         } catch (err) {
@@ -705,14 +890,18 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       const input = parseInput(updateStockBody, body);
       batchLength(input.stock_list, 'stock_list');
       const item = findItem(rt, shopId, input.item_id);
+      checkModelIds(
+        item,
+        input.stock_list.map((e) => e.model_id),
+        new ShopeeError(
+          'error_edit_item_stock_for_item_has_model',
+          "Can't to edit item stock directly while item has models.",
+        ),
+      );
       const success: Array<{ model_id: number; location_id: string; stock: number }> = [];
       const failure: Array<{ model_id: number; failed_reason: string }> = [];
       for (const entry of input.stock_list) {
         const model = item.models.find((m) => m.modelId === entry.model_id);
-        if (item.models.length === 0 ? entry.model_id !== 0 : !model) {
-          failure.push({ model_id: entry.model_id, failed_reason: 'Model not found.' });
-          continue;
-        }
         const stock = entry.seller_stock.reduce((sum, s) => sum + s.stock, 0);
         if (stock > rt.config.itemLimit.stockMax) {
           failure.push({
@@ -739,11 +928,13 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
     method: 'GET',
     path: '/api/v2/product/get_item_list',
     handler: ({ query, shopId }) => {
-      const offset = intParam(query, 'offset') ?? 0;
+      const offset = intParam(query, 'offset', { required: true }) ?? 0;
       const pageSize = intParam(query, 'page_size', { required: true }) ?? 0;
       if (pageSize < 1 || pageSize > 100)
         throw shopeeErrors.param('Wrong parameters, detail: page_size should be between 1 and 100.');
       if (offset < 0) throw shopeeErrors.param('Wrong parameters, detail: offset should not be negative.');
+      if (offset + pageSize > ITEM_LIST_MAX_OFFSET)
+        throw shopeeErrors.param('get items offset over limit, please use the next field');
       const statuses = listParam(query, 'item_status');
       if (statuses.length === 0) throw shopeeErrors.required('item_status');
       for (const s of statuses)
@@ -785,9 +976,21 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
       if (cursor !== '' && !/^\d+$/.test(cursor))
         throw shopeeErrors.param('Wrong parameters, detail: offset is invalid.');
       const offset = cursor === '' ? 0 : Number(cursor);
-      const name = queryValue(query, 'item_name')?.toLowerCase();
+      const rawName = queryValue(query, 'item_name');
+      const attributeStatus = intParam(query, 'attribute_status');
+      if ((rawName === undefined || rawName === '') && attributeStatus === undefined)
+        throw shopeeErrors.param('request must set one of [item_name,attribute_status]');
+      if (attributeStatus !== undefined && attributeStatus !== 1 && attributeStatus !== 2)
+        throw shopeeErrors.param('Wrong parameters, detail: attribute_status should be 1 or 2.');
       const sku = queryValue(query, 'item_sku');
+      // "If you search for item_sku and item_name at the same time, only the results that match item_sku
+      // will be returned": the name is ignored then. item_sku matches the item-level SKU only.
+      const name = sku === undefined ? rawName?.toLowerCase() : undefined;
       const statuses = listParam(query, 'item_status');
+      const lacks = (i: ShopeeItem, mandatory: boolean) =>
+        attributesOf(i.categoryId)
+          .filter((a) => a.mandatory === mandatory)
+          .some((a) => !i.attributes.some((given) => given.attribute_id === a.attribute.attributeId));
       const now = rt.nowMs();
       const matching = [...rt.store.items.values()]
         .filter((i) => i.shopId === shopId)
@@ -796,7 +999,8 @@ export function registerProductRoutes(app: FastifyInstance, rt: ShopeeRuntime): 
           (i) =>
             (statuses.length === 0 ? i.status === 'NORMAL' : statuses.includes(i.status)) &&
             (name === undefined || i.itemName.toLowerCase().includes(name)) &&
-            (sku === undefined || i.itemSku === sku || i.models.some((m) => m.modelSku === sku)),
+            (sku === undefined || i.itemSku === sku) &&
+            (attributeStatus === undefined || lacks(i, attributeStatus === 1)),
         )
         .sort((a, b) => a.itemId - b.itemId);
       const page = matching.slice(offset, offset + pageSize);

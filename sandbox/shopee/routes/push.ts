@@ -32,15 +32,14 @@ export function registerPushRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
       const lost = lostOf(partner.partnerId);
       const page = lost.slice(0, PAGE);
       return {
-        push_message_list: page.map((p) => {
-          const parsed = JSON.parse(p.body) as { data: unknown };
-          return {
-            shop_id: p.shopId,
-            code: p.code,
-            timestamp: p.timestamp,
-            data: JSON.stringify(parsed.data),
-          };
-        }),
+        // `data` is typed string but its sample is the whole push (`{"data":{..},"shop_id","code",
+        // "timestamp"}`): the sandbox sends that whole push, as a JSON string (docs/sandbox.md).
+        push_message_list: page.map((p) => ({
+          shop_id: p.shopId,
+          code: p.code,
+          timestamp: p.timestamp,
+          data: p.body,
+        })),
         has_next_page: lost.length > PAGE,
         last_message_id: page.at(-1)?.messageId ?? 0,
       };

@@ -11,6 +11,8 @@ export function registerShopRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
   shopApi(rt, app, {
     method: 'GET',
     path: '/api/v2/shop/get_shop_info',
+    // Shopee's response sample puts these fields beside request_id, not under `response`.
+    topLevel: true,
     handler: ({ shopId, partner }) => {
       const shop = rt.store.shops.get(shopId);
       const authTime = rt.store.authTime(partner.partnerId, shopId) ?? 0;
@@ -35,6 +37,7 @@ export function registerShopRoutes(app: FastifyInstance, rt: ShopeeRuntime): voi
   publicApi(rt, app, {
     method: 'GET',
     path: '/api/v2/public/get_shops_by_partner',
+    topLevel: true,
     handler: ({ query, partner }) => {
       const pageSize = Math.min(Math.max(intParam(query, 'page_size') ?? 100, 1), 100);
       const pageNo = Math.max(intParam(query, 'page_no') ?? 1, 1);

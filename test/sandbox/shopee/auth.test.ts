@@ -71,16 +71,24 @@ describe('shopee signing, timestamps and tokens', () => {
   it('get_shop_info and get_shops_by_partner describe the authorized shop', async () => {
     const client = await authorizedClient(sandbox);
     const info = await client.get('/api/v2/shop/get_shop_info');
-    expect(info.body.response).toMatchObject({ shop_name: 'Batik Serpong', region: 'ID', status: 'NORMAL' });
-    const authTime = Number(info.body.response?.auth_time);
+    // Shopee's response samples put these fields at the top level, beside request_id.
+    expect(info.body).not.toHaveProperty('response');
+    expect(info.body).toMatchObject({
+      error: '',
+      shop_name: 'Batik Serpong',
+      region: 'ID',
+      status: 'NORMAL',
+    });
+    const authTime = Number(info.body.auth_time);
     expect(Math.abs(authTime - client.now())).toBeLessThan(5);
-    expect(Number(info.body.response?.expire_time) - authTime).toBe(365 * 86_400);
+    expect(Number(info.body.expire_time) - authTime).toBe(365 * 86_400);
     const shops = await client.get(
       '/api/v2/public/get_shops_by_partner',
       { page_size: 10, page_no: 1 },
       { public: true },
     );
-    expect(shops.body.response).toMatchObject({
+    expect(shops.body).not.toHaveProperty('response');
+    expect(shops.body).toMatchObject({
       authed_shop_list: [{ shop_id: client.shopId, region: 'ID' }],
       more: false,
     });
@@ -137,6 +145,17 @@ describe('shopee signing, timestamps and tokens', () => {
     const reused = await client.post('/api/v2/auth/token/get', body);
     expect(reused.body.error).toBe('invalid_code');
 
+    const forOtherShop = await control(sandbox, 'POST', '/shopee/authorize', {
+      partnerId: 10090,
+      shopId: 555001,
+    });
+    const mismatch = await client.post('/api/v2/auth/token/get', {
+      ...body,
+      code: forOtherShop.body.code,
+      shop_id: 555002,
+    });
+    expect(mismatch.body.error).toBe('invalid_shop_id');
+
     const late = await control(sandbox, 'POST', '/shopee/authorize', { partnerId: 10090, shopId: 555001 });
     await control(sandbox, 'POST', '/clock', { advanceMs: 601_000 });
     const expired = await client.post('/api/v2/auth/token/get', { ...body, code: late.body.code });
@@ -153,7 +172,19 @@ describe('shopee signing, timestamps and tokens', () => {
     expect(refreshed.body.access_token).not.toBe(client.accessToken);
 
     const reused = await client.post('/api/v2/auth/access_token/get', refreshBody, { public: true });
-    expect(reused.body.error).toBe('error_auth');
+    expect(reused.body.error).toBe('error_shop_refresh_token');
+    const unknown = await client.post(
+      '/api/v2/auth/access_token/get',
+      { ...refreshBody, refresh_token: 'f'.repeat(32) },
+      { public: true },
+    );
+    expect(unknown.body.error).toBe('error_shop_refresh_token');
+    const otherShop = await client.post(
+      '/api/v2/auth/access_token/get',
+      { ...refreshBody, refresh_token: refreshed.body.refresh_token, shop_id: 999_999 },
+      { public: true },
+    );
+    expect(otherShop.body.error).toBe('error_shop_refresh_token');
 
     client.accessToken = String(refreshed.body.access_token);
     expect((await client.get('/api/v2/product/get_item_limit')).body.error).toBe('');
@@ -177,5 +208,40 @@ describe('shopee signing, timestamps and tokens', () => {
       url: `${link.replace(/sign=[0-9a-f]+/, `sign=${'0'.repeat(64)}`)}`,
     });
     expect(badLink.json()).toMatchObject({ error: 'error_sign' });
+  });
+
+  it('the current authorization page /auth redirects with code, shop_id and state', async () => {
+    await control(sandbox, 'POST', '/shopee/apps', { partnerId: 10090, partnerKey: 'test_partner_key' });
+    await control(sandbox, 'POST', '/shopee/shops', { shopId: 555003 });
+    const client = new ShopeeTestClient(sandbox, 10090, 'test_partner_key');
+    const query = new URLSearchParams({
+      partner_id: '10090',
+      auth_type: 'seller',
+      redirect_uri: 'https://crafter.example/callback',
+      response_type: 'code',
+      state: 'csrf-1',
+      shop_id: '555003',
+    });
+    const response = await sandbox.app.inject({ method: 'GET', url: `/shopee/auth?${query}` });
+    expect(response.statusCode).toBe(302);
+    const location = new URL(String(response.headers.location));
+    expect(location.origin + location.pathname).toBe('https://crafter.example/callback');
+    expect(location.searchParams.get('shop_id')).toBe('555003');
+    expect(location.searchParams.get('state')).toBe('csrf-1');
+    const token = await client.post('/api/v2/auth/token/get', {
+      code: location.searchParams.get('code'),
+      partner_id: 10090,
+      shop_id: 555003,
+    });
+    expect(token.body.error).toBe('');
+
+    query.set('redirect_uri', 'http://[not a host');
+    const badRedirect = await sandbox.app.inject({ method: 'GET', url: `/shopee/auth?${query}` });
+    expect(badRedirect.statusCode).toBeLessThan(500);
+    expect(badRedirect.json()).toMatchObject({ error: 'error_param' });
+
+    query.set('partner_id', '424242');
+    const unknown = await sandbox.app.inject({ method: 'GET', url: `/shopee/auth?${query}` });
+    expect(unknown.json()).toMatchObject({ error: 'invalid_partner_id' });
   });
 });

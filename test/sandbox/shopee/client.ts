@@ -174,7 +174,10 @@ export async function authorizedClient(
   return client;
 }
 
-/** A leaf category with no mandatory attribute, and a valid add_item body for it. */
+/**
+ * A valid add_item body: Ikat weaving (leaf) with its mandatory Material attribute, No Brand (brand_id 0),
+ * and the seeded SIZE_INPUT channel 8003 with the dimension it needs.
+ */
 export function addItemBody(
   imageId: string,
   overrides: Record<string, unknown> = {},
@@ -185,13 +188,27 @@ export function addItemBody(
     weight: 0.4,
     item_name: 'Kain Batik Tulis Parang',
     logistic_info: [{ logistic_id: 8003, enabled: true }],
+    dimension: { package_length: 30, package_width: 20, package_height: 5 },
     category_id: 100102,
+    attribute_list: [{ attribute_id: 200001, attribute_value_list: [{ value_id: 3001 }] }],
+    brand: { brand_id: 0, original_brand_name: 'NoBrand' },
     image: { image_id_list: [imageId] },
     item_sku: 'BTK-PRG-01',
     seller_stock: [{ stock: 12 }],
     ...overrides,
   };
 }
+
+/** Moves the sandbox clock forward (control API), as tests do instead of switching rules off. */
+export async function advanceClock(sandbox: Sandbox, ms: number): Promise<void> {
+  const moved = await control(sandbox, 'POST', '/clock', { advanceMs: ms });
+  if (moved.status !== 200) throw new Error(`clock: ${JSON.stringify(moved.body)}`);
+}
+
+/** Past the default review delay (10 min) and the 5 s wait before init_tier_variation. */
+export const PAST_REVIEW_MS = 10 * 60_000 + 1_000;
+/** Past the documented 5 s wait between add_item and init_tier_variation. */
+export const PAST_VARIATION_WAIT_MS = 5_000;
 
 /** Polls until `check` returns a value, failing after `timeoutMs` (no fixed sleeps). */
 export async function waitFor<T>(

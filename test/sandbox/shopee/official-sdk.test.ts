@@ -6,7 +6,7 @@
 import { ShopeeSDK } from '@congminh1254/shopee-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandbox, listenOnOwnPorts, type Sandbox } from '../../../sandbox/server.js';
-import { addItemBody, control, tinyPng } from './client.js';
+import { addItemBody, control, PAST_REVIEW_MS, tinyPng } from './client.js';
 
 let sandbox: Sandbox;
 let ownPorts: Awaited<ReturnType<typeof listenOnOwnPorts>>;
@@ -57,6 +57,13 @@ describe('a published Shopee SDK, unchanged, against the sandbox', () => {
 
     const info = await sdk.product.getItemBaseInfo({ item_id_list: [Number(itemId)] });
     expect(info.response?.item_list?.[0]?.item_name).toBe('Kain Batik Tulis Parang');
+    expect(info.response?.item_list?.[0]?.item_status).toBe('REVIEWING');
+
+    // The review ends on the sandbox clock. The SDK signs with the wall clock, so the clock is moved
+    // past the review, the item is read (the transition is applied), and the clock goes back to now.
+    expect((await control(sandbox, 'POST', '/clock', { advanceMs: PAST_REVIEW_MS })).status).toBe(200);
+    await control(sandbox, 'GET', `/shopee/shops/${shopId}/state`);
+    expect((await control(sandbox, 'POST', '/clock', { epochMs: Date.now() })).status).toBe(200);
 
     const list = await sdk.product.getItemList({
       offset: 0,
@@ -85,6 +92,36 @@ describe('a published Shopee SDK, unchanged, against the sandbox', () => {
       page_size: 20,
     });
     expect(found.response?.order_list?.map((o) => o.order_sn)).toContain('261128SDKTEST1');
+  });
+
+  it('the authorization link the SDK builds (/auth) redirects with a code and shop_id the SDK exchanges', async () => {
+    const sdk = new ShopeeSDK({
+      partner_id: partnerId,
+      partner_key: partnerKey,
+      base_url: `${ownPorts.urls.shopee}/api/v2`,
+      base_auth_url: `${ownPorts.urls.shopee}/auth`,
+    });
+    const link = sdk.getAuthorizationUrl('https://crafter.example/shopee/callback', { state: 'csrf-9' });
+    const page = await fetch(link, { redirect: 'manual' });
+    expect(page.status).toBe(302);
+    const back = new URL(String(page.headers.get('location')));
+    expect(back.origin + back.pathname).toBe('https://crafter.example/shopee/callback');
+    expect(back.searchParams.get('state')).toBe('csrf-9');
+    const newShopId = Number(back.searchParams.get('shop_id'));
+    await sdk.authenticateWithCode(String(back.searchParams.get('code')), newShopId);
+    expect((await sdk.getAuthToken())?.shop_id).toBe(newShopId);
+
+    // get_shop_info and get_shops_by_partner: fields at the top level, where the SDK's types read them.
+    const info = (await sdk.shop.getShopInfo()) as unknown as Record<string, unknown>;
+    expect(info).toMatchObject({ error: '', region: 'ID', status: 'NORMAL' });
+    expect(info.shop_name).toBe(`Sandbox Shop ${newShopId}`);
+    const shops = (await sdk.public.getShopsByPartner({
+      page_size: 100,
+      page_no: 1,
+    } as never)) as unknown as {
+      authed_shop_list?: Array<{ shop_id: number }>;
+    };
+    expect(shops.authed_shop_list?.map((s) => s.shop_id)).toContain(newShopId);
   });
 
   it('behind the /shopee prefix the same SDK is refused: it signs its whole URL path', async () => {

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
-import { addItemBody, authorizedClient, control, type ShopeeTestClient, tinyPng } from './client.js';
+import {
+  addItemBody,
+  advanceClock,
+  authorizedClient,
+  control,
+  PAST_REVIEW_MS,
+  type ShopeeTestClient,
+  tinyPng,
+} from './client.js';
 
 type Rec = Record<string, unknown>;
 const list = (value: unknown): Rec[] => value as Rec[];
@@ -18,6 +26,8 @@ describe('shopee orders', () => {
     const id = Number(
       (await c.post('/api/v2/product/add_item', addItemBody(imageId))).body.response?.item_id,
     );
+    // Past the review (REVIEWING → NORMAL) and the documented wait before variants.
+    await advanceClock(target, PAST_REVIEW_MS);
     await c.post('/api/v2/product/init_tier_variation', {
       item_id: id,
       tier_variation: [{ name: 'Warna', option_list: [{ option: 'Biru' }, { option: 'Coklat' }] }],

@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
-import { addItemBody, authorizedClient, control, type ShopeeTestClient, tinyPng } from './client.js';
+import {
+  addItemBody,
+  advanceClock,
+  authorizedClient,
+  control,
+  PAST_REVIEW_MS,
+  PAST_VARIATION_WAIT_MS,
+  type ShopeeTestClient,
+  tinyPng,
+} from './client.js';
 
 type Rec = Record<string, unknown>;
 const list = (value: unknown): Rec[] => value as Rec[];
@@ -29,6 +38,7 @@ describe('shopee products', () => {
 
   it('happy path: upload → add_item → init_tier_variation → update_price/stock → reads reflect it', async () => {
     const itemId = await addItem();
+    await advanceClock(sandbox, PAST_REVIEW_MS);
     const init = await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [
@@ -51,14 +61,14 @@ describe('shopee products', () => {
       item_id: itemId,
       price_list: [
         { model_id: blue2?.model_id, original_price: 275000 },
-        { model_id: 999, original_price: 1000 },
+        { model_id: brown2?.model_id, original_price: 1 },
       ],
     });
     expect(price.body.error).toBe('');
     expect(price.body.response?.success_list).toEqual([
       { model_id: blue2?.model_id, original_price: 275000 },
     ]);
-    expect(list(price.body.response?.failure_list).map((f) => f.model_id)).toEqual([999]);
+    expect(list(price.body.response?.failure_list).map((f) => f.model_id)).toEqual([brown2?.model_id]);
 
     const stock = await client.post('/api/v2/product/update_stock', {
       item_id: itemId,
@@ -127,6 +137,8 @@ describe('shopee products', () => {
 
   it('refuses a third tier and a 51st model', async () => {
     const itemId = await addItem();
+    const other = await addItem({ item_sku: 'OTHER' });
+    await advanceClock(sandbox, PAST_VARIATION_WAIT_MS);
     const threeTiers = await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [
@@ -134,7 +146,7 @@ describe('shopee products', () => {
         { name: 'Ukuran', option_list: [{ option: 'S' }] },
         { name: 'Bahan', option_list: [{ option: 'Katun' }] },
       ],
-      model: [{ tier_index: [0, 0, 0], original_price: 100000 }],
+      model: [{ tier_index: [0, 0, 0], original_price: 100000, seller_stock: [{ stock: 1 }] }],
     });
     expect(threeTiers.body.error).toBe('error_param');
     expect(threeTiers.body.message).toMatch(/tier_variation/);
@@ -143,7 +155,8 @@ describe('shopee products', () => {
     const sizes = Array.from({ length: 6 }, (_, i) => ({ option: `S${i}` }));
     const fifty = [];
     for (let w = 0; w < 10; w += 1)
-      for (let s = 0; s < 5; s += 1) fifty.push({ tier_index: [w, s], original_price: 100000 });
+      for (let s = 0; s < 5; s += 1)
+        fifty.push({ tier_index: [w, s], original_price: 100000, seller_stock: [{ stock: 1 }] });
     const init = await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [
@@ -156,33 +169,33 @@ describe('shopee products', () => {
     expect(list(init.body.response?.model)).toHaveLength(50);
     const fiftyFirst = await client.post('/api/v2/product/add_model', {
       item_id: itemId,
-      model_list: [{ tier_index: [0, 5], original_price: 100000 }],
+      model_list: [{ tier_index: [0, 5], original_price: 100000, seller_stock: [{ stock: 1 }] }],
     });
     expect(fiftyFirst.body.error).toBe('error_param');
     expect(fiftyFirst.body.message).toMatch(/at most 50/);
 
-    const other = await addItem({ item_sku: 'OTHER' });
     const tooMany = await client.post('/api/v2/product/init_tier_variation', {
       item_id: other,
       tier_variation: [
         { name: 'Warna', option_list: options },
         { name: 'Ukuran', option_list: sizes },
       ],
-      model: [...fifty, { tier_index: [0, 5], original_price: 100000 }],
+      model: [...fifty, { tier_index: [0, 5], original_price: 100000, seller_stock: [{ stock: 1 }] }],
     });
     expect(tooMany.body.error).toBe('error_param');
   });
 
   it('add_model, update_model and delete_model change the models', async () => {
     const itemId = await addItem();
+    await advanceClock(sandbox, PAST_VARIATION_WAIT_MS);
     await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [{ name: 'Warna', option_list: [{ option: 'Biru' }, { option: 'Merah' }] }],
-      model: [{ tier_index: [0], original_price: 100000, model_sku: 'B' }],
+      model: [{ tier_index: [0], original_price: 100000, model_sku: 'B', seller_stock: [{ stock: 1 }] }],
     });
     const added = await client.post('/api/v2/product/add_model', {
       item_id: itemId,
-      model_list: [{ tier_index: [1], original_price: 110000, model_sku: 'M' }],
+      model_list: [{ tier_index: [1], original_price: 110000, model_sku: 'M', seller_stock: [{ stock: 1 }] }],
     });
     expect(added.body.error).toBe('');
     const models = await client.get('/api/v2/product/get_model_list', { item_id: itemId });
@@ -195,15 +208,16 @@ describe('shopee products', () => {
 
   it('update_tier_variation adds an option so add_model can use it; search_item finds by name and SKU', async () => {
     const itemId = await addItem();
+    await advanceClock(sandbox, PAST_REVIEW_MS);
     const init = await client.post('/api/v2/product/init_tier_variation', {
       item_id: itemId,
       tier_variation: [{ name: 'Warna', option_list: [{ option: 'Biru' }] }],
-      model: [{ tier_index: [0], original_price: 100000, model_sku: 'BIRU' }],
+      model: [{ tier_index: [0], original_price: 100000, model_sku: 'BIRU', seller_stock: [{ stock: 1 }] }],
     });
     const blueId = list(init.body.response?.model)[0]?.model_id;
     const early = await client.post('/api/v2/product/add_model', {
       item_id: itemId,
-      model_list: [{ tier_index: [1], original_price: 100000 }],
+      model_list: [{ tier_index: [1], original_price: 100000, seller_stock: [{ stock: 1 }] }],
     });
     expect(early.body.error).toBe('error_param');
     const updated = await client.post('/api/v2/product/update_tier_variation', {
@@ -214,7 +228,9 @@ describe('shopee products', () => {
     expect(updated.body.error, JSON.stringify(updated.body)).toBe('');
     const added = await client.post('/api/v2/product/add_model', {
       item_id: itemId,
-      model_list: [{ tier_index: [0], original_price: 120000, model_sku: 'HIJAU' }],
+      model_list: [
+        { tier_index: [0], original_price: 120000, model_sku: 'HIJAU', seller_stock: [{ stock: 1 }] },
+      ],
     });
     expect(added.body.error).toBe('');
     const models = list(
@@ -222,7 +238,11 @@ describe('shopee products', () => {
     );
     expect(models.map((m) => `${m.model_sku}:${m.model_name}`).sort()).toEqual(['BIRU:Biru', 'HIJAU:Hijau']);
 
-    const bySku = await client.get('/api/v2/product/search_item', { page_size: 10, item_sku: 'HIJAU' });
+    const bySku = await client.get('/api/v2/product/search_item', {
+      page_size: 10,
+      item_name: 'parang',
+      item_sku: 'BTK-PRG-01',
+    });
     expect(bySku.body.response?.item_id_list).toEqual([itemId]);
     const byName = await client.get('/api/v2/product/search_item', { page_size: 10, item_name: 'parang' });
     expect(byName.body.response?.item_id_list).toEqual([itemId]);
@@ -262,7 +282,10 @@ describe('shopee products', () => {
       '/api/v2/product/add_item',
       addItemBody(imageId, {
         category_id: 100101,
-        attribute_list: [{ attribute_id: 200001, attribute_value_list: [{ value_id: 3001 }] }],
+        attribute_list: [
+          { attribute_id: 200001, attribute_value_list: [{ value_id: 3001 }] },
+          { attribute_id: 200005, attribute_value_list: [{ value_id: 3201 }] },
+        ],
       }),
     );
     expect(withMaterial.body.error).toBe('');
@@ -297,6 +320,7 @@ describe('shopee products', () => {
   it('get_item_list pages by offset and filters by status and update_time', async () => {
     const ids = [];
     for (let i = 0; i < 5; i += 1) ids.push(await addItem({ item_sku: `SKU-${i}` }));
+    await advanceClock(sandbox, PAST_REVIEW_MS);
     await client.post('/api/v2/product/unlist_item', { item_list: [{ item_id: ids[0], unlist: true }] });
     await client.post('/api/v2/product/delete_item', { item_id: ids[1] });
 
@@ -346,8 +370,7 @@ describe('shopee products', () => {
     ).toBe('error_param');
   });
 
-  it('new items sit in REVIEWING until the configured sandbox delay passes', async () => {
-    await control(sandbox, 'POST', '/shopee/configure', { reviewDelayMs: 60_000 });
+  it('new items sit in REVIEWING for 10 minutes of sandbox clock by default, then become NORMAL', async () => {
     const itemId = await addItem();
     const read = async () =>
       list(
@@ -355,7 +378,9 @@ describe('shopee products', () => {
           .response?.item_list,
       )[0]?.item_status;
     expect(await read()).toBe('REVIEWING');
-    await control(sandbox, 'POST', '/clock', { advanceMs: 61_000 });
+    await advanceClock(sandbox, 10 * 60_000 - 1_000);
+    expect(await read()).toBe('REVIEWING');
+    await advanceClock(sandbox, 2_000);
     expect(await read()).toBe('NORMAL');
   });
 
@@ -375,6 +400,8 @@ describe('shopee products', () => {
     });
     const [batik, ceramics] = list(tree.body.response?.list);
     expect(list(batik?.attribute_tree).some((a) => a.mandatory === true)).toBe(true);
-    expect(list(ceramics?.attribute_tree).every((a) => a.mandatory === false)).toBe(true);
+    expect(list(ceramics?.attribute_tree).find((a) => a.mandatory === true)).toMatchObject({
+      attribute_id: 200006,
+    });
   });
 });

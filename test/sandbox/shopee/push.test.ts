@@ -98,8 +98,13 @@ describe('shopee push', () => {
       const r = await client.get('/api/v2/push/get_lost_push_message', {}, { public: true });
       return list(r.body.response?.push_message_list).length > 0 ? r : undefined;
     });
-    expect(JSON.parse(String(list(lost.body.response?.push_message_list)[0]?.data))).toMatchObject({
-      ordersn: '261128PUSH0001',
+    // Lost-push `data`: the whole push as a JSON string (type string, content as the sample's object).
+    const lostData = list(lost.body.response?.push_message_list)[0]?.data;
+    expect(lostData).toBe(first.body);
+    expect(JSON.parse(String(lostData))).toMatchObject({
+      code: 3,
+      shop_id: client.shopId,
+      data: { ordersn: '261128PUSH0001' },
     });
     await control(sandbox, 'POST', '/clock', { advanceMs: 30_000 });
     expect(hook.received).toHaveLength(1);
