@@ -56,6 +56,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'listCrafters',
         summary: 'Crafters in your scope (a crafter sees itself)',
         security: [{ bearer: [] }],
         querystring: z.strictObject({
@@ -91,6 +92,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'getCrafter',
         security: [{ bearer: [] }],
         params: uuidParam,
         response: { 200: crafterSchema, ...commonErrors },
@@ -105,6 +107,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'createCrafter',
         summary: 'Register a crafter in a kelurahan of your region',
         security: [{ bearer: [] }],
         body: z.strictObject({ ...crafterFields, status: crafterStatus.optional() }),
@@ -124,6 +127,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'updateCrafter',
         summary: 'Change a crafter (crafters: their own name, owner, phone and category only)',
         security: [{ bearer: [] }],
         params: uuidParam,

@@ -91,6 +91,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'listProducts',
         summary: 'Products in your scope, newest first, with their variants',
         description: 'Cursor pagination: pass `nextCursor` as `cursor` until it is null.',
         security: [{ bearer: [] }],
@@ -133,6 +134,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'exportProductsCsv',
         summary: 'Export products in your scope as CSV (same filters as the list)',
         description: CSV_FORMAT_DESCRIPTION,
         security: [{ bearer: [] }],
@@ -161,6 +163,7 @@ export async function productRoutes(
       preValidation: requireContentType('text/csv'),
       schema: {
         tags: ['products'],
+        operationId: 'importProductsCsv',
         summary: 'Import products from CSV (all-or-nothing per file)',
         description: CSV_FORMAT_DESCRIPTION,
         security: [{ bearer: [] }],
@@ -189,6 +192,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'getProduct',
         security: [{ bearer: [] }],
         params: uuidParam,
         response: { 200: productSchema, ...commonErrors },
@@ -205,6 +209,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'createProduct',
         summary: 'Create a product with its variants (honours Idempotency-Key)',
         security: [{ bearer: [] }],
         body: createProductBody,
@@ -225,6 +230,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'replaceProduct',
         summary: 'Replace a product and its variants (requires If-Match)',
         description: 'Variants are matched to the stored ones by SKU; SKUs left out are retired.',
         security: [{ bearer: [] }],
@@ -244,6 +250,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'updateProduct',
         summary: 'Change some fields of a product (requires If-Match)',
         description:
           'A change that changes nothing keeps the version (no audit entry, nothing pushed to channels).',
@@ -263,6 +270,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'deleteProduct',
         summary: 'Delete a product (requires If-Match); its SKUs become free again',
         security: [{ bearer: [] }],
         params: uuidParam,
