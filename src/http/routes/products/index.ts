@@ -6,13 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { etagOf, parseIfMatch } from '../../../domain/catalogue.js';
 import { scopeOf } from '../../../domain/scope.js';
-import {
-  PreconditionRequiredError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../../lib/errors.js';
+import { UnsupportedMediaTypeError } from '../../../lib/errors.js';
 import { exportProductsCsv, importProductsCsv } from '../../../services/product-csv.js';
 import {
   createProduct,
@@ -23,6 +18,7 @@ import {
   type ProductView,
   updateProduct,
 } from '../../../services/products.js';
+import { ifMatchHeaders, requiredIfMatch, setEtag } from '../../conditional.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
 import { cacheScopeKey, type ListCache } from '../../list-cache.js';
 import { commonErrors, decodeCursor, encodeCursor, problemSchema, uuidParam } from '../../schemas.js';
@@ -31,7 +27,6 @@ import {
   createProductBody,
   cursorSchema,
   exportQuery,
-  ifMatchHeaders,
   importQuery,
   importResultSchema,
   listQuery,
@@ -52,15 +47,8 @@ const ALL_ROLES = { roles: ['crafter', 'admin', 'operator'] } as const;
 const conditionalErrors = { ...commonErrors, 409: problemSchema, 412: problemSchema, 428: problemSchema };
 
 function withEtag(reply: FastifyReply, product: ProductView) {
-  reply.header('etag', etagOf(product.version));
+  setEtag(reply, product.version);
   return toProductResponse(product);
-}
-
-function requiredIfMatch(request: FastifyRequest): number[] {
-  const raw = request.headers['if-match'];
-  const versions = parseIfMatch(Array.isArray(raw) ? raw.join(',') : raw);
-  if (versions === null) throw new PreconditionRequiredError();
-  return versions;
 }
 
 function requireContentType(type: string) {
@@ -105,11 +93,6 @@ export async function productRoutes(
     async (request, reply) => {
       const { limit, cursor, ...filters } = request.query;
       const after = decodeCursor(cursor, cursorSchema);
-      if (cursor !== undefined && !after) {
-        throw new ValidationError('The cursor is not one this API issued.', {
-          issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
-        });
-      }
       const ctx = serviceContext(opts.db, request);
       const scope = scopeOf(ctx.principal);
       const cache = opts.listCache;

@@ -113,16 +113,6 @@ export const importQuery = z.strictObject({
   crafterId: z.uuid().optional().describe('Required for admins and operators; implied for crafters'),
 });
 
-/** Loose: Fastify replaces request.headers with the validated value, so no header may be stripped. */
-export const ifMatchHeaders = z.looseObject({
-  'if-match': z
-    .string()
-    .optional()
-    .describe(
-      'The ETag you loaded, e.g. "3". Required: missing → 428, stale → 412 and nothing changes. "*" is not accepted: it would skip the version check',
-    ),
-});
-
 export const cursorSchema = z.strictObject({
   t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   id: z.uuid(),
