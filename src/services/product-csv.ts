@@ -270,12 +270,12 @@ function checkKeysAndVersions(
       }
       continue;
     }
-    const current = live.get(group.key.toLowerCase());
+    const current = live.get(group.key);
     if (!current) {
       issues.add(
         first.row,
         'product_key',
-        deleted.has(group.key.toLowerCase())
+        deleted.has(group.key)
           ? 'this product was deleted; to add it again, give it a new key that is not an id (e.g. new-1)'
           : 'no product of this crafter has this id; for a new product use a key that is not an id (e.g. new-1)',
       );
@@ -311,7 +311,9 @@ export async function importProductsCsv(
   const groups = new Map<string, ProductGroup>();
   const skuRow = new Map<string, number>();
   for (const row of rows) {
-    const key = row.cells.product_key.trim();
+    const typed = row.cells.product_key.trim();
+    // Ids in any letter case name the same product.
+    const key = UUID.test(typed) ? typed.toLowerCase() : typed;
     if (key === '') {
       issues.add(row.row, 'product_key', 'required: the same key on every row of one product');
       continue;
@@ -332,7 +334,7 @@ export async function importProductsCsv(
   for (const group of groups.values()) buildGroup(group, issues);
   issues.throwIfAny();
 
-  const candidateIds = [...groups.keys()].filter((k) => UUID.test(k)).map((k) => k.toLowerCase());
+  const candidateIds = [...groups.keys()].filter((k) => UUID.test(k));
   const existing = await productsOfCrafter(ctx.db, crafterId, candidateIds);
   const existingIds = existing.map((p) => p.id);
   checkKeysAndVersions(
@@ -365,7 +367,7 @@ export async function importProductsCsv(
       let unchanged = 0;
       for (const group of groups.values()) {
         if (!group.content) continue;
-        const before = locked.get(group.key.toLowerCase());
+        const before = locked.get(group.key);
         if (!before) {
           creates.push(group.content);
           continue;

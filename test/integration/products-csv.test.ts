@@ -132,7 +132,8 @@ describe('product CSV import and export', () => {
       EXPORT_HEADER,
       `baru-1,,Kain tenun,,kain,active,motif=songket,https://cdn.example.id/k.jpg,TENUN-S,ukuran=S,250000,3,400`,
       `baru-1,,,,,,,,TENUN-M,ukuran=M,260000,2,450`,
-      `${existing.id},${existing.version},${existing.title},${existing.description},${existing.category},${existing.status},,,STAY-1,,1000,1,1`,
+      // An id in capitals names the same product.
+      `${existing.id.toUpperCase()},${existing.version},${existing.title},${existing.description},${existing.category},${existing.status},,,STAY-1,,1000,1,1`,
       `baru-2,,Topi,,topi,draft,,,MOVE-1,,5000,0,50`,
     ].join('\n');
     const res = await importCsv(auth, csv);
