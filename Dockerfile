@@ -11,6 +11,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A dev dependency lives in the repository (tools/openapi-codegen); npm ci links it from there.
+COPY tools ./tools
 # No dependency install script is needed (see reference/stack-node20.md, pitfall 1); skipping them keeps builds reproducible.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

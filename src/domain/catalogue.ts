@@ -195,6 +195,27 @@ export function serialiseImageUrls(urls: readonly string[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Spreadsheet formula injection (CSV cells)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A cell a spreadsheet could run as a formula: it starts with `=`, `+`, `-`, `@`, tab or CR (OWASP's
+ * list), possibly after single quotes. The quotes are included so that the guard below can be undone
+ * exactly: a value that really starts with `'=` is guarded too, and a plain `'text` is left alone.
+ */
+const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
+
+/** Prefixes a single quote to a cell a spreadsheet could run as a formula (CSV export). */
+export function guardSpreadsheetCell(value: string): string {
+  return FORMULA_LIKE.test(value) ? `'${value}` : value;
+}
+
+/** Undoes exactly {@link guardSpreadsheetCell} (CSV import): `unguard(guard(v)) === v` for every v. */
+export function unguardSpreadsheetCell(cell: string): string {
+  return cell.startsWith("'") && FORMULA_LIKE.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Comparing and diffing
 // ---------------------------------------------------------------------------------------------
 

@@ -7,7 +7,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
@@ -35,6 +40,39 @@ export interface AppDeps {
   queues?: Queue[];
   /** Cache of list pages, already listening for catalogue changes (the API process passes one). */
   listCache?: ListCache;
+}
+
+/** Every tag a route may use; test/integration/openapi.test.ts fails on an undeclared one. */
+export const OPENAPI_TAGS = [
+  { name: 'health', description: 'Liveness and readiness probes (no authentication)' },
+  { name: 'auth', description: 'Logging in and the logged-in user' },
+  { name: 'regions', description: 'The Kemendagri region tree of Kota Tangerang Selatan' },
+  { name: 'crafters', description: 'Crafters (UMKM) registered with the council, scoped by region' },
+  { name: 'users', description: 'Accounts of crafters, regional admins and operators' },
+  {
+    name: 'products',
+    description: 'The canonical catalogue: products with their variants, CSV import and export',
+  },
+];
+
+/**
+ * The zod transform emits an input and an output copy of every named schema (`ProductInput`,
+ * `Product`); keeps only those a path reaches, directly or through another kept schema.
+ */
+function withoutUnusedSchemas<T extends object>(document: T): T {
+  const doc = document as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const schemas = doc.components?.schemas ?? {};
+  const refsIn = (value: unknown) =>
+    [...JSON.stringify(value ?? null).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '');
+  const used = new Set<string>();
+  const pending = refsIn(doc.paths);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (used.has(name)) continue;
+    used.add(name);
+    pending.push(...refsIn(schemas[name]));
+  }
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...doc, components: { ...doc.components, schemas: kept } } as T;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -73,8 +111,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           'Canonical catalogue of Dekranasda Kota Tangerang Selatan crafters. Errors are RFC 9457 problem documents with a stable `code`. Resources outside your scope answer 404, exactly like missing ones.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: OPENAPI_TAGS,
     },
     transform: jsonSchemaTransform,
+    // Fills components.schemas with every schema that has a `.meta({ id })`; without it the `$ref`s
+    // the route transform writes point at nothing.
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // skipOnError: while Redis is down, logins still work (each costs a scrypt hash) instead of failing.

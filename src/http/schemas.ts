@@ -1,5 +1,6 @@
 /** Shared zod schemas for the HTTP layer. */
 import { z } from 'zod';
+import { ValidationError } from '../lib/errors.js';
 
 export const uuidParam = z.strictObject({ id: z.uuid() });
 
@@ -41,13 +42,20 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/**
+ * The sort key a cursor carries; undefined when there is none (the first page). A cursor this API
+ * did not issue is a 400: quietly starting again at page 1 would make a client loop or repeat rows.
+ */
 export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (parsed.success) return parsed.data;
   } catch {
-    // fall through
+    // not base64url JSON: answered below like any other cursor we did not issue
   }
-  return undefined;
+  throw new ValidationError('The cursor is not one this API issued; start again without a cursor.', {
+    detailId: 'Kursor halaman tidak dikenal; mulai lagi tanpa kursor.',
+    issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
+  });
 }

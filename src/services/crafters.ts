@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js';
 import { crafterScopeCondition, inRegionSubtree } from '../db/repositories/scope-sql.js';
 import { crafters, regions } from '../db/schema/index.js';
 import { type Scope, scopeIncludesRegion, scopeOf } from '../domain/scope.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 
@@ -111,9 +111,14 @@ export async function createCrafter(ctx: ServiceContext, input: CreateCrafterInp
   });
 }
 
+/**
+ * Changes a crafter if it still has one of the versions in `ifMatch` (the caller's `If-Match`), so
+ * that two admins editing the same crafter cannot silently overwrite each other.
+ */
 export async function updateCrafter(
   ctx: ServiceContext,
   id: string,
+  ifMatch: readonly number[],
   input: UpdateCrafterInput,
 ): Promise<CrafterRow> {
   const scope = scopeOf(ctx.principal);
@@ -125,6 +130,7 @@ export async function updateCrafter(
   }
   return ctx.db.transaction(async (tx) => {
     const before = await findCrafterInScope(tx, scope, id, true);
+    if (!ifMatch.includes(before.version)) throw new VersionMismatchError(before.version);
     if (input.kelurahanCode !== undefined) await assertKelurahanInScope(tx, scope, input.kelurahanCode);
     const [after] = await tx
       .update(crafters)

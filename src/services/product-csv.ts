@@ -5,16 +5,23 @@
  * `row N / column` (the header is row 1); only a clean file is applied, in one transaction, with an
  * audit and an outbox row per product that actually changed. Exporting and importing the same file
  * changes nothing.
+ *
+ * The export writes each product's version; importing a row of an existing product needs it, and it
+ * must still be current, so a stale spreadsheet cannot silently undo an edit made since (the same
+ * promise `If-Match` gives the JSON API). Cells a spreadsheet would run as formulas are exported with
+ * a leading `'`, which the import takes off again.
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import {
+  guardSpreadsheetCell,
   type ProductContent,
   parseImageUrls,
   parsePairs,
   productContentSchema,
   serialiseImageUrls,
   serialisePairs,
+  unguardSpreadsheetCell,
 } from '../domain/catalogue.js';
 import { scopeOf } from '../domain/scope.js';
 import { type FieldIssue, ValidationError } from '../lib/errors.js';
@@ -22,6 +29,7 @@ import type { ServiceContext } from './context.js';
 import {
   asSkuTaken,
   computeChange,
+  deletedProductIdsOfCrafter,
   insertProduct,
   listProducts,
   type ProductChange,
@@ -36,6 +44,7 @@ import {
 
 export const CSV_COLUMNS = [
   'product_key',
+  'version',
   'title',
   'description',
   'category',
@@ -49,6 +58,9 @@ export const CSV_COLUMNS = [
   'weight_grams',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
+
+/** Columns a file may leave out: a file of new products only has no versions to give. */
+const OPTIONAL_COLUMNS: ReadonlySet<Column> = new Set(['version']);
 
 const PRODUCT_COLUMNS = ['title', 'description', 'category', 'status', 'attributes', 'image_urls'] as const;
 
@@ -68,6 +80,8 @@ interface ProductGroup {
   key: string;
   rows: CsvRow[];
   content: ProductContent | null;
+  /** The version the export wrote for this product; null when the rows leave it empty. */
+  version: number | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -136,16 +150,17 @@ function readRows(csv: string, issues: IssueList): CsvRow[] {
     else if (index.has(name)) issues.add(1, name, 'column appears twice');
     else index.set(name, i);
   });
-  for (const col of CSV_COLUMNS) if (!index.has(col)) issues.add(1, col, 'column missing');
+  for (const col of CSV_COLUMNS) {
+    if (!index.has(col) && !OPTIONAL_COLUMNS.has(col)) issues.add(1, col, 'column missing');
+  }
   if (issues.issues.length > 0) return [];
   return data.map(({ record, info }) => {
     if (record.length !== names.length) {
       issues.add(info.records, 'file', `has ${record.length} fields, the header has ${names.length}`);
     }
-    const cells = Object.fromEntries(CSV_COLUMNS.map((c) => [c, record[index.get(c) ?? -1] ?? ''])) as Record<
-      Column,
-      string
-    >;
+    const cells = Object.fromEntries(
+      CSV_COLUMNS.map((c) => [c, unguardSpreadsheetCell(record[index.get(c) ?? -1] ?? '')]),
+    ) as Record<Column, string>;
     return { row: info.records, cells };
   });
 }
@@ -174,7 +189,21 @@ function pairs(row: CsvRow, column: Column, issues: IssueList): Record<string, s
 function buildGroup(group: ProductGroup, issues: IssueList): void {
   const first = group.rows[0];
   if (!first) return;
+  const version = first.cells.version.trim();
+  if (version !== '' && !/^[1-9]\d{0,8}$/.test(version)) {
+    issues.add(
+      first.row,
+      'version',
+      'must be the version number the export wrote, or empty for a new product',
+    );
+  } else if (version !== '') {
+    group.version = Number(version);
+  }
   for (const row of group.rows.slice(1)) {
+    const other = row.cells.version.trim();
+    if (other !== '' && other !== version) {
+      issues.add(row.row, 'version', `differs from row ${first.row}; rows of one product_key must agree`);
+    }
     for (const col of PRODUCT_COLUMNS) {
       const value = row.cells[col];
       if (value !== '' && value !== first.cells[col]) {
@@ -218,8 +247,58 @@ function buildGroup(group: ProductGroup, issues: IssueList): void {
 }
 
 /**
+ * The rule that keeps a stale or mistaken file from changing the wrong thing: a product_key that is
+ * a product id must name a live product of this crafter and carry its current version; any other key
+ * is a new product and carries none. `live` is what the database holds now.
+ */
+function checkKeysAndVersions(
+  groups: Iterable<ProductGroup>,
+  live: ReadonlyMap<string, { version: number }>,
+  deleted: ReadonlySet<string>,
+  issues: IssueList,
+): void {
+  for (const group of groups) {
+    const first = group.rows[0];
+    if (!first) continue;
+    if (!UUID.test(group.key)) {
+      if (group.version !== null) {
+        issues.add(
+          first.row,
+          'version',
+          'only an exported product (product_key = its id) has a version; leave it empty for a new product',
+        );
+      }
+      continue;
+    }
+    const current = live.get(group.key);
+    if (!current) {
+      issues.add(
+        first.row,
+        'product_key',
+        deleted.has(group.key)
+          ? 'this product was deleted; to add it again, give it a new key that is not an id (e.g. new-1)'
+          : 'no product of this crafter has this id; for a new product use a key that is not an id (e.g. new-1)',
+      );
+    } else if (group.version === null) {
+      issues.add(
+        first.row,
+        'version',
+        `required for an existing product: the version from your export (now ${current.version}), so that edits made since are not overwritten`,
+      );
+    } else if (group.version !== current.version) {
+      issues.add(
+        first.row,
+        'version',
+        `the product changed since your export (version ${group.version} in the file, now ${current.version}); export again and redo your edit`,
+      );
+    }
+  }
+}
+
+/**
  * Validates the whole file and, only if every row is right, applies it in one transaction.
- * A product_key naming a live product of this crafter updates it; any other key creates a product.
+ * A product_key naming a live product of this crafter (with its current version) updates it; a key
+ * that is not a product id creates a product.
  */
 export async function importProductsCsv(
   ctx: ServiceContext,
@@ -232,7 +311,9 @@ export async function importProductsCsv(
   const groups = new Map<string, ProductGroup>();
   const skuRow = new Map<string, number>();
   for (const row of rows) {
-    const key = row.cells.product_key.trim();
+    const typed = row.cells.product_key.trim();
+    // Ids in any letter case name the same product.
+    const key = UUID.test(typed) ? typed.toLowerCase() : typed;
     if (key === '') {
       issues.add(row.row, 'product_key', 'required: the same key on every row of one product');
       continue;
@@ -246,7 +327,7 @@ export async function importProductsCsv(
     if (sku !== '' && earlier !== undefined)
       issues.add(row.row, 'sku', `SKU ${sku} is already in row ${earlier}`);
     else skuRow.set(sku, row.row);
-    const group = groups.get(key) ?? { key, rows: [], content: null };
+    const group = groups.get(key) ?? { key, rows: [], content: null, version: null };
     group.rows.push(row);
     groups.set(key, group);
   }
@@ -256,6 +337,12 @@ export async function importProductsCsv(
   const candidateIds = [...groups.keys()].filter((k) => UUID.test(k));
   const existing = await productsOfCrafter(ctx.db, crafterId, candidateIds);
   const existingIds = existing.map((p) => p.id);
+  checkKeysAndVersions(
+    groups.values(),
+    new Map(existing.map((p) => [p.id, p])),
+    await deletedProductIdsOfCrafter(ctx.db, crafterId, candidateIds),
+    issues,
+  );
   const taken = await takenSkus(ctx.db, crafterId, [...skuRow.keys()], existingIds);
   for (const [sku, productId] of taken) {
     issues.add(
@@ -271,6 +358,10 @@ export async function importProductsCsv(
       const locked = new Map(
         (await productsOfCrafter(tx, crafterId, existingIds, true)).map((p) => [p.id, p]),
       );
+      // Checked again under the row locks: a product changed or deleted since the check above.
+      const raced = new IssueList();
+      checkKeysAndVersions(groups.values(), locked, new Set(), raced);
+      raced.throwIfAny();
       const changes: { before: ProductView; change: ProductChange }[] = [];
       const creates: ProductContent[] = [];
       let unchanged = 0;
@@ -308,20 +399,23 @@ export async function exportProductsCsv(ctx: ServiceContext, filters: ProductFil
     const page = await listProducts(ctx.db, scope, { ...filters, limit: 500, after });
     for (const p of page.items) {
       for (const v of p.variants) {
-        records.push([
-          p.id,
-          p.title,
-          p.description,
-          p.category,
-          p.status,
-          serialisePairs(p.attributes),
-          serialiseImageUrls(p.imageUrls),
-          v.sku,
-          serialisePairs(v.options),
-          String(v.priceIdr),
-          String(v.stock),
-          String(v.weightGrams),
-        ]);
+        records.push(
+          [
+            p.id,
+            String(p.version),
+            p.title,
+            p.description,
+            p.category,
+            p.status,
+            serialisePairs(p.attributes),
+            serialiseImageUrls(p.imageUrls),
+            v.sku,
+            serialisePairs(v.options),
+            String(v.priceIdr),
+            String(v.stock),
+            String(v.weightGrams),
+          ].map(guardSpreadsheetCell),
+        );
       }
     }
     if (!page.next) break;

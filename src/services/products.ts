@@ -7,7 +7,19 @@
  * not bump the version and writes neither audit nor outbox: a version is a promise that something a
  * channel shows may have changed, and a needless bump would push every listing again.
  */
-import { and, asc, desc, eq, ilike, inArray, isNull, notInArray, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  notInArray,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
 import { crafters, products, variants } from '../db/schema/index.js';
@@ -541,4 +553,20 @@ export async function productsOfCrafter(
     rows.map((r) => r.id),
   );
   return rows.map((r) => ({ ...r, variants: grouped.get(r.id) ?? [] }));
+}
+
+/** Which of `ids` are deleted products of this crafter (so an import can say so instead of creating a copy). */
+export async function deletedProductIdsOfCrafter(
+  db: DbOrTx,
+  crafterId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: products.id })
+    .from(products)
+    .where(
+      and(eq(products.crafterId, crafterId), inArray(products.id, [...ids]), isNotNull(products.deletedAt)),
+    );
+  return new Set(rows.map((r) => r.id));
 }

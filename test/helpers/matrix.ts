@@ -104,6 +104,17 @@ export async function freshProductOfA(world: World): Promise<{ id: string; etag:
   return { id: res.json().id, etag: String(res.headers.etag) };
 }
 
+/** The current ETag of crafter A, read as the operator (for `If-Match` on a crafter PATCH). */
+export async function crafterEtagOfA(world: World): Promise<string> {
+  const res = await world.api.app.inject({
+    method: 'GET',
+    url: `/v1/crafters/${world.crafterA.id}`,
+    headers: world.api.auth(world.principals.operator),
+  });
+  if (res.statusCode !== 200) throw new Error(`crafter not read: ${res.statusCode} ${res.body}`);
+  return String(res.headers.etag);
+}
+
 /** A one-product CSV for the import route. */
 export function productCsv(): string {
   const s = uniqueSuffix();

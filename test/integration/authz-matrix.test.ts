@@ -15,6 +15,7 @@ import { startTestApi } from '../helpers/api.js';
 import {
   ALL_PRINCIPALS,
   buildWorld,
+  crafterEtagOfA,
   freshProductOfA,
   headersFor,
   type MatrixPrincipal,
@@ -105,9 +106,10 @@ const table: Record<string, RouteCase> = {
   },
   'PATCH /v1/crafters/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
-    request: (w) => ({
+    request: async (w) => ({
       method: 'PATCH',
       url: `/v1/crafters/${w.crafterA.id}`,
+      headers: { 'if-match': await crafterEtagOfA(w) },
       payload: { phone: '0812 3333 4444' },
     }),
   },

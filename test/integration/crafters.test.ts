@@ -72,7 +72,7 @@ describe('crafters', () => {
     const ok = await api.app.inject({
       method: 'PATCH',
       url: `/v1/crafters/${crafter.id}`,
-      headers: api.auth(user),
+      headers: { ...api.auth(user), 'if-match': `"${crafter.version}"` },
       payload: { phone: '0813 0000 1111' },
     });
     expect(ok.statusCode).toBe(200);
@@ -80,9 +80,47 @@ describe('crafters', () => {
     const denied = await api.app.inject({
       method: 'PATCH',
       url: `/v1/crafters/${crafter.id}`,
-      headers: api.auth(user),
+      headers: { ...api.auth(user), 'if-match': `"${crafter.version + 1}"` },
       payload: { status: 'inactive' },
     });
     expect(denied.statusCode).toBe(403);
+  });
+
+  it('a PATCH needs the current version in If-Match: two editors cannot overwrite each other', async () => {
+    const crafter = await makeCrafter(api.database.db);
+    const admin = await makeUser(api.database.db, 'admin', { regionCode: crafter.kelurahanCode });
+    const headers = api.auth(admin);
+    const read = await api.app.inject({ method: 'GET', url: `/v1/crafters/${crafter.id}`, headers });
+    expect(read.headers.etag).toBe(`"${crafter.version}"`);
+    const patch = (ifMatch: string | undefined, phone: string) =>
+      api.app.inject({
+        method: 'PATCH',
+        url: `/v1/crafters/${crafter.id}`,
+        headers: { ...headers, ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) },
+        payload: { phone },
+      });
+    const stored = async () =>
+      (await api.database.sql`select version, phone from crafters where id = ${crafter.id}`)[0];
+    const original = await stored();
+
+    const missing = await patch(undefined, '0813 1111 2222');
+    expect(missing.statusCode).toBe(428);
+    expect(missing.headers['content-type']).toContain('application/problem+json');
+    expect(missing.json().code).toBe('if_match_required');
+    expect(await stored()).toEqual(original);
+
+    // The first editor wins; the second, still holding the old ETag, is refused and changes nothing.
+    const first = await patch(String(read.headers.etag), '0813 2222 3333');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers.etag).toBe(`"${crafter.version + 1}"`);
+    const afterFirst = await stored();
+    const second = await patch(String(read.headers.etag), '0813 4444 5555');
+    expect(second.statusCode).toBe(412);
+    expect(second.json().code).toBe('version_mismatch');
+    expect(await stored()).toEqual(afterFirst);
+    expect(afterFirst).toEqual({ version: crafter.version + 1, phone: '0813 2222 3333' });
+    const audit = await api.database
+      .sql`select count(*)::int as n from audit_log where entity_id = ${crafter.id} and action = 'crafter.update'`;
+    expect(audit[0]?.n).toBe(1);
   });
 });

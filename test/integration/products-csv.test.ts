@@ -13,8 +13,11 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** The header of a file of new products (no versions); the export adds `version` after the key. */
 const HEADER =
   'product_key,title,description,category,status,attributes,image_urls,sku,options,price_idr,stock,weight_grams';
+const EXPORT_HEADER =
+  'product_key,version,title,description,category,status,attributes,image_urls,sku,options,price_idr,stock,weight_grams';
 
 async function setup() {
   const crafter = await makeCrafter(api.database.db, { kelurahanCode: KELURAHAN.ciater });
@@ -71,6 +74,7 @@ describe('product CSV import and export', () => {
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.product_key)).toEqual([product.id, product.id]);
     expect(rows[0]).toMatchObject({
+      version: String(product.version),
       title: product.title,
       description: 'Baris satu\nBaris dua, dengan "kutip"',
       sku: product.variants[0]!.sku,
@@ -79,7 +83,7 @@ describe('product CSV import and export', () => {
       options: 'warna=merah',
     });
     expect(rows[0]?.attributes).toContain('bahan\\;utama=pandan\\=alami');
-    expect(res.body.split('\n')[0]).toBe(HEADER);
+    expect(res.body.split('\n')[0]).toBe(EXPORT_HEADER);
   });
 
   it('round trip: importing the export changes nothing; editing one price changes only that product', async () => {
@@ -125,11 +129,12 @@ describe('product CSV import and export', () => {
       variants: [variantInput({ sku: 'MOVE-1' }), variantInput({ sku: 'STAY-1' })],
     });
     const csv = [
-      HEADER,
-      `baru-1,Kain tenun,,kain,active,motif=songket,https://cdn.example.id/k.jpg,TENUN-S,ukuran=S,250000,3,400`,
-      `baru-1,,,,,,,TENUN-M,ukuran=M,260000,2,450`,
-      `${existing.id},${existing.title},${existing.description},${existing.category},${existing.status},,,STAY-1,,1000,1,1`,
-      `baru-2,Topi,,topi,draft,,,MOVE-1,,5000,0,50`,
+      EXPORT_HEADER,
+      `baru-1,,Kain tenun,,kain,active,motif=songket,https://cdn.example.id/k.jpg,TENUN-S,ukuran=S,250000,3,400`,
+      `baru-1,,,,,,,,TENUN-M,ukuran=M,260000,2,450`,
+      // An id in capitals names the same product.
+      `${existing.id.toUpperCase()},${existing.version},${existing.title},${existing.description},${existing.category},${existing.status},,,STAY-1,,1000,1,1`,
+      `baru-2,,Topi,,topi,draft,,,MOVE-1,,5000,0,50`,
     ].join('\n');
     const res = await importCsv(auth, csv);
     expect(res.statusCode, res.body).toBe(200);
@@ -238,6 +243,151 @@ describe('product CSV import and export', () => {
       payload: { csv: 'x' },
     });
     expect(json.statusCode).toBe(415);
+  });
+
+  it('refuses rows of a product changed since the export, and rows of an existing product without a version', async () => {
+    const { crafter, auth } = await setup();
+    const changedElsewhere = await makeProduct(api.database.db, crafter.id);
+    const other = await makeProduct(api.database.db, crafter.id);
+    const exported = (await exportCsv(auth)).body;
+
+    // Someone else edits one product after the export…
+    const edit = await api.app.inject({
+      method: 'PATCH',
+      url: `/v1/products/${changedElsewhere.id}`,
+      headers: { ...auth, 'if-match': `"${changedElsewhere.version}"` },
+      payload: { title: 'Judul baru dari rekan' },
+    });
+    expect(edit.statusCode).toBe(200);
+    const before = await snapshot(crafter.id);
+
+    // …and the stale spreadsheet comes back with a price edit on the other product.
+    const rows = parse(exported, { columns: true }) as Record<string, string>[];
+    const otherRow = rows.find((r) => r.product_key === other.id);
+    if (!otherRow) throw new Error('product not exported');
+    otherRow.price_idr = '99000';
+    const stale = await importCsv(auth, stringify(rows, { header: true }));
+    expect(stale.statusCode).toBe(400);
+    expect(stale.json().code).toBe('validation_failed');
+    const staleRow = rows.findIndex((r) => r.product_key === changedElsewhere.id) + 2;
+    expect(stale.json().errors).toEqual([
+      { path: `row ${staleRow} / version`, message: expect.stringContaining('changed since your export') },
+    ]);
+    expect(await snapshot(crafter.id)).toEqual(before);
+    const [title] = await api.database.sql`select title from products where id = ${changedElsewhere.id}`;
+    expect(title?.title).toBe('Judul baru dari rekan');
+
+    // A file without the version column (an older export) cannot update existing products either.
+    const noVersion = stringify(
+      rows.map(({ version: _v, ...rest }) => rest),
+      { header: true },
+    );
+    const unversioned = await importCsv(auth, noVersion);
+    expect(unversioned.statusCode).toBe(400);
+    const paths = unversioned.json().errors.map((e: { path: string }) => e.path);
+    expect(paths).toHaveLength(2);
+    for (const path of paths) expect(path).toMatch(/^row \d+ \/ version$/);
+    expect(await snapshot(crafter.id)).toEqual(before);
+
+    // Exported again, the same edit goes through.
+    const fresh = parse((await exportCsv(auth)).body, { columns: true }) as Record<string, string>[];
+    for (const r of fresh) if (r.product_key === other.id) r.price_idr = '99000';
+    const ok = await importCsv(auth, stringify(fresh, { header: true }));
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toEqual({ created: 0, updated: 1, unchanged: 1 });
+  });
+
+  it('a product_key naming a deleted product, or an id that is no product of the crafter, is a row error', async () => {
+    const { crafter, auth } = await setup();
+    const kept = await makeProduct(api.database.db, crafter.id);
+    const doomed = await makeProduct(api.database.db, crafter.id);
+    const exported = (await exportCsv(auth)).body;
+    const del = await api.app.inject({
+      method: 'DELETE',
+      url: `/v1/products/${doomed.id}`,
+      headers: { ...auth, 'if-match': `"${doomed.version}"` },
+    });
+    expect(del.statusCode).toBe(204);
+    const foreign = await makeProduct(api.database.db, (await setup()).crafter.id);
+    const before = await snapshot(crafter.id);
+
+    const rows = parse(exported, { columns: true }) as Record<string, string>[];
+    const deletedRow = rows.findIndex((r) => r.product_key === doomed.id) + 2;
+    const res = await importCsv(auth, stringify(rows, { header: true }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([
+      { path: `row ${deletedRow} / product_key`, message: expect.stringContaining('was deleted') },
+    ]);
+    expect(await snapshot(crafter.id)).toEqual(before);
+
+    // Another crafter's product id is answered like an id that exists nowhere (scope is not revealed).
+    const keptRows = rows.filter((r) => r.product_key === kept.id);
+    const strangers = [foreign.id, '6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f'].map((id, i) => ({
+      ...keptRows[0]!,
+      product_key: id,
+      version: '',
+      sku: `ASING-${i}`,
+    }));
+    const unknown = await importCsv(auth, stringify([...keptRows, ...strangers], { header: true }));
+    expect(unknown.statusCode).toBe(400);
+    const messages = unknown.json().errors.map((e: { path: string; message: string }) => e);
+    expect(messages).toEqual([
+      {
+        path: `row ${keptRows.length + 2} / product_key`,
+        message: expect.stringContaining('no product of this crafter'),
+      },
+      {
+        path: `row ${keptRows.length + 3} / product_key`,
+        message: expect.stringContaining('no product of this crafter'),
+      },
+    ]);
+    expect(await snapshot(crafter.id)).toEqual(before);
+  });
+
+  it('guards cells against spreadsheet formulas on export, and the import undoes exactly that guard', async () => {
+    const { crafter, auth } = await setup();
+    await makeProduct(api.database.db, crafter.id, {
+      title: '=HYPERLINK("http://evil.example","klik")',
+      description: '+62 812 3456 7890',
+      attributes: { bahan: "'kutip tunggal", diskon: '-10%' },
+      variants: [variantInput({ sku: '-MINUS-1', options: { '=ukuran': 'M' } })],
+    });
+    await makeProduct(api.database.db, crafter.id, {
+      title: "'=sudah dikutip",
+      description: '\tdiawali tab',
+      attributes: { '@merek': 'Kriya' },
+    });
+    await makeProduct(api.database.db, crafter.id, {
+      title: "'biasa saja",
+      description: '\rdiawali CR',
+      attributes: {},
+    });
+    const before = await snapshot(crafter.id);
+    const exported = (await exportCsv(auth)).body;
+    const cells = (parse(exported, { relax_column_count: true }) as string[][]).slice(1).flat();
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(cells).toEqual(
+      expect.arrayContaining([
+        `'=HYPERLINK("http://evil.example","klik")`,
+        "'+62 812 3456 7890",
+        "'-MINUS-1",
+        "''=sudah dikutip",
+        "'\tdiawali tab",
+        "'\rdiawali CR",
+        "'@merek=Kriya",
+        // Not formula-like, so exported as it is, and imported as it is.
+        "'biasa saja",
+      ]),
+    );
+    const same = await importCsv(auth, exported);
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json()).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect(await snapshot(crafter.id)).toEqual(before);
+    const titles = await api.database
+      .sql`select title, description from products where crafter_id = ${crafter.id} order by title`;
+    expect(titles.map((t) => t.title).sort()).toEqual(
+      ["'=sudah dikutip", "'biasa saja", '=HYPERLINK("http://evil.example","klik")'].sort(),
+    );
   });
 
   it('an import larger than the CSV limit is a 413', async () => {

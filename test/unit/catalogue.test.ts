@@ -3,6 +3,7 @@ import {
   changedProductFields,
   diffVariants,
   duplicateSkuIndexes,
+  guardSpreadsheetCell,
   parseIfMatch,
   parseImageUrls,
   parsePairs,
@@ -10,6 +11,7 @@ import {
   type StoredVariant,
   serialiseImageUrls,
   serialisePairs,
+  unguardSpreadsheetCell,
   variantDiffIsEmpty,
 } from '../../src/domain/catalogue.js';
 
@@ -180,5 +182,43 @@ describe('If-Match', () => {
     expect(parseIfMatch('W/"3", "4"')).toEqual([3, 4]);
     expect(parseIfMatch('*')).toEqual([]);
     expect(parseIfMatch('"abc"')).toEqual([]);
+  });
+});
+
+describe('spreadsheet formula guard (CSV cells)', () => {
+  const values = [
+    '=1+1',
+    '+62 812',
+    '-5',
+    '@SUM(A1)',
+    '\tindented',
+    '\rcarriage',
+    "'=already quoted",
+    "''=twice",
+    "'plain quote",
+    "'",
+    "''",
+    '',
+    'Batik tulis',
+    'a=b',
+    ' =space first',
+  ];
+
+  it('prefixes a quote to every cell a spreadsheet could run, and only to those', () => {
+    for (const v of values) {
+      const cell = guardSpreadsheetCell(v);
+      expect(cell, JSON.stringify(v)).not.toMatch(/^[=+\-@\t\r]/);
+    }
+    expect(guardSpreadsheetCell('=1+1')).toBe("'=1+1");
+    expect(guardSpreadsheetCell("'=already quoted")).toBe("''=already quoted");
+    expect(guardSpreadsheetCell("'plain quote")).toBe("'plain quote");
+    expect(guardSpreadsheetCell('Batik tulis')).toBe('Batik tulis');
+  });
+
+  it('is undone exactly by the import, whatever the value', () => {
+    for (const v of values)
+      expect(unguardSpreadsheetCell(guardSpreadsheetCell(v)), JSON.stringify(v)).toBe(v);
+    // A hand-written cell that merely starts with a quote keeps it.
+    expect(unguardSpreadsheetCell("'plain quote")).toBe("'plain quote");
   });
 });

@@ -36,6 +36,7 @@ export async function authRoutes(
       },
       schema: {
         tags: ['auth'],
+        operationId: 'login',
         summary: 'Exchange username and password for a short-lived bearer token',
         body: loginBody,
         response: {
@@ -58,6 +59,7 @@ export async function authRoutes(
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['auth'],
+        operationId: 'getCurrentUser',
         summary: 'The logged-in user',
         security: [{ bearer: [] }],
         response: { 200: userSchema, 401: problemSchema },

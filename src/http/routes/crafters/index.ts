@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -8,8 +8,17 @@ import {
   listCrafters,
   updateCrafter,
 } from '../../../services/crafters.js';
+import { ifMatchHeaders, requiredIfMatch, setEtag } from '../../conditional.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import { commonErrors, decodeCursor, encodeCursor, pageQuery, regionCode, uuidParam } from '../../schemas.js';
+import {
+  commonErrors,
+  decodeCursor,
+  encodeCursor,
+  pageQuery,
+  problemSchema,
+  regionCode,
+  uuidParam,
+} from '../../schemas.js';
 
 const craftCategory = z.enum(['crafts', 'fashion', 'culinary', 'other']);
 const crafterStatus = z.enum(['active', 'inactive']);
@@ -37,7 +46,10 @@ export const crafterSchema = z
     kelurahanCode: z.string(),
     craftCategory,
     status: crafterStatus,
-    version: z.number().int(),
+    version: z
+      .number()
+      .int()
+      .describe('Also sent as the ETag; send it back in If-Match to change the crafter'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -45,6 +57,11 @@ export const crafterSchema = z
 
 function toResponse(c: CrafterRow): z.infer<typeof crafterSchema> {
   return { ...c, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+function withEtag(reply: FastifyReply, crafter: CrafterRow) {
+  setEtag(reply, crafter.version);
+  return toResponse(crafter);
 }
 
 export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Promise<void> {
@@ -56,6 +73,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'listCrafters',
         summary: 'Crafters in your scope (a crafter sees itself)',
         security: [{ bearer: [] }],
         querystring: z.strictObject({
@@ -91,12 +109,14 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'getCrafter',
         security: [{ bearer: [] }],
         params: uuidParam,
         response: { 200: crafterSchema, ...commonErrors },
       },
     },
-    async (request) => toResponse(await getCrafter(serviceContext(opts.db, request), request.params.id)),
+    async (request, reply) =>
+      withEtag(reply, await getCrafter(serviceContext(opts.db, request), request.params.id)),
   );
 
   r.post(
@@ -105,6 +125,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
+        operationId: 'createCrafter',
         summary: 'Register a crafter in a kelurahan of your region',
         security: [{ bearer: [] }],
         body: z.strictObject({ ...crafterFields, status: crafterStatus.optional() }),
@@ -114,7 +135,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
     async (request, reply) => {
       const crafter = await createCrafter(serviceContext(opts.db, request), request.body);
       reply.code(201).header('location', `/v1/crafters/${crafter.id}`);
-      return toResponse(crafter);
+      return withEtag(reply, crafter);
     },
   );
 
@@ -124,9 +145,12 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['crafters'],
-        summary: 'Change a crafter (crafters: their own name, owner, phone and category only)',
+        operationId: 'updateCrafter',
+        summary:
+          'Change a crafter (requires If-Match; crafters: their own name, owner, phone and category only)',
         security: [{ bearer: [] }],
         params: uuidParam,
+        headers: ifMatchHeaders,
         body: z
           .strictObject({
             businessName: crafterFields.businessName.optional(),
@@ -137,10 +161,18 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
             status: crafterFields.status.optional(),
           })
           .refine((v) => Object.keys(v).length > 0, 'at least one field is required'),
-        response: { 200: crafterSchema, ...commonErrors },
+        response: { 200: crafterSchema, ...commonErrors, 412: problemSchema, 428: problemSchema },
       },
     },
-    async (request) =>
-      toResponse(await updateCrafter(serviceContext(opts.db, request), request.params.id, request.body)),
+    async (request, reply) =>
+      withEtag(
+        reply,
+        await updateCrafter(
+          serviceContext(opts.db, request),
+          request.params.id,
+          requiredIfMatch(request),
+          request.body,
+        ),
+      ),
   );
 }

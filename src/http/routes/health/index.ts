@@ -46,7 +46,11 @@ export async function healthRoutes(
     '/health/live',
     {
       config: { access: { public: true } },
-      schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        operationId: 'getLiveness',
+        tags: ['health'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -56,6 +60,7 @@ export async function healthRoutes(
       config: { access: { public: true } },
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         response: {
           200: z.object({ status: z.literal('ready'), components: z.record(z.string(), component) }),
           503: z.object({

@@ -6,13 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { etagOf, parseIfMatch } from '../../../domain/catalogue.js';
 import { scopeOf } from '../../../domain/scope.js';
-import {
-  PreconditionRequiredError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../../lib/errors.js';
+import { UnsupportedMediaTypeError } from '../../../lib/errors.js';
 import { exportProductsCsv, importProductsCsv } from '../../../services/product-csv.js';
 import {
   createProduct,
@@ -23,6 +18,7 @@ import {
   type ProductView,
   updateProduct,
 } from '../../../services/products.js';
+import { ifMatchHeaders, requiredIfMatch, setEtag } from '../../conditional.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
 import { cacheScopeKey, type ListCache } from '../../list-cache.js';
 import { commonErrors, decodeCursor, encodeCursor, problemSchema, uuidParam } from '../../schemas.js';
@@ -31,7 +27,6 @@ import {
   createProductBody,
   cursorSchema,
   exportQuery,
-  ifMatchHeaders,
   importQuery,
   importResultSchema,
   listQuery,
@@ -52,15 +47,8 @@ const ALL_ROLES = { roles: ['crafter', 'admin', 'operator'] } as const;
 const conditionalErrors = { ...commonErrors, 409: problemSchema, 412: problemSchema, 428: problemSchema };
 
 function withEtag(reply: FastifyReply, product: ProductView) {
-  reply.header('etag', etagOf(product.version));
+  setEtag(reply, product.version);
   return toProductResponse(product);
-}
-
-function requiredIfMatch(request: FastifyRequest): number[] {
-  const raw = request.headers['if-match'];
-  const versions = parseIfMatch(Array.isArray(raw) ? raw.join(',') : raw);
-  if (versions === null) throw new PreconditionRequiredError();
-  return versions;
 }
 
 function requireContentType(type: string) {
@@ -91,6 +79,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'listProducts',
         summary: 'Products in your scope, newest first, with their variants',
         description: 'Cursor pagination: pass `nextCursor` as `cursor` until it is null.',
         security: [{ bearer: [] }],
@@ -104,11 +93,6 @@ export async function productRoutes(
     async (request, reply) => {
       const { limit, cursor, ...filters } = request.query;
       const after = decodeCursor(cursor, cursorSchema);
-      if (cursor !== undefined && !after) {
-        throw new ValidationError('The cursor is not one this API issued.', {
-          issues: [{ path: 'query.cursor', message: 'invalid cursor' }],
-        });
-      }
       const ctx = serviceContext(opts.db, request);
       const scope = scopeOf(ctx.principal);
       const cache = opts.listCache;
@@ -133,6 +117,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'exportProductsCsv',
         summary: 'Export products in your scope as CSV (same filters as the list)',
         description: CSV_FORMAT_DESCRIPTION,
         security: [{ bearer: [] }],
@@ -161,6 +146,7 @@ export async function productRoutes(
       preValidation: requireContentType('text/csv'),
       schema: {
         tags: ['products'],
+        operationId: 'importProductsCsv',
         summary: 'Import products from CSV (all-or-nothing per file)',
         description: CSV_FORMAT_DESCRIPTION,
         security: [{ bearer: [] }],
@@ -189,6 +175,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'getProduct',
         security: [{ bearer: [] }],
         params: uuidParam,
         response: { 200: productSchema, ...commonErrors },
@@ -205,6 +192,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'createProduct',
         summary: 'Create a product with its variants (honours Idempotency-Key)',
         security: [{ bearer: [] }],
         body: createProductBody,
@@ -225,6 +213,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'replaceProduct',
         summary: 'Replace a product and its variants (requires If-Match)',
         description: 'Variants are matched to the stored ones by SKU; SKUs left out are retired.',
         security: [{ bearer: [] }],
@@ -244,6 +233,7 @@ export async function productRoutes(
       preValidation: requireContentType('application/json'),
       schema: {
         tags: ['products'],
+        operationId: 'updateProduct',
         summary: 'Change some fields of a product (requires If-Match)',
         description:
           'A change that changes nothing keeps the version (no audit entry, nothing pushed to channels).',
@@ -263,6 +253,7 @@ export async function productRoutes(
       config: { access: ALL_ROLES },
       schema: {
         tags: ['products'],
+        operationId: 'deleteProduct',
         summary: 'Delete a product (requires If-Match); its SKUs become free again',
         security: [{ bearer: [] }],
         params: uuidParam,

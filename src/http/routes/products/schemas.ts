@@ -113,16 +113,6 @@ export const importQuery = z.strictObject({
   crafterId: z.uuid().optional().describe('Required for admins and operators; implied for crafters'),
 });
 
-/** Loose: Fastify replaces request.headers with the validated value, so no header may be stripped. */
-export const ifMatchHeaders = z.looseObject({
-  'if-match': z
-    .string()
-    .optional()
-    .describe(
-      'The ETag you loaded, e.g. "3". Required: missing → 428, stale → 412 and nothing changes. "*" is not accepted: it would skip the version check',
-    ),
-});
-
 export const cursorSchema = z.strictObject({
   t: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   id: z.uuid(),
@@ -134,14 +124,20 @@ export const importResultSchema = z
 
 export const CSV_FORMAT_DESCRIPTION = [
   'UTF-8 CSV, one row per variant, header row first with the columns',
-  '`product_key,title,description,category,status,attributes,image_urls,sku,options,price_idr,stock,weight_grams` (any order).',
+  '`product_key,version,title,description,category,status,attributes,image_urls,sku,options,price_idr,stock,weight_grams`',
+  '(any order; `version` may be left out by a file of new products only).',
   '',
-  '- `product_key` groups rows into one product. On export it is the product id. On import a key that is the id of a',
-  '  live product of the crafter updates that product (its version is bumped only if something changed); any other',
-  '  non-empty key creates a new product. Rows of one product repeat the product columns (or leave them empty).',
+  '- `product_key` groups rows into one product. On export it is the product id and `version` its version. On import',
+  '  a key that is a product id must name a live product of the crafter and carry the version of your export: if the',
+  '  product changed since (or the version is missing), the row is refused, so a stale spreadsheet never undoes',
+  "  someone else's edit (export again). An id of a deleted product, or of no product of the crafter, is refused too.",
+  '  Any other non-empty key creates a new product, with `version` empty. An updated product gets a new version only',
+  '  if something changed. Rows of one product repeat the product columns (or leave them empty).',
   '- `attributes` and `options`: `key=value;key=value` (e.g. `warna=merah;ukuran=M`); `\\`, `;` and `=` inside a key',
   '  or value are escaped with a backslash. `image_urls`: http(s) URLs separated by spaces.',
   '- `price_idr` (integer rupiah), `stock` and `weight_grams` (grams) are whole numbers without separators.',
+  '- Formula guard: a cell starting with `=`, `+`, `-`, `@`, tab or carriage return (after any single quotes) is',
+  "  exported with one more leading `'`, so a spreadsheet shows it as text; the import removes exactly that quote.",
   '- Import is all-or-nothing per file: if any row is wrong the answer is 400 listing every problem as',
   '  `row N / column` (the header is row 1) and nothing is written. Otherwise the answer counts created, updated',
   '  and unchanged products. Exporting and importing the same file changes nothing.',

@@ -12,14 +12,16 @@ interface RegionNodeOut {
   children: RegionNodeOut[];
 }
 
-const regionNode: z.ZodType<RegionNodeOut> = z.lazy(() =>
-  z.object({
-    code: z.string(),
-    name: z.string(),
-    level: z.enum(['city', 'kecamatan', 'kelurahan']),
-    children: z.array(regionNode),
-  }),
-);
+const regionNode: z.ZodType<RegionNodeOut> = z
+  .lazy(() =>
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      level: z.enum(['city', 'kecamatan', 'kelurahan']),
+      children: z.array(regionNode),
+    }),
+  )
+  .meta({ id: 'RegionNode', description: 'A region with its subregions' });
 
 export async function regionRoutes(app: FastifyInstance, opts: RouteDeps): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -28,6 +30,7 @@ export async function regionRoutes(app: FastifyInstance, opts: RouteDeps): Promi
       config: { access: { roles: ['crafter', 'admin', 'operator'] } },
       schema: {
         tags: ['regions'],
+        operationId: 'listRegions',
         summary: 'The region tree (city → kecamatan → kelurahan); `root` returns one subtree',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ root: regionCode.optional() }),

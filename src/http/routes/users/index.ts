@@ -24,6 +24,7 @@ export async function userRoutes(app: FastifyInstance, opts: RouteDeps): Promise
       config: { access: managers },
       schema: {
         tags: ['users'],
+        operationId: 'listUsers',
         summary: 'Users in your scope',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ ...pageQuery, role: roleSchema.optional() }),
@@ -54,6 +55,7 @@ export async function userRoutes(app: FastifyInstance, opts: RouteDeps): Promise
       config: { access: managers },
       schema: {
         tags: ['users'],
+        operationId: 'getUser',
         security: [{ bearer: [] }],
         params: uuidParam,
         response: { 200: userSchema, ...commonErrors },
@@ -68,6 +70,7 @@ export async function userRoutes(app: FastifyInstance, opts: RouteDeps): Promise
       config: { access: managers },
       schema: {
         tags: ['users'],
+        operationId: 'createUser',
         summary: 'Create a user (operators: anyone; admins: admins and crafter users inside their region)',
         security: [{ bearer: [] }],
         body: createUserBody,
