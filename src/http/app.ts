@@ -23,6 +23,7 @@ import { toProblem } from './problem.js';
 import { authRoutes } from './routes/auth/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
 import { userRoutes } from './routes/users/index.js';
@@ -108,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return payload;
     });
   }
-  await app.register(metricsPlugin, { queues: deps.queues ?? [] });
+  await app.register(metricsPlugin, { queues: deps.queues ?? [], db });
   if (deps.queues && deps.queues.length > 0) await app.register(queueDashboard, { db, queues: deps.queues });
   await app.register(healthRoutes, { db, redis });
   await app.register(authRoutes, {
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(regionRoutes, { db });
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
+  await app.register(opsRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
+import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
 import { relayOutboxBatch } from '../../src/outbox/relay.js';
@@ -14,6 +15,7 @@ import { processMaintenance } from '../../workers/processors/maintenance.js';
 import { declareSchedules, SCHEDULES } from '../../workers/scheduler.js';
 import { makeCrafter } from '../factories/index.js';
 import { createTestDatabase } from '../helpers/db-template.js';
+import { startSilentRedis } from '../helpers/silent-redis.js';
 
 let database: DatabaseHandle;
 let drop: () => Promise<void>;
@@ -68,8 +70,8 @@ describe('outbox relay', () => {
       aggregateId: b,
       payload: { productId: b, crafterId: crafter.id, version: 2 },
     });
-    expect(await relayOutboxBatch(database.db, catalogue)).toBe(4);
-    expect(await relayOutboxBatch(database.db, catalogue)).toBe(0);
+    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 4, relayed: 4 });
+    expect((await relayOutboxBatch(database.db, [catalogue])).claimed).toBe(0);
     const waiting = await catalogue.getJobs(['waiting']);
     expect(waiting.map((j) => j.data.productId).sort()).toEqual([a, b].sort());
     expect(waiting.find((j) => j.data.productId === b)?.data.deleted).toBe(true);
@@ -92,11 +94,11 @@ describe('outbox relay', () => {
       });
     }
     const [x, y] = await Promise.all([
-      relayOutboxBatch(database.db, catalogue, 25),
-      relayOutboxBatch(database.db, catalogue, 25),
+      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
+      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
     ]);
-    const rest = await relayOutboxBatch(database.db, catalogue, 100);
-    expect(x + y + rest).toBe(40);
+    const rest = await relayOutboxBatch(database.db, [catalogue], { limit: 100 });
+    expect(x.relayed + y.relayed + rest.relayed).toBe(40);
     const rows = await database.db.select({ attempts: outbox.attempts }).from(outbox);
     expect(rows.every((r) => r.attempts === 1)).toBe(true);
     expect(await catalogue.getJobCountByTypes('waiting')).toBe(40);
@@ -139,11 +141,11 @@ describe('outbox relay', () => {
     });
     try {
       await change(2);
-      await relayOutboxBatch(database.db, catalogue);
+      await relayOutboxBatch(database.db, [catalogue]);
       await firstRunning;
       await change(3);
       await change(4);
-      await relayOutboxBatch(database.db, catalogue);
+      await relayOutboxBatch(database.db, [catalogue]);
       release();
       const deadline = Date.now() + 10_000;
       while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -152,6 +154,116 @@ describe('outbox relay', () => {
     } finally {
       await worker?.close();
     }
+  });
+});
+
+describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
+  /** Relays until nothing is left to claim; returns the totals. */
+  async function relayAll(): Promise<{ relayed: number; deadLettered: number }> {
+    const total = { relayed: 0, deadLettered: 0 };
+    for (let i = 0; i < 50; i++) {
+      const r = await relayOutboxBatch(database.db, [catalogue], { limit: 10 });
+      if (r.claimed === 0) return total;
+      total.relayed += r.relayed;
+      total.deadLettered += r.deadLettered;
+    }
+    throw new Error('the relay kept claiming rows: something blocks it');
+  }
+
+  it('sets aside a row whose payload does not parse or whose topic no queue handles, with its reason, and relays the rows behind it', async () => {
+    await catalogue.obliterate({ force: true });
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    // More bad rows than one batch holds, ahead of the good ones: they must not block them.
+    for (let i = 0; i < 12; i++) {
+      await database.db.insert(outbox).values({
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: `broken-${i}`,
+        payload: { productId: 'not-a-uuid', version: 0 },
+      });
+    }
+    await database.db.insert(outbox).values({
+      topic: 'crafter.changed',
+      aggregateType: 'crafter',
+      aggregateId: crafter.id,
+      payload: { crafterId: crafter.id, version: 2 },
+    });
+    const good: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await makeProduct(crafter.id);
+      good.push(id);
+      await enqueueOutbox(database.db, {
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: id,
+        payload: { productId: id, crafterId: crafter.id, version: 1 },
+      });
+    }
+
+    expect(await relayAll()).toEqual({ relayed: 3, deadLettered: 13 });
+    const waiting = await catalogue.getJobs(['waiting']);
+    expect(waiting.map((j) => j.data.productId).sort()).toEqual([...good].sort());
+
+    const dead = await database.sql<{ topic: string; reason: string; relayed: boolean }[]>`
+      select topic, dead_letter_reason as reason, relayed_at is not null as relayed
+      from outbox where dead_lettered_at is not null order by id`;
+    expect(dead).toHaveLength(13);
+    expect(dead.every((d) => !d.relayed)).toBe(true);
+    expect(dead[0]?.reason).toMatch(/payload does not parse: .*productId/);
+    expect(dead[0]?.reason).toMatch(/crafterId/);
+    // Nothing handles crafter changes: the row is set aside and said so, not marked relayed and dropped.
+    expect(dead[12]).toMatchObject({
+      topic: 'crafter.changed',
+      reason: 'no queue handles topic "crafter.changed"',
+    });
+    const pending =
+      await database.sql`select count(*)::int as n from outbox where relayed_at is null and dead_lettered_at is null`;
+    expect(pending[0]?.n).toBe(0);
+  });
+
+  it('holds no Postgres transaction open while Redis does not answer, gives up within its bound and leaves the rows for the next attempt', async () => {
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    const id = await makeProduct(crafter.id);
+    await enqueueOutbox(database.db, {
+      topic: 'product.changed',
+      aggregateType: 'product',
+      aggregateId: id,
+      payload: { productId: id, crafterId: crafter.id, version: 1 },
+    });
+    const silent = await startSilentRedis();
+    const hungConnection = createQueueRedis(silent.url);
+    hungConnection.on('error', () => {});
+    const hungQueue = createQueue(QUEUE.catalogueSync, hungConnection, prefix);
+    try {
+      let settled = false;
+      const attempt = relayOutboxBatch(database.db, [hungQueue], { redisTimeoutMs: 500 }).finally(() => {
+        settled = true;
+      });
+      attempt.catch(() => {});
+      // Watch the server's sessions for as long as the relay waits on Redis.
+      const openTransactions = new Set<string>();
+      while (!settled) {
+        const rows = await database.sql<{ state: string; query: string }[]>`
+          select state, query from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
+        for (const r of rows) openTransactions.add(`${r.state}: ${r.query}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect([...openTransactions]).toEqual([]);
+      const [row] = await database.sql<{ relayed: boolean; claimed: boolean }[]>`
+        select relayed_at is not null as relayed, claimed_until is not null as claimed from outbox`;
+      expect(row).toEqual({ relayed: false, claimed: false });
+    } finally {
+      await hungQueue.close().catch(() => {});
+      hungConnection.disconnect();
+      await silent.close();
+    }
+    // Redis is back: the next attempt relays the row at once.
+    await catalogue.obliterate({ force: true });
+    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 1, relayed: 1 });
   });
 });
 
