@@ -86,7 +86,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     skipOnError: true,
   });
   await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
-  await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
+  await app.register(idempotencyPlugin, {
+    db,
+    ttlHours: config.idempotencyTtlHours,
+    crashAfterCommit: config.mode === 'test' && config.testCrashAfterIdempotentCommit,
+  });
   // After idempotency, so its onSend hook stores the uncompressed body. gzip/deflate only: brotli costs
   // more CPU than it saves on pages of this size. A crafter on a phone gets a 39 KB page in ~5 KB.
   await app.register(compress, { threshold: 1024, encodings: ['gzip', 'deflate'] });

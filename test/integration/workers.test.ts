@@ -296,8 +296,9 @@ describe('maintenance', () => {
       method: 'POST',
       path: '/v1/x',
       requestHash: 'h',
-      state: 'completed',
-      lockedUntil: past,
+      responseStatus: 201,
+      responseHeaders: {},
+      responseBody: '{}',
       expiresAt: past,
     });
     await database.db.insert(outbox).values({
