@@ -16,6 +16,11 @@
  *   minutes included): the key is held by a transaction-scoped advisory lock, which ends only with
  *   the commit, the rollback, or the death of the process holding it. There is no lease to lapse.
  * - a key past its expiry is forgotten: never replayed, its next use runs afresh.
+ *
+ * Only the API's own routes (those declaring `config.access`) take part, not the queue dashboard's.
+ * Their handlers must do all their database work through `ctx.db` (a second pooled connection taken
+ * while this one is held could wait forever when the pool is exhausted) and must not call Redis
+ * (work for the queues goes through the outbox).
  */
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
@@ -99,7 +104,8 @@ export const idempotencyPlugin = fp(
     app.decorateRequest('idempotency', null);
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.method !== 'POST' || request.routeOptions.config?.idempotent === false) return;
+      const config = request.routeOptions.config;
+      if (request.method !== 'POST' || config?.access === undefined || config.idempotent === false) return;
       const raw = request.headers['idempotency-key'];
       if (raw === undefined) return;
       const key = Array.isArray(raw) ? raw[0] : raw;
