@@ -139,6 +139,16 @@ export interface OutboxRelayOptions extends RelayOptions {
   onDeadLetter?: (count: number) => void;
 }
 
+/** The wait before the next batch: none while there is backlog, `idleMs` when idle, doubling per failure. */
+export function nextRelayDelay(
+  outcome: { failures: number; claimed: number },
+  idleMs: number,
+  maxBackoffMs: number,
+): number {
+  if (outcome.failures > 0) return Math.min(maxBackoffMs, idleMs * 2 ** outcome.failures);
+  return outcome.claimed > 0 ? 0 : idleMs;
+}
+
 /**
  * Runs the relay until stopped: immediately while there is backlog, every `idleMs` when idle, and
  * with an exponential back-off while Postgres or Redis fails. Holds no connection while it waits.
@@ -156,18 +166,17 @@ export function startOutboxRelay(
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
     running = (async () => {
-      let delay = idleMs;
+      let claimed = 0;
       try {
         const result = await relayOutboxBatch(db, queues, options);
         failures = 0;
+        claimed = result.claimed;
         if (result.deadLettered > 0) options.onDeadLetter?.(result.deadLettered);
-        if (result.claimed > 0) delay = 0;
       } catch (err) {
         options.onError?.(err);
         failures += 1;
-        delay = Math.min(maxBackoffMs, idleMs * 2 ** failures);
       }
-      if (!stopped) timer = setTimeout(tick, delay);
+      if (!stopped) timer = setTimeout(tick, nextRelayDelay({ failures, claimed }, idleMs, maxBackoffMs));
     })();
   };
   tick();
