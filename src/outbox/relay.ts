@@ -89,7 +89,7 @@ export async function relayOutboxBatch(
     }
     try {
       const rowJobs: RoutedJob[] = [];
-      for (const route of routes) rowJobs.push(...(await route(row)));
+      for (const route of routes) rowJobs.push(...(await route(row, { db })));
       jobs.push(...rowJobs);
       routed.push(row.id);
     } catch (err) {

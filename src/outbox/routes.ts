@@ -9,6 +9,7 @@
  * (`OutboxTopic`); a topic is added together with its route.
  */
 import type { JobsOptions } from 'bullmq';
+import type { Database } from '../db/client.js';
 import { type CatalogueSyncJob, catalogueSyncJob, QUEUE, type QueueName } from '../queues/definitions.js';
 
 /** An outbox row as the relay claimed it. */
@@ -30,7 +31,14 @@ export interface RoutedJob {
   opts: JobsOptions & ({ deduplication: { id: string } } | { jobId: string });
 }
 
-export type OutboxRoute = (row: ClaimedOutboxRow) => RoutedJob[] | Promise<RoutedJob[]>;
+/**
+ * Turns a row into jobs. Gets the database so that a route can expand a row into one job per
+ * listing (outward sync); it must only read, and it runs outside any transaction.
+ */
+export type OutboxRoute = (
+  row: ClaimedOutboxRow,
+  ctx: { db: Database },
+) => RoutedJob[] | Promise<RoutedJob[]>;
 
 /**
  * One waiting sync job per product: many quick edits coalesce into it, and it loads the newest

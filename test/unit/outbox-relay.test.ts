@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client.js';
 import { nextRelayDelay } from '../../src/outbox/relay.js';
 import { routesOf } from '../../src/outbox/routes.js';
 
@@ -21,16 +22,20 @@ describe('outbox routes', () => {
     expect(routesOf('toString')).toEqual([]);
   });
 
+  const ctx = { db: {} as Database };
   it('turn a product change into one job deduplicated per product, and refuse a payload that is not ids and versions', async () => {
     const productId = '5f0c7a4e-1b7e-4d1a-9f3e-0a6c2b9d8e71';
     const crafterId = '0b7f2f0e-93a4-4b55-8a0e-5d1c4f6a2b3c';
     const [route] = routesOf('product.deleted');
-    const jobs = await route!({
-      id: 1,
-      topic: 'product.deleted',
-      aggregateId: productId,
-      payload: { productId, crafterId, version: 3 },
-    });
+    const jobs = await route!(
+      {
+        id: 1,
+        topic: 'product.deleted',
+        aggregateId: productId,
+        payload: { productId, crafterId, version: 3 },
+      },
+      ctx,
+    );
     expect(jobs).toEqual([
       {
         queue: 'catalogue-sync',
@@ -40,7 +45,10 @@ describe('outbox routes', () => {
       },
     ]);
     expect(() =>
-      route!({ id: 2, topic: 'product.deleted', aggregateId: 'x', payload: { productId, token: 'secret' } }),
+      route!(
+        { id: 2, topic: 'product.deleted', aggregateId: 'x', payload: { productId, token: 'secret' } },
+        ctx,
+      ),
     ).toThrow();
   });
 });
