@@ -5,7 +5,8 @@
  *    once: many relays can run side by side and none waits on another;
  * 2. turn each row into jobs by its topic's routes (routes.ts); a row that cannot become a job (its
  *    payload does not parse, no queue handles its topic) is dead-lettered with the reason, so it never
- *    blocks the rows behind it;
+ *    blocks the rows behind it; a route failing for another reason is retried after the row's lease
+ *    (dead-lettered after MAX_ROUTE_ATTEMPTS claims);
  * 3. add the jobs to Redis, bounded in time;
  * 4. mark the rows relayed.
  *
@@ -16,9 +17,10 @@
  */
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import { ZodError } from 'zod';
 import type { Database } from '../db/client.js';
 import { withTimeout } from '../lib/timeout.js';
-import { type ClaimedOutboxRow, type RoutedJob, routesOf } from './routes.js';
+import { type ClaimedOutboxRow, type OutboxRoute, type RoutedJob, routesOf } from './routes.js';
 
 export interface RelayOptions {
   /** Rows per batch. */
@@ -27,6 +29,8 @@ export interface RelayOptions {
   redisTimeoutMs?: number;
   /** How long a claim keeps other relays away; longer than the Redis bound. */
   leaseMs?: number;
+  /** The routing table (tests pass their own). */
+  routes?: (topic: string) => readonly OutboxRoute[];
 }
 
 export interface RelayResult {
@@ -34,9 +38,16 @@ export interface RelayResult {
   claimed: number;
   relayed: number;
   deadLettered: number;
+  /** Rows whose route failed for another reason than the payload: retried after their lease. */
+  routeFailures: number;
 }
 
 const DEFAULTS = { limit: 200, redisTimeoutMs: 5_000, leaseMs: 60_000 };
+/**
+ * A route that fails for another reason than the payload (a read of listings while Postgres blips)
+ * is retried when the row's lease lapses, and dead-lettered only after this many claims.
+ */
+export const MAX_ROUTE_ATTEMPTS = 10;
 const MAX_REASON_LENGTH = 2_000;
 
 function idList(ids: readonly number[]) {
@@ -46,12 +57,11 @@ function idList(ids: readonly number[]) {
   );
 }
 
-function reasonOf(err: unknown): string {
-  const issues = (err as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
-  const text = Array.isArray(issues)
-    ? `payload does not parse: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`
-    : `cannot route: ${err instanceof Error ? err.message : String(err)}`;
-  return text.slice(0, MAX_REASON_LENGTH);
+/** Why the payload does not parse, or null when the failure is of another kind. */
+function parseFailure(err: unknown): string | null {
+  if (!(err instanceof ZodError)) return null;
+  const issues = err.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  return `payload does not parse: ${issues.join('; ')}`.slice(0, MAX_REASON_LENGTH);
 }
 
 /** Relays one batch of pending rows to the given queues. */
@@ -61,7 +71,14 @@ export async function relayOutboxBatch(
   options: RelayOptions = {},
 ): Promise<RelayResult> {
   const { limit, redisTimeoutMs, leaseMs } = { ...DEFAULTS, ...options };
-  const claimed = await db.execute<{ id: number; topic: string; aggregate_id: string; payload: unknown }>(sql`
+  const routesFor = options.routes ?? routesOf;
+  const claimed = await db.execute<{
+    id: number;
+    topic: string;
+    aggregate_id: string;
+    payload: unknown;
+    attempts: number;
+  }>(sql`
     with picked as (
       select id from outbox
       where relayed_at is null and dead_lettered_at is null
@@ -72,17 +89,26 @@ export async function relayOutboxBatch(
     update outbox o
     set claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = o.attempts + 1
     from picked where o.id = picked.id
-    returning o.id, o.topic, o.aggregate_id, o.payload`);
-  if (claimed.length === 0) return { claimed: 0, relayed: 0, deadLettered: 0 };
-  const rows: ClaimedOutboxRow[] = claimed
-    .map((r) => ({ id: Number(r.id), topic: r.topic, aggregateId: r.aggregate_id, payload: r.payload }))
-    .sort((a, b) => a.id - b.id);
+    returning o.id, o.topic, o.aggregate_id, o.payload, o.attempts`);
+  if (claimed.length === 0) return { claimed: 0, relayed: 0, deadLettered: 0, routeFailures: 0 };
+  const rows = claimed
+    .map((r) => ({
+      row: {
+        id: Number(r.id),
+        topic: r.topic,
+        aggregateId: r.aggregate_id,
+        payload: r.payload,
+      } as ClaimedOutboxRow,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => a.row.id - b.row.id);
 
   const jobs: RoutedJob[] = [];
   const routed: number[] = [];
   const deadLetters: Array<{ id: number; reason: string }> = [];
-  for (const row of rows) {
-    const routes = routesOf(row.topic);
+  let routeFailures = 0;
+  for (const { row, attempts } of rows) {
+    const routes = routesFor(row.topic);
     if (routes.length === 0) {
       deadLetters.push({ id: row.id, reason: `no queue handles topic "${row.topic}"` });
       continue;
@@ -93,7 +119,15 @@ export async function relayOutboxBatch(
       jobs.push(...rowJobs);
       routed.push(row.id);
     } catch (err) {
-      deadLetters.push({ id: row.id, reason: reasonOf(err) });
+      const parse = parseFailure(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (parse !== null) deadLetters.push({ id: row.id, reason: parse });
+      else if (attempts >= MAX_ROUTE_ATTEMPTS) {
+        deadLetters.push({
+          id: row.id,
+          reason: `routing failed ${attempts} times, last: ${message}`.slice(0, MAX_REASON_LENGTH),
+        });
+      } else routeFailures += 1; // keeps its lease: retried when it lapses, the rows behind go on
     }
   }
   for (const { id, reason } of deadLetters) {
@@ -101,7 +135,13 @@ export async function relayOutboxBatch(
       update outbox set dead_lettered_at = now(), dead_letter_reason = ${reason}, claimed_until = null
       where id = ${id}`);
   }
-  if (routed.length === 0) return { claimed: rows.length, relayed: 0, deadLettered: deadLetters.length };
+  const result = {
+    claimed: rows.length,
+    relayed: routed.length,
+    deadLettered: deadLetters.length,
+    routeFailures,
+  };
+  if (routed.length === 0) return result;
 
   try {
     const byQueue = new Map<string, RoutedJob[]>();
@@ -127,7 +167,7 @@ export async function relayOutboxBatch(
   await db.execute(sql`
     update outbox set relayed_at = now(), claimed_until = null
     where id in (${idList(routed)}) and relayed_at is null`);
-  return { claimed: rows.length, relayed: routed.length, deadLettered: deadLetters.length };
+  return result;
 }
 
 export interface OutboxRelayOptions extends RelayOptions {

@@ -7,7 +7,8 @@ import { idempotencyKeys, outbox, products } from '../../src/db/schema/index.js'
 import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
-import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { MAX_ROUTE_ATTEMPTS, relayOutboxBatch } from '../../src/outbox/relay.js';
+import { type OutboxRoute, routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { processCatalogueSync } from '../../workers/processors/catalogue-sync.js';
@@ -220,6 +221,46 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
     const pending =
       await database.sql`select count(*)::int as n from outbox where relayed_at is null and dead_lettered_at is null`;
     expect(pending[0]?.n).toBe(0);
+  });
+
+  it('retries a row whose route fails for another reason than its payload after its lease, without holding up the others, and sets it aside after repeated failures', async () => {
+    await catalogue.obliterate({ force: true });
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    const [flaky, fine] = [await makeProduct(crafter.id), await makeProduct(crafter.id)];
+    for (const id of [flaky, fine]) {
+      await enqueueOutbox(database.db, {
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: id,
+        payload: { productId: id, crafterId: crafter.id, version: 1 },
+      });
+    }
+    // A route that reads something that is not there yet (as a per-listing route reading listings
+    // while Postgres fails over would).
+    const routes = (topic: string) =>
+      routesOf(topic).map(
+        (route): OutboxRoute =>
+          (row, ctx) => {
+            if (row.aggregateId === flaky) throw new Error('listings unavailable');
+            return route(row, ctx);
+          },
+      );
+    const first = await relayOutboxBatch(database.db, [catalogue], { routes });
+    expect(first).toMatchObject({ claimed: 2, relayed: 1, deadLettered: 0, routeFailures: 1 });
+    expect((await catalogue.getJobs(['waiting'])).map((j) => j.data.productId)).toEqual([fine]);
+    // Leased: not claimed again until the lease lapses.
+    expect((await relayOutboxBatch(database.db, [catalogue], { routes })).claimed).toBe(0);
+    await database.sql`
+      update outbox set claimed_until = now() - interval '1 second', attempts = ${MAX_ROUTE_ATTEMPTS - 1}
+      where aggregate_id = ${flaky}`;
+    expect(await relayOutboxBatch(database.db, [catalogue], { routes })).toMatchObject({
+      claimed: 1,
+      deadLettered: 1,
+    });
+    const [row] = await database.sql<{ reason: string }[]>`
+      select dead_letter_reason as reason from outbox where aggregate_id = ${flaky}`;
+    expect(row?.reason).toBe(`routing failed ${MAX_ROUTE_ATTEMPTS} times, last: listings unavailable`);
   });
 
   it('holds no Postgres transaction open while Redis does not answer, gives up within its bound and leaves the rows for the next attempt', async () => {
