@@ -40,9 +40,11 @@ for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, catalogueQueue, {
+const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue], {
   onError: (err) =>
-    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed'),
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
+  onDeadLetter: (count) =>
+    log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
 });
 log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
 

@@ -64,6 +64,11 @@ const envSchema = z.object({
   LIST_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Base URL of the marketplace sandbox, shown by the demo stack. */
   SANDBOX_URL: z.string().url().optional(),
+  /**
+   * Tests only (APP_MODE=test): the API kills itself (SIGKILL) right after committing a write made
+   * with an Idempotency-Key, before answering, to prove a retry is answered from the stored outcome.
+   */
+  TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: booleanFlag.default(false),
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -87,6 +92,7 @@ export interface AppConfig {
   trustProxy: boolean;
   listCacheMaxMb: number;
   sandboxUrl: string | undefined;
+  testCrashAfterIdempotentCommit: boolean;
 }
 
 /** Thrown when the environment is invalid; names every bad variable at once. */
@@ -115,6 +121,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!cleaned.AUTH_TOKEN_SECRET)
       problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
   }
+  if (cleaned.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT !== undefined && cleaned.APP_MODE !== 'test')
+    problems.push('TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: only allowed with APP_MODE=test');
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -137,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     listCacheMaxMb: e.LIST_CACHE_MAX_MB,
     sandboxUrl: e.SANDBOX_URL,
+    testCrashAfterIdempotentCommit: e.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT,
   };
 }
 

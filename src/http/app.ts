@@ -28,6 +28,7 @@ import { toProblem } from './problem.js';
 import { authRoutes } from './routes/auth/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
 import { userRoutes } from './routes/users/index.js';
@@ -127,7 +128,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     skipOnError: true,
   });
   await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
-  await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
+  await app.register(idempotencyPlugin, {
+    db,
+    ttlHours: config.idempotencyTtlHours,
+    crashAfterCommit: config.mode === 'test' && config.testCrashAfterIdempotentCommit,
+  });
   // After idempotency, so its onSend hook stores the uncompressed body. gzip/deflate only: brotli costs
   // more CPU than it saves on pages of this size. A crafter on a phone gets a 39 KB page in ~5 KB.
   await app.register(compress, { threshold: 1024, encodings: ['gzip', 'deflate'] });
@@ -150,7 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return payload;
     });
   }
-  await app.register(metricsPlugin, { queues: deps.queues ?? [] });
+  await app.register(metricsPlugin, { queues: deps.queues ?? [], db });
   if (deps.queues && deps.queues.length > 0) await app.register(queueDashboard, { db, queues: deps.queues });
   await app.register(healthRoutes, { db, redis });
   await app.register(authRoutes, {
@@ -160,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(regionRoutes, { db });
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
+  await app.register(opsRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -1,9 +1,11 @@
 import type { DbOrTx } from '../db/client.js';
 import { outbox } from '../db/schema/index.js';
+import type { OutboxTopic } from './routes.js';
 
 export interface OutboxEvent {
-  topic: 'product.changed' | 'product.deleted' | 'crafter.changed';
-  aggregateType: 'product' | 'crafter';
+  /** Only topics some queue handles (see routes.ts). */
+  topic: OutboxTopic;
+  aggregateType: 'product';
   aggregateId: string;
   /** Ids and versions only. */
   payload: Record<string, unknown>;

@@ -1,79 +1,222 @@
 /**
- * Moves outbox rows to BullMQ. Safe with many relays running at once (FOR UPDATE SKIP LOCKED) and
- * after a crash half-way: a row is marked relayed only after its job was added, and adding the same
- * change twice is harmless because jobs are deduplicated per product: many quick edits → one waiting
- * job, which loads the newest version when it runs. An edit that arrives while that product's job is
- * running is not dropped (`keepLastIfActive`): one more job runs after it, and never two at once.
+ * Moves outbox rows to BullMQ without ever holding a Postgres transaction open while Redis is called:
+ *
+ * 1. claim a batch in one statement (FOR UPDATE SKIP LOCKED, then a short lease), which commits at
+ *    once: many relays can run side by side and none waits on another;
+ * 2. turn each row into jobs by its topic's routes (routes.ts); a row that cannot become a job (its
+ *    payload does not parse, no queue handles its topic) is dead-lettered with the reason, so it never
+ *    blocks the rows behind it; a route failing for another reason is retried after the row's lease
+ *    (dead-lettered after MAX_ROUTE_ATTEMPTS claims);
+ * 3. add the jobs to Redis, bounded in time;
+ * 4. mark the rows relayed.
+ *
+ * A crash or timeout between 3 and 4 adds the same jobs again later, which is harmless: every route
+ * deduplicates its jobs (routes.ts), and processors push the current state. When Redis fails, the
+ * claims are released at once and the relay backs off; a relay that dies leaves claims that lapse
+ * with their lease.
  */
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
+import { ZodError } from 'zod';
 import type { Database } from '../db/client.js';
-import { type CatalogueSyncJob, catalogueSyncJob } from '../queues/definitions.js';
+import { withTimeout } from '../lib/timeout.js';
+import { type ClaimedOutboxRow, type OutboxRoute, type RoutedJob, routesOf } from './routes.js';
 
-interface OutboxRow extends Record<string, unknown> {
-  id: number;
-  topic: string;
-  aggregate_id: string;
-  payload: Record<string, unknown>;
+export interface RelayOptions {
+  /** Rows per batch. */
+  limit?: number;
+  /** Bound on the Redis call of one batch. */
+  redisTimeoutMs?: number;
+  /** How long a claim keeps other relays away; longer than the Redis bound. */
+  leaseMs?: number;
+  /** The routing table (tests pass their own). */
+  routes?: (topic: string) => readonly OutboxRoute[];
 }
 
-/** Relays up to `limit` pending rows; returns how many were relayed. */
-export async function relayOutboxBatch(db: Database, catalogueQueue: Queue, limit = 200): Promise<number> {
-  return db.transaction(async (tx) => {
-    const rows = await tx.execute<OutboxRow>(sql`
-      select id, topic, aggregate_id, payload from outbox
-      where relayed_at is null
+export interface RelayResult {
+  /** Rows this batch claimed (0: nothing pending). */
+  claimed: number;
+  relayed: number;
+  deadLettered: number;
+  /** Rows whose route failed for another reason than the payload: retried after their lease. */
+  routeFailures: number;
+}
+
+const DEFAULTS = { limit: 200, redisTimeoutMs: 5_000, leaseMs: 60_000 };
+/**
+ * A route that fails for another reason than the payload (a read of listings while Postgres blips)
+ * is retried when the row's lease lapses, and dead-lettered only after this many claims.
+ */
+export const MAX_ROUTE_ATTEMPTS = 10;
+const MAX_REASON_LENGTH = 2_000;
+
+function idList(ids: readonly number[]) {
+  return sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+}
+
+/** Why the payload does not parse, or null when the failure is of another kind. */
+function parseFailure(err: unknown): string | null {
+  if (!(err instanceof ZodError)) return null;
+  const issues = err.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  return `payload does not parse: ${issues.join('; ')}`.slice(0, MAX_REASON_LENGTH);
+}
+
+/** Relays one batch of pending rows to the given queues. */
+export async function relayOutboxBatch(
+  db: Database,
+  queues: readonly Queue[],
+  options: RelayOptions = {},
+): Promise<RelayResult> {
+  const { limit, redisTimeoutMs, leaseMs } = { ...DEFAULTS, ...options };
+  const routesFor = options.routes ?? routesOf;
+  const claimed = await db.execute<{
+    id: number;
+    topic: string;
+    aggregate_id: string;
+    payload: unknown;
+    attempts: number;
+  }>(sql`
+    with picked as (
+      select id from outbox
+      where relayed_at is null and dead_lettered_at is null
+        and (claimed_until is null or claimed_until < now())
       order by id
       limit ${limit}
-      for update skip locked`);
-    if (rows.length === 0) return 0;
-    const jobs: Array<{
-      name: string;
-      data: CatalogueSyncJob;
-      opts: { deduplication: { id: string; keepLastIfActive: true } };
-    }> = [];
-    for (const row of rows) {
-      if (row.topic !== 'product.changed' && row.topic !== 'product.deleted') continue;
-      const data = catalogueSyncJob.parse({ ...row.payload, deleted: row.topic === 'product.deleted' });
-      jobs.push({
-        name: row.topic,
-        data,
-        opts: { deduplication: { id: `product:${data.productId}`, keepLastIfActive: true } },
-      });
+      for update skip locked)
+    update outbox o
+    set claimed_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = o.attempts + 1
+    from picked where o.id = picked.id
+    returning o.id, o.topic, o.aggregate_id, o.payload, o.attempts`);
+  if (claimed.length === 0) return { claimed: 0, relayed: 0, deadLettered: 0, routeFailures: 0 };
+  const rows = claimed
+    .map((r) => ({
+      row: {
+        id: Number(r.id),
+        topic: r.topic,
+        aggregateId: r.aggregate_id,
+        payload: r.payload,
+      } as ClaimedOutboxRow,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => a.row.id - b.row.id);
+
+  const jobs: RoutedJob[] = [];
+  const routed: number[] = [];
+  const deadLetters: Array<{ id: number; reason: string }> = [];
+  let routeFailures = 0;
+  for (const { row, attempts } of rows) {
+    const routes = routesFor(row.topic);
+    if (routes.length === 0) {
+      deadLetters.push({ id: row.id, reason: `no queue handles topic "${row.topic}"` });
+      continue;
     }
-    if (jobs.length > 0) await catalogueQueue.addBulk(jobs);
-    const ids = rows.map((r) => r.id);
-    await tx.execute(sql`
-      update outbox set relayed_at = now(), attempts = attempts + 1
-      where id in (${sql.join(
-        ids.map((id) => sql`${id}`),
-        sql`, `,
-      )})`);
-    return rows.length;
-  });
+    try {
+      const rowJobs: RoutedJob[] = [];
+      for (const route of routes) rowJobs.push(...(await route(row, { db })));
+      jobs.push(...rowJobs);
+      routed.push(row.id);
+    } catch (err) {
+      const parse = parseFailure(err);
+      const message = err instanceof Error ? err.message : String(err);
+      if (parse !== null) deadLetters.push({ id: row.id, reason: parse });
+      else if (attempts >= MAX_ROUTE_ATTEMPTS) {
+        deadLetters.push({
+          id: row.id,
+          reason: `routing failed ${attempts} times, last: ${message}`.slice(0, MAX_REASON_LENGTH),
+        });
+      } else routeFailures += 1; // keeps its lease: retried when it lapses, the rows behind go on
+    }
+  }
+  for (const { id, reason } of deadLetters) {
+    await db.execute(sql`
+      update outbox set dead_lettered_at = now(), dead_letter_reason = ${reason}, claimed_until = null
+      where id = ${id}`);
+  }
+  const result = {
+    claimed: rows.length,
+    relayed: routed.length,
+    deadLettered: deadLetters.length,
+    routeFailures,
+  };
+  if (routed.length === 0) return result;
+
+  try {
+    const byQueue = new Map<string, RoutedJob[]>();
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+    await withTimeout(
+      Promise.all(
+        [...byQueue].map(([name, queueJobs]) => {
+          const queue = queues.find((q) => q.name === name);
+          if (!queue) throw new Error(`the relay was given no queue "${name}"`);
+          return queue.addBulk(
+            queueJobs.map(({ name: jobName, data, opts }) => ({ name: jobName, data, opts })),
+          );
+        }),
+      ),
+      redisTimeoutMs,
+      'Redis (outbox relay)',
+    );
+  } catch (err) {
+    // Let the next attempt (this relay after its back-off, or another one) take the rows at once.
+    await db.execute(sql`update outbox set claimed_until = null where id in (${idList(routed)})`);
+    throw err;
+  }
+  await db.execute(sql`
+    update outbox set relayed_at = now(), claimed_until = null
+    where id in (${idList(routed)}) and relayed_at is null`);
+  return result;
 }
 
-/** Runs the relay until stopped: immediately while there is backlog, then every `idleMs`. */
+export interface OutboxRelayOptions extends RelayOptions {
+  /** Wait when there is nothing to relay. */
+  idleMs?: number;
+  /** Longest wait after repeated failures (the wait doubles from `idleMs` up to this). */
+  maxBackoffMs?: number;
+  onError?: (err: unknown) => void;
+  onDeadLetter?: (count: number) => void;
+}
+
+/** The wait before the next batch: none while there is backlog, `idleMs` when idle, doubling per failure. */
+export function nextRelayDelay(
+  outcome: { failures: number; claimed: number },
+  idleMs: number,
+  maxBackoffMs: number,
+): number {
+  if (outcome.failures > 0) return Math.min(maxBackoffMs, idleMs * 2 ** outcome.failures);
+  return outcome.claimed > 0 ? 0 : idleMs;
+}
+
+/**
+ * Runs the relay until stopped: immediately while there is backlog, every `idleMs` when idle, and
+ * with an exponential back-off while Postgres or Redis fails. Holds no connection while it waits.
+ */
 export function startOutboxRelay(
   db: Database,
-  catalogueQueue: Queue,
-  options: { idleMs?: number; onError?: (err: unknown) => void } = {},
+  queues: readonly Queue[],
+  options: OutboxRelayOptions = {},
 ): { stop(): Promise<void> } {
   const idleMs = options.idleMs ?? 500;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   let stopped = false;
+  let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
     running = (async () => {
-      let delay = idleMs;
+      let claimed = 0;
       try {
-        const relayed = await relayOutboxBatch(db, catalogueQueue);
-        if (relayed > 0) delay = 0;
+        const result = await relayOutboxBatch(db, queues, options);
+        failures = 0;
+        claimed = result.claimed;
+        if (result.deadLettered > 0) options.onDeadLetter?.(result.deadLettered);
       } catch (err) {
         options.onError?.(err);
-        delay = idleMs * 4;
+        failures += 1;
       }
-      if (!stopped) timer = setTimeout(tick, delay);
+      if (!stopped) timer = setTimeout(tick, nextRelayDelay({ failures, claimed }, idleMs, maxBackoffMs));
     })();
   };
   tick();

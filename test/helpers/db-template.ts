@@ -86,7 +86,15 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
     .toLowerCase()
     .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   try {
-    await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
+    try {
+      await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
+    } catch (err) {
+      // A concurrent run with other migrations (another branch on this server) dropped our template
+      // as stale: build it again, once.
+      if ((err as { code?: unknown }).code !== '3D000') throw err;
+      await prepareTemplateDatabase();
+      await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
+    }
   } finally {
     await admin.end();
   }

@@ -139,6 +139,10 @@ const table: Record<string, RouteCase> = {
       },
     }),
   },
+  'GET /v1/ops/outbox/dead-letters': {
+    row: row(403, 403, 403, 403, 403, 403, 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/ops/outbox/dead-letters' }),
+  },
   'GET /v1/products': {
     row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
     request: async (w) => {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outbox } from '../../src/db/schema/index.js';
+import { buildApp } from '../../src/http/app.js';
+import { createApiRedis, createQueueRedis } from '../../src/lib/redis.js';
+import { createQueue } from '../../src/queues/connection.js';
+import { QUEUE } from '../../src/queues/definitions.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
+import { startSilentRedis } from '../helpers/silent-redis.js';
 
 let api: TestApi;
 let operator: Awaited<ReturnType<typeof makeUser>>;
@@ -70,5 +76,94 @@ describe('metrics', () => {
     expect(res.body).toMatch(
       /kriya_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="2xx"\} [1-9]/,
     );
+  });
+});
+
+describe('metrics while Redis does not answer', () => {
+  it('answers, with queue depth unknown (kriya_queue_up 0, no kriya_queue_jobs) and the outbox counts', async () => {
+    const silent = await startSilentRedis();
+    const queueConnection = createQueueRedis(silent.url);
+    queueConnection.on('error', () => {});
+    const redis = createApiRedis(silent.url);
+    redis.on('error', () => {});
+    const queues = Object.values(QUEUE).map((name) =>
+      createQueue(name, queueConnection, api.config.queuePrefix),
+    );
+    const app = await buildApp({ config: api.config, db: api.database.db, redis, queues });
+    try {
+      await app.ready();
+      const res = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      for (const name of Object.values(QUEUE))
+        expect(res.body).toContain(`kriya_queue_up{queue="${name}"} 0`);
+      expect(res.body).not.toMatch(/^kriya_queue_jobs\{/m);
+      expect(res.body).toMatch(/^kriya_outbox_up 1$/m);
+      expect(res.body).toMatch(/^kriya_outbox_pending \d+$/m);
+    } finally {
+      await app.close();
+      await Promise.all(queues.map((q) => q.close().catch(() => {})));
+      queueConnection.disconnect();
+      redis.disconnect();
+      await silent.close();
+    }
+  });
+});
+
+describe('outbox dead letters', () => {
+  it('are counted in /metrics and listed for operators only, newest first, page by page', async () => {
+    const before = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(before.body).toMatch(/^kriya_queue_up\{queue="maintenance"\} 1$/m);
+    const count = (body: string) => Number(/^kriya_outbox_dead_letters (\d+)$/m.exec(body)?.[1]);
+    const initial = count(before.body);
+    const rows = await api.database.db
+      .insert(outbox)
+      .values(
+        [1, 2, 3].map((i) => ({
+          topic: 'product.changed',
+          aggregateType: 'product',
+          aggregateId: `x${i}`,
+          payload: { productId: `x${i}` },
+          deadLetteredAt: new Date(),
+          deadLetterReason: `payload does not parse: productId (${i})`,
+        })),
+      )
+      .returning({ id: outbox.id });
+    const after = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(count(after.body)).toBe(initial + 3);
+
+    const crafterRes = await api.app.inject({
+      method: 'GET',
+      url: '/v1/ops/outbox/dead-letters',
+      headers: api.auth(crafterUser),
+    });
+    expect(crafterRes.statusCode).toBe(403);
+    const first = await api.app.inject({
+      method: 'GET',
+      url: '/v1/ops/outbox/dead-letters?limit=2',
+      headers: api.auth(operator),
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const page = first.json() as {
+      items: Array<{ id: number; reason: string; topic: string }>;
+      nextCursor: string;
+    };
+    const ids = rows.map((r) => r.id).sort((a, b) => b - a);
+    expect(page.items.map((i) => i.id)).toEqual(ids.slice(0, 2));
+    expect(page.items[0]).toMatchObject({
+      topic: 'product.changed',
+      reason: 'payload does not parse: productId (3)',
+    });
+    const second = await api.app.inject({
+      method: 'GET',
+      url: `/v1/ops/outbox/dead-letters?limit=2&cursor=${page.nextCursor}`,
+      headers: api.auth(operator),
+    });
+    expect((second.json() as { items: Array<{ id: number }> }).items[0]?.id).toBe(ids[2]);
+    const bad = await api.app.inject({
+      method: 'GET',
+      url: '/v1/ops/outbox/dead-letters?cursor=nonsense',
+      headers: api.auth(operator),
+    });
+    expect(bad.statusCode).toBe(400);
   });
 });

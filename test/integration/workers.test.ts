@@ -4,9 +4,11 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
+import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
-import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { MAX_ROUTE_ATTEMPTS, relayOutboxBatch } from '../../src/outbox/relay.js';
+import { type OutboxRoute, routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { processCatalogueSync } from '../../workers/processors/catalogue-sync.js';
@@ -14,6 +16,7 @@ import { processMaintenance } from '../../workers/processors/maintenance.js';
 import { declareSchedules, SCHEDULES } from '../../workers/scheduler.js';
 import { makeCrafter } from '../factories/index.js';
 import { createTestDatabase } from '../helpers/db-template.js';
+import { startSilentRedis } from '../helpers/silent-redis.js';
 
 let database: DatabaseHandle;
 let drop: () => Promise<void>;
@@ -68,8 +71,8 @@ describe('outbox relay', () => {
       aggregateId: b,
       payload: { productId: b, crafterId: crafter.id, version: 2 },
     });
-    expect(await relayOutboxBatch(database.db, catalogue)).toBe(4);
-    expect(await relayOutboxBatch(database.db, catalogue)).toBe(0);
+    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 4, relayed: 4 });
+    expect((await relayOutboxBatch(database.db, [catalogue])).claimed).toBe(0);
     const waiting = await catalogue.getJobs(['waiting']);
     expect(waiting.map((j) => j.data.productId).sort()).toEqual([a, b].sort());
     expect(waiting.find((j) => j.data.productId === b)?.data.deleted).toBe(true);
@@ -92,11 +95,11 @@ describe('outbox relay', () => {
       });
     }
     const [x, y] = await Promise.all([
-      relayOutboxBatch(database.db, catalogue, 25),
-      relayOutboxBatch(database.db, catalogue, 25),
+      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
+      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
     ]);
-    const rest = await relayOutboxBatch(database.db, catalogue, 100);
-    expect(x + y + rest).toBe(40);
+    const rest = await relayOutboxBatch(database.db, [catalogue], { limit: 100 });
+    expect(x.relayed + y.relayed + rest.relayed).toBe(40);
     const rows = await database.db.select({ attempts: outbox.attempts }).from(outbox);
     expect(rows.every((r) => r.attempts === 1)).toBe(true);
     expect(await catalogue.getJobCountByTypes('waiting')).toBe(40);
@@ -139,11 +142,11 @@ describe('outbox relay', () => {
     });
     try {
       await change(2);
-      await relayOutboxBatch(database.db, catalogue);
+      await relayOutboxBatch(database.db, [catalogue]);
       await firstRunning;
       await change(3);
       await change(4);
-      await relayOutboxBatch(database.db, catalogue);
+      await relayOutboxBatch(database.db, [catalogue]);
       release();
       const deadline = Date.now() + 10_000;
       while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -152,6 +155,156 @@ describe('outbox relay', () => {
     } finally {
       await worker?.close();
     }
+  });
+});
+
+describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
+  /** Relays until nothing is left to claim; returns the totals. */
+  async function relayAll(): Promise<{ relayed: number; deadLettered: number }> {
+    const total = { relayed: 0, deadLettered: 0 };
+    for (let i = 0; i < 50; i++) {
+      const r = await relayOutboxBatch(database.db, [catalogue], { limit: 10 });
+      if (r.claimed === 0) return total;
+      total.relayed += r.relayed;
+      total.deadLettered += r.deadLettered;
+    }
+    throw new Error('the relay kept claiming rows: something blocks it');
+  }
+
+  it('sets aside a row whose payload does not parse or whose topic no queue handles, with its reason, and relays the rows behind it', async () => {
+    await catalogue.obliterate({ force: true });
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    // More bad rows than one batch holds, ahead of the good ones: they must not block them.
+    for (let i = 0; i < 12; i++) {
+      await database.db.insert(outbox).values({
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: `broken-${i}`,
+        payload: { productId: 'not-a-uuid', version: 0 },
+      });
+    }
+    await database.db.insert(outbox).values({
+      topic: 'crafter.changed',
+      aggregateType: 'crafter',
+      aggregateId: crafter.id,
+      payload: { crafterId: crafter.id, version: 2 },
+    });
+    const good: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await makeProduct(crafter.id);
+      good.push(id);
+      await enqueueOutbox(database.db, {
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: id,
+        payload: { productId: id, crafterId: crafter.id, version: 1 },
+      });
+    }
+
+    expect(await relayAll()).toEqual({ relayed: 3, deadLettered: 13 });
+    const waiting = await catalogue.getJobs(['waiting']);
+    expect(waiting.map((j) => j.data.productId).sort()).toEqual([...good].sort());
+
+    const dead = await database.sql<{ topic: string; reason: string; relayed: boolean }[]>`
+      select topic, dead_letter_reason as reason, relayed_at is not null as relayed
+      from outbox where dead_lettered_at is not null order by id`;
+    expect(dead).toHaveLength(13);
+    expect(dead.every((d) => !d.relayed)).toBe(true);
+    expect(dead[0]?.reason).toMatch(/payload does not parse: .*productId/);
+    expect(dead[0]?.reason).toMatch(/crafterId/);
+    // Nothing handles crafter changes: the row is set aside and said so, not marked relayed and dropped.
+    expect(dead[12]).toMatchObject({
+      topic: 'crafter.changed',
+      reason: 'no queue handles topic "crafter.changed"',
+    });
+    const pending =
+      await database.sql`select count(*)::int as n from outbox where relayed_at is null and dead_lettered_at is null`;
+    expect(pending[0]?.n).toBe(0);
+  });
+
+  it('retries a row whose route fails for another reason than its payload after its lease, without holding up the others, and sets it aside after repeated failures', async () => {
+    await catalogue.obliterate({ force: true });
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    const [flaky, fine] = [await makeProduct(crafter.id), await makeProduct(crafter.id)];
+    for (const id of [flaky, fine]) {
+      await enqueueOutbox(database.db, {
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: id,
+        payload: { productId: id, crafterId: crafter.id, version: 1 },
+      });
+    }
+    // A route that reads something that is not there yet (as a per-listing route reading listings
+    // while Postgres fails over would).
+    const routes = (topic: string) =>
+      routesOf(topic).map(
+        (route): OutboxRoute =>
+          (row, ctx) => {
+            if (row.aggregateId === flaky) throw new Error('listings unavailable');
+            return route(row, ctx);
+          },
+      );
+    const first = await relayOutboxBatch(database.db, [catalogue], { routes });
+    expect(first).toMatchObject({ claimed: 2, relayed: 1, deadLettered: 0, routeFailures: 1 });
+    expect((await catalogue.getJobs(['waiting'])).map((j) => j.data.productId)).toEqual([fine]);
+    // Leased: not claimed again until the lease lapses.
+    expect((await relayOutboxBatch(database.db, [catalogue], { routes })).claimed).toBe(0);
+    await database.sql`
+      update outbox set claimed_until = now() - interval '1 second', attempts = ${MAX_ROUTE_ATTEMPTS - 1}
+      where aggregate_id = ${flaky}`;
+    expect(await relayOutboxBatch(database.db, [catalogue], { routes })).toMatchObject({
+      claimed: 1,
+      deadLettered: 1,
+    });
+    const [row] = await database.sql<{ reason: string }[]>`
+      select dead_letter_reason as reason from outbox where aggregate_id = ${flaky}`;
+    expect(row?.reason).toBe(`routing failed ${MAX_ROUTE_ATTEMPTS} times, last: listings unavailable`);
+  });
+
+  it('holds no Postgres transaction open while Redis does not answer, gives up within its bound and leaves the rows for the next attempt', async () => {
+    await database.sql`delete from outbox`;
+    const crafter = await makeCrafter(database.db);
+    const id = await makeProduct(crafter.id);
+    await enqueueOutbox(database.db, {
+      topic: 'product.changed',
+      aggregateType: 'product',
+      aggregateId: id,
+      payload: { productId: id, crafterId: crafter.id, version: 1 },
+    });
+    const silent = await startSilentRedis();
+    const hungConnection = createQueueRedis(silent.url);
+    hungConnection.on('error', () => {});
+    const hungQueue = createQueue(QUEUE.catalogueSync, hungConnection, prefix);
+    try {
+      let settled = false;
+      const attempt = relayOutboxBatch(database.db, [hungQueue], { redisTimeoutMs: 500 }).finally(() => {
+        settled = true;
+      });
+      attempt.catch(() => {});
+      // Watch the server's sessions for as long as the relay waits on Redis.
+      const openTransactions = new Set<string>();
+      while (!settled) {
+        const rows = await database.sql<{ state: string; query: string }[]>`
+          select state, query from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
+        for (const r of rows) openTransactions.add(`${r.state}: ${r.query}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect([...openTransactions]).toEqual([]);
+      const [row] = await database.sql<{ relayed: boolean; claimed: boolean }[]>`
+        select relayed_at is not null as relayed, claimed_until is not null as claimed from outbox`;
+      expect(row).toEqual({ relayed: false, claimed: false });
+    } finally {
+      await hungQueue.close().catch(() => {});
+      hungConnection.disconnect();
+      await silent.close();
+    }
+    // Redis is back: the next attempt relays the row at once.
+    await catalogue.obliterate({ force: true });
+    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 1, relayed: 1 });
   });
 });
 
@@ -184,8 +337,9 @@ describe('maintenance', () => {
       method: 'POST',
       path: '/v1/x',
       requestHash: 'h',
-      state: 'completed',
-      lockedUntil: past,
+      responseStatus: 201,
+      responseHeaders: {},
+      responseBody: '{}',
       expiresAt: past,
     });
     await database.db.insert(outbox).values({

@@ -2,17 +2,47 @@
  * `Idempotency-Key` on POST: the first response for (caller, key) is stored; the same key with the
  * same request returns that response again (header `Idempotent-Replayed: true`) and creates nothing;
  * the same key with a different request gets 422. While the first request is still running a
- * duplicate gets 409 and may retry. An error (4xx/5xx) is not stored: it created nothing, and the client
- * can fix or retry the request with the same key.
- * If the process dies mid-request the key's lock lapses after `lockMs` and a retry runs afresh.
+ * duplicate gets 409 and may retry.
+ *
+ * The outcome is as durable as the write, because it is recorded in the write's own transaction: a
+ * request with a key runs inside one transaction that this plugin opens before the handler and commits
+ * in `onSend`, once it has stored the response about to be sent. Services receive that transaction as
+ * `ctx.db` (see http/context.ts), so their own transactions become savepoints inside it. Hence:
+ * - a crash before the commit leaves neither the write nor the key: a retry runs afresh;
+ * - a crash after the commit leaves both: a retry gets the stored response, never a second write;
+ * - an error response (4xx/5xx) rolls everything back, a write made before the error included: the
+ *   key stays free for the corrected or retried request, and nothing was written;
+ * - a duplicate is refused for as long as the first request runs, however long (a CSV import of
+ *   minutes included): the key is held by a transaction-scoped advisory lock, which ends only with
+ *   the commit, the rollback, or the death of the process holding it. There is no lease to lapse.
+ * - a key past its expiry is forgotten: never replayed, its next use runs afresh.
+ *
+ * Only the API's own routes (those declaring `config.access`) take part, not the queue dashboard's.
+ * Their handlers must do all their database work through `ctx.db` (a second pooled connection taken
+ * while this one is held could wait forever when the pool is exhausted) and must not call Redis
+ * (work for the queues goes through the outbox).
  */
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Database } from '../../db/client.js';
+import type { Database, Tx } from '../../db/client.js';
 import { idempotencyKeys } from '../../db/schema/index.js';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationError } from '../../lib/errors.js';
+
+/** A transaction kept open across Fastify hooks, ended by `commit` or `rollback`. */
+interface HeldTransaction {
+  tx: Tx;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+interface IdempotencyClaim {
+  principal: string;
+  key: string;
+  requestHash: string;
+  held: HeldTransaction;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,20 +50,62 @@ declare module 'fastify' {
     idempotent?: boolean;
   }
   interface FastifyRequest {
-    idempotency: { principal: string; key: string } | null;
+    /** Set while a request with an Idempotency-Key runs: its transaction, for the services. */
+    idempotency: IdempotencyClaim | null;
   }
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const REPLAYED_HEADERS = ['content-type', 'etag', 'location'];
+/** First half of the advisory lock key, so these locks cannot meet other advisory locks. */
+const LOCK_NAMESPACE = 0x6b726964; // "krid"
+
+const ROLLBACK = Symbol('rollback');
+
+/** Opens a transaction whose end is decided later, from another hook. */
+function holdTransaction(db: Database): Promise<HeldTransaction> {
+  return new Promise((resolveOpen, rejectOpen) => {
+    let decide: (commit: boolean) => void = () => {};
+    const decision = new Promise<boolean>((resolve) => {
+      decide = resolve;
+    });
+    let opened = false;
+    const finished = db.transaction(async (tx) => {
+      opened = true;
+      resolveOpen({
+        tx,
+        commit: async () => {
+          decide(true);
+          await finished;
+        },
+        rollback: async () => {
+          decide(false);
+          await finished.catch(() => {});
+        },
+      });
+      if (!(await decision)) throw ROLLBACK;
+    });
+    finished.catch((err: unknown) => {
+      if (!opened) rejectOpen(err);
+    });
+  });
+}
 
 export const idempotencyPlugin = fp(
-  async (app: FastifyInstance, opts: { db: Database; ttlHours: number; lockMs?: number }) => {
-    const lockMs = opts.lockMs ?? 60_000;
+  async (
+    app: FastifyInstance,
+    opts: {
+      db: Database;
+      ttlHours: number;
+      /** Tests only: SIGKILL this process right after a commit, before answering. */
+      crashAfterCommit?: boolean;
+    },
+  ) => {
     app.decorateRequest('idempotency', null);
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.method !== 'POST' || request.routeOptions.config?.idempotent === false) return;
+      const config = request.routeOptions.config;
+      if (request.method !== 'POST' || config?.access === undefined || config.idempotent === false) return;
       const raw = request.headers['idempotency-key'];
       if (raw === undefined) return;
       const key = Array.isArray(raw) ? raw[0] : raw;
@@ -47,55 +119,41 @@ export const idempotencyPlugin = fp(
         .update(`${request.method} ${request.url}\n`)
         .update(typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null))
         .digest('hex');
-      const now = Date.now();
-      const [claimed] = await opts.db
-        .insert(idempotencyKeys)
-        .values({
-          principal,
-          key,
-          method: request.method,
-          path: request.url,
-          requestHash,
-          state: 'pending',
-          lockedUntil: new Date(now + lockMs),
-          expiresAt: new Date(now + opts.ttlHours * 3_600_000),
-          userId: request.principal?.userId ?? null,
-        })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key });
-      if (claimed) {
-        request.idempotency = { principal, key };
-        return;
+      const where = and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key));
+
+      const held = await holdTransaction(opts.db);
+      try {
+        const [lock] = await held.tx.execute<{ locked: boolean }>(
+          sql`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${`${principal}\n${key}`})) as locked`,
+        );
+        if (!lock?.locked) throw new IdempotencyInProgressError();
+        const [existing] = await held.tx
+          .select({
+            requestHash: idempotencyKeys.requestHash,
+            responseStatus: idempotencyKeys.responseStatus,
+            responseHeaders: idempotencyKeys.responseHeaders,
+            responseBody: idempotencyKeys.responseBody,
+            live: sql<boolean>`${idempotencyKeys.expiresAt} > now()`,
+          })
+          .from(idempotencyKeys)
+          .where(where);
+        if (existing?.live) {
+          if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+          await held.rollback();
+          reply
+            .code(existing.responseStatus)
+            .headers({ ...existing.responseHeaders, 'idempotent-replayed': 'true' })
+            .serializer((p: unknown) => (typeof p === 'string' ? p : JSON.stringify(p)))
+            .send(existing.responseBody);
+          return reply;
+        }
+        // Expired (the nightly purge has not run yet): forgotten, so this request runs afresh.
+        if (existing) await held.tx.delete(idempotencyKeys).where(where);
+      } catch (err) {
+        await held.rollback();
+        throw err;
       }
-      const [existing] = await opts.db
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key)));
-      if (!existing) throw new IdempotencyInProgressError(); // expired and swept between the two statements
-      if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-      if (existing.state === 'completed' && existing.responseStatus !== null) {
-        reply
-          .code(existing.responseStatus)
-          .headers({ ...(existing.responseHeaders ?? {}), 'idempotent-replayed': 'true' })
-          .serializer((p: unknown) => (typeof p === 'string' ? p : JSON.stringify(p)))
-          .send(existing.responseBody ?? '');
-        return reply;
-      }
-      // Pending: take over only if the first attempt's lock has lapsed (its process died).
-      const [takenOver] = await opts.db
-        .update(idempotencyKeys)
-        .set({ lockedUntil: new Date(now + lockMs) })
-        .where(
-          and(
-            eq(idempotencyKeys.principal, principal),
-            eq(idempotencyKeys.key, key),
-            eq(idempotencyKeys.state, 'pending'),
-            lt(idempotencyKeys.lockedUntil, sql`now()`),
-          ),
-        )
-        .returning({ key: idempotencyKeys.key });
-      if (!takenOver) throw new IdempotencyInProgressError();
-      request.idempotency = { principal, key };
+      request.idempotency = { principal, key, requestHash, held };
       return;
     });
 
@@ -103,28 +161,51 @@ export const idempotencyPlugin = fp(
       const claim = request.idempotency;
       if (!claim) return payload;
       request.idempotency = null;
-      const where = and(eq(idempotencyKeys.principal, claim.principal), eq(idempotencyKeys.key, claim.key));
-      // Errors created nothing, so there is nothing to protect from a repeat; keeping their key
-      // would be a write caused by bad input (a rejected CSV import stored one).
-      if (reply.statusCode >= 400 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
-        await opts.db.delete(idempotencyKeys).where(where);
+      // An error answer: whatever the handler wrote before failing is undone with the key, so the
+      // request can be corrected or retried with the same key.
+      if (reply.statusCode >= 400) {
+        await claim.held.rollback();
         return payload;
       }
-      const headers: Record<string, string> = {};
-      for (const name of REPLAYED_HEADERS) {
-        const value = reply.getHeader(name);
-        if (value !== undefined) headers[name] = String(value);
-      }
-      await opts.db
-        .update(idempotencyKeys)
-        .set({
-          state: 'completed',
+      try {
+        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
+          throw new Error(
+            'an idempotent POST route answered with a stream, which cannot be stored for replay',
+          );
+        }
+        const headers: Record<string, string> = {};
+        for (const name of REPLAYED_HEADERS) {
+          const value = reply.getHeader(name);
+          if (value !== undefined) headers[name] = String(value);
+        }
+        await claim.held.tx.insert(idempotencyKeys).values({
+          principal: claim.principal,
+          key: claim.key,
+          method: request.method,
+          path: request.url,
+          requestHash: claim.requestHash,
           responseStatus: reply.statusCode,
           responseHeaders: headers,
           responseBody: Buffer.isBuffer(payload) ? payload.toString('utf8') : payload,
-        })
-        .where(where);
+          expiresAt: sql`now() + make_interval(hours => ${opts.ttlHours})`,
+          userId: request.principal?.userId ?? null,
+        });
+      } catch (err) {
+        await claim.held.rollback();
+        throw err;
+      }
+      // From here on the write and its outcome are one: a failure to send the answer changes nothing.
+      await claim.held.commit();
+      if (opts.crashAfterCommit) process.kill(process.pid, 'SIGKILL');
       return payload;
+    });
+
+    // A request that ends without passing onSend with its claim must not leave the transaction open.
+    app.addHook('onResponse', async (request: FastifyRequest) => {
+      const claim = request.idempotency;
+      if (!claim) return;
+      request.idempotency = null;
+      await claim.held.rollback();
     });
   },
   { name: 'idempotency' },

@@ -1,14 +1,17 @@
 /**
- * Prometheus metrics at /metrics: process defaults, HTTP request durations by route, and queue depth
- * per queue and state (read from Redis at scrape time).
+ * Prometheus metrics at /metrics: process defaults, HTTP request durations by route, queue depth per
+ * queue and state, and the outbox backlog and dead letters (read at scrape time, bounded in time: see
+ * metrics-collectors.ts).
  */
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Database } from '../../db/client.js';
+import { registerOutboxMetrics, registerQueueMetrics } from '../metrics-collectors.js';
 
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, opts: { queues: Queue[] }) => {
+  async (app: FastifyInstance, opts: { queues: Queue[]; db: Database }) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'kriya_' });
     const httpDuration = new Histogram({
@@ -18,19 +21,8 @@ export const metricsPlugin = fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
-    new Gauge({
-      name: 'kriya_queue_jobs',
-      help: 'Jobs per queue and state',
-      labelNames: ['queue', 'state'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const queue of opts.queues) {
-          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-          for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
-        }
-      },
-    });
+    registerQueueMetrics(registry, opts.queues);
+    registerOutboxMetrics(registry, opts.db);
     app.addHook('onResponse', async (request, reply) => {
       httpDuration.observe(
         {

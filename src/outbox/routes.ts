@@ -1,0 +1,77 @@
+/**
+ * Where each outbox topic goes: a topic maps to a list of routes, each turning a row into jobs for
+ * one queue. A list rather than one queue so that the outward sync can route one topic to several
+ * queues (one per channel) and expand one row into one job per listing, without changing the relay.
+ *
+ * A route throws when the row cannot become a job (its payload does not parse): the relay then
+ * dead-letters the row with that reason. A topic with no route is dead-lettered as well, so nothing
+ * is ever marked relayed and silently dropped. Only topics listed here may be written
+ * (`OutboxTopic`); a topic is added together with its route.
+ */
+import type { JobsOptions } from 'bullmq';
+import type { Database } from '../db/client.js';
+import { type CatalogueSyncJob, catalogueSyncJob, QUEUE, type QueueName } from '../queues/definitions.js';
+
+/** An outbox row as the relay claimed it. */
+export interface ClaimedOutboxRow {
+  id: number;
+  topic: string;
+  aggregateId: string;
+  payload: unknown;
+}
+
+export interface RoutedJob {
+  queue: QueueName;
+  name: string;
+  data: unknown;
+  /**
+   * Must make adding the same job twice harmless (a deduplication id or a deterministic job id): a
+   * relay that dies after adding the job and before marking the row adds it again.
+   */
+  opts: JobsOptions & ({ deduplication: { id: string } } | { jobId: string });
+}
+
+/**
+ * Turns a row into jobs. Gets the database so that a route can expand a row into one job per
+ * listing (outward sync); it must only read, and it runs outside any transaction.
+ */
+export type OutboxRoute = (
+  row: ClaimedOutboxRow,
+  ctx: { db: Database },
+) => RoutedJob[] | Promise<RoutedJob[]>;
+
+/**
+ * One waiting sync job per product: many quick edits coalesce into it, and it loads the newest
+ * version when it runs. An edit relayed while that product's job runs is not dropped
+ * (`keepLastIfActive`): one more job runs after it, never two at once.
+ */
+function catalogueSync(deleted: boolean): OutboxRoute {
+  return (row) => {
+    const data: CatalogueSyncJob = catalogueSyncJob.parse({ ...(row.payload as object), deleted });
+    return [
+      {
+        queue: QUEUE.catalogueSync,
+        name: row.topic,
+        data,
+        opts: { deduplication: { id: `product:${data.productId}`, keepLastIfActive: true } },
+      },
+    ];
+  };
+}
+
+/**
+ * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
+ * channels (the outward sync delisting a suspended crafter's products, for example), the service
+ * writes `product.changed` rows for the products it affects, in the same transaction, so listings
+ * keep one kind of work per product.
+ */
+export const OUTBOX_ROUTES = {
+  'product.changed': [catalogueSync(false)],
+  'product.deleted': [catalogueSync(true)],
+} satisfies Record<string, readonly OutboxRoute[]>;
+
+export type OutboxTopic = keyof typeof OUTBOX_ROUTES;
+
+export function routesOf(topic: string): readonly OutboxRoute[] {
+  return Object.hasOwn(OUTBOX_ROUTES, topic) ? OUTBOX_ROUTES[topic as OutboxTopic] : [];
+}
