@@ -54,6 +54,7 @@ export const OPENAPI_TAGS = [
     name: 'products',
     description: 'The canonical catalogue: products with their variants, CSV import and export',
   },
+  { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
 ];
 
 /**

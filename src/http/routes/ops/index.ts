@@ -29,6 +29,7 @@ export async function opsRoutes(app: FastifyInstance, opts: RouteDeps): Promise<
     {
       config: { access: { roles: ['operator'] } },
       schema: {
+        operationId: 'listOutboxDeadLetters',
         tags: ['ops'],
         summary: 'Outbox rows the relay set aside (payload does not parse, or no queue handles the topic)',
         description:
