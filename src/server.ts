@@ -19,11 +19,11 @@ const queues = Object.values(QUEUE).map((name) => createQueue(name, queueConnect
 const listCache =
   config.listCacheMaxMb > 0 ? new ListCache({ maxBytes: config.listCacheMaxMb * 1024 * 1024 }) : undefined;
 const app = await buildApp({ config, db: database.db, redis, queues, ...(listCache ? { listCache } : {}) });
-await listCache?.start(database.sql, {
+await listCache?.start(config.databaseUrl, {
   onError: (err) =>
     app.log.warn(
       { err: err instanceof Error ? err.message : String(err) },
-      'list cache off: cannot LISTEN yet',
+      'list cache off until LISTEN is back',
     ),
 });
 

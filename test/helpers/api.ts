@@ -52,7 +52,7 @@ export async function startTestApi(
     ? Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix))
     : undefined;
   const listCache = options.withListCache ? new ListCache() : undefined;
-  await listCache?.start(database.sql);
+  await listCache?.start(config.databaseUrl, { retryMs: 100 });
   const app = await buildApp({
     config,
     db: database.db,
