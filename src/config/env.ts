@@ -23,6 +23,13 @@ const envSchema = z.object({
   APP_MODE: z.enum(['production', 'demo', 'test']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * The separate listener that serves Prometheus `GET /metrics` (never the API port). Keep it on a
+   * loopback or internal address. 0 = any free port (the chosen one is logged); that is the default
+   * outside production, so several demo/test API processes on one host do not fight over 9464.
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
@@ -72,6 +79,8 @@ export interface AppConfig {
   mode: AppMode;
   host: string;
   port: number;
+  metricsHost: string;
+  metricsPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databaseUrl: string;
   databasePoolMax: number;
@@ -121,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mode: e.APP_MODE,
     host: e.HOST,
     port: e.PORT,
+    metricsHost: e.METRICS_HOST,
+    metricsPort: e.METRICS_PORT ?? (e.APP_MODE === 'production' ? 9464 : 0),
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

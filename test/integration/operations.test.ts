@@ -1,4 +1,6 @@
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMetricsServer } from '../../src/http/metrics-server.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
@@ -54,21 +56,44 @@ describe('queue dashboard', () => {
 });
 
 describe('metrics', () => {
-  it('exposes queue depth per queue and state', async () => {
+  let metricsServer: FastifyInstance;
+  let metricsUrl: string;
+  beforeAll(async () => {
+    metricsServer = await buildMetricsServer(api.app.metricsRegistry);
+    metricsUrl = `${await metricsServer.listen({ host: '127.0.0.1', port: 0 })}/metrics`;
+  });
+  afterAll(async () => {
+    await metricsServer?.close();
+  });
+
+  it('are not served on the public API port', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('kriya_');
+  });
+
+  it('exposes queue depth per queue and state on the metrics listener', async () => {
     const queue = api.queues.find((q) => q.name === 'maintenance')!;
     await queue.add('purge-idempotency-keys', { task: 'purge-idempotency-keys' });
     await queue.add('purge-relayed-outbox', { task: 'purge-relayed-outbox' });
-    const res = await api.app.inject({ method: 'GET', url: '/metrics' });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toMatch(/kriya_queue_jobs\{queue="maintenance",state="waiting"\} 2/);
-    expect(res.body).toContain('kriya_process_resident_memory_bytes');
+    const res = await fetch(metricsUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const body = await res.text();
+    expect(body).toMatch(/kriya_queue_jobs\{queue="maintenance",state="waiting"\} 2/);
+    expect(body).toContain('kriya_process_resident_memory_bytes');
   });
 
   it('records request durations by route', async () => {
     await api.app.inject({ method: 'GET', url: '/health/live' });
-    const res = await api.app.inject({ method: 'GET', url: '/metrics' });
-    expect(res.body).toMatch(
+    const body = await (await fetch(metricsUrl)).text();
+    expect(body).toMatch(
       /kriya_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="2xx"\} [1-9]/,
     );
+  });
+
+  it('the metrics listener serves nothing but /metrics', async () => {
+    const res = await fetch(metricsUrl.replace(/\/metrics$/, '/v1/products'));
+    expect(res.status).toBe(404);
   });
 });

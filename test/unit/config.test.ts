@@ -29,7 +29,15 @@ describe('loadConfig', () => {
       authTokenSecret: production.AUTH_TOKEN_SECRET,
       bodyLimitBytes: 1024 * 1024,
       trustProxy: false,
+      metricsHost: '127.0.0.1',
+      metricsPort: 9464,
     });
+  });
+
+  it('serves metrics on a port of their own: 9464 in production, any free one in demo and test unless set', () => {
+    expect(loadConfig({ APP_MODE: 'test' }).metricsPort).toBe(0);
+    expect(loadConfig({ APP_MODE: 'demo', METRICS_PORT: '9100' }).metricsPort).toBe(9100);
+    expect(problemsOf({ ...production, METRICS_PORT: '70000' }).join()).toContain('METRICS_PORT');
   });
 
   it('names every bad variable in one error', () => {

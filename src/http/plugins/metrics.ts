@@ -1,11 +1,20 @@
 /**
- * Prometheus metrics at /metrics: process defaults, HTTP request durations by route, and queue depth
- * per queue and state (read from Redis at scrape time).
+ * Prometheus metrics: process defaults, HTTP request durations by route, and queue depth per queue
+ * and state (read from Redis at scrape time). This plugin only collects them into
+ * `app.metricsRegistry`; they are served by the separate metrics listener (`metrics-server.ts`,
+ * METRICS_HOST/METRICS_PORT), never on the public API port.
  */
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the metrics listener serves. */
+    metricsRegistry: Registry;
+  }
+}
 
 export const metricsPlugin = fp(
   async (app: FastifyInstance, opts: { queues: Queue[] }) => {
@@ -41,11 +50,7 @@ export const metricsPlugin = fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get(
-      '/metrics',
-      { config: { access: { public: true } }, schema: { hide: true } },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-    );
+    app.decorate('metricsRegistry', registry);
   },
   { name: 'metrics' },
 );
