@@ -44,6 +44,8 @@ const envSchema = z.object({
   AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** Login attempts allowed per username+IP per window. */
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Login attempts allowed per username per window from all addresses together. */
+  LOGIN_RATE_LIMIT_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(20),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Largest JSON body accepted (bytes). */
   BODY_LIMIT_BYTES: z.coerce
@@ -66,7 +68,25 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 30)
     .default(24),
-  TRUST_PROXY: booleanFlag.default(false),
+  /**
+   * Which X-Forwarded-For hops to believe for the client address (rate limits, logs). `false`: none.
+   * A number: that many proxies in front (1 behind one reverse proxy). A comma-separated list of
+   * proxy addresses/CIDRs. `true` believes every hop, so any client can claim any address: use it
+   * only when the proxy overwrites the header.
+   */
+  TRUST_PROXY: z
+    .union([
+      booleanFlag,
+      z
+        .string()
+        .regex(/^\d{1,2}$/)
+        .transform(Number),
+      z
+        .string()
+        .regex(/^[0-9a-f:./]+(\s*,\s*[0-9a-f:./]+)*$/i, 'true, false, a hop count, or proxy addresses/CIDRs')
+        .transform((v) => v.split(',').map((a) => a.trim())),
+    ])
+    .default(false),
   /** Memory for cached catalogue list pages per API process (MiB); 0 turns the cache off. */
   LIST_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Base URL of the marketplace sandbox, shown by the demo stack. */
@@ -89,11 +109,13 @@ export interface AppConfig {
   authTokenSecret: string;
   authTokenTtlSeconds: number;
   loginRateLimitMax: number;
+  loginRateLimitPerUserMax: number;
   loginRateLimitWindowSeconds: number;
   bodyLimitBytes: number;
   csvImportLimitBytes: number;
   idempotencyTtlHours: number;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: false, true, a hop count or proxy addresses. */
+  trustProxy: boolean | number | string[];
   listCacheMaxMb: number;
   sandboxUrl: string | undefined;
 }
@@ -141,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authTokenSecret: e.AUTH_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     authTokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
     loginRateLimitMax: e.LOGIN_RATE_LIMIT_MAX,
+    loginRateLimitPerUserMax: e.LOGIN_RATE_LIMIT_PER_USER_MAX,
     loginRateLimitWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     csvImportLimitBytes: e.CSV_IMPORT_LIMIT_BYTES,

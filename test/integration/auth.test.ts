@@ -98,6 +98,44 @@ describe('auth', () => {
     expect((await login(crafterUser.username, crafterUser.password)).statusCode).toBe(200);
   });
 
+  it('login attempts are also capped per username, whatever X-Forwarded-For claims', async () => {
+    // A proxy trusted for every hop: the client address is whatever the header says.
+    const proxied = await startTestApi('auth_xff', {
+      TRUST_PROXY: 'true',
+      LOGIN_RATE_LIMIT_MAX: '3',
+      LOGIN_RATE_LIMIT_PER_USER_MAX: '5',
+      LOGIN_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
+    try {
+      const user = await makeUser(proxied.database.db, 'operator');
+      const attempt = (i: number, password: string) =>
+        proxied.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          headers: { 'x-forwarded-for': `203.0.113.${i}` },
+          payload: { username: user.username, password },
+        });
+      for (let i = 1; i <= 5; i += 1) expect((await attempt(i, `guess ${i}`)).statusCode).toBe(401);
+      const limited = await attempt(6, user.password);
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().code).toBe('rate_limited');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Each address had its own small bucket: the per-address limit alone never triggered.
+      const other = await makeUser(proxied.database.db, 'operator');
+      for (let i = 1; i <= 3; i += 1) {
+        const res = await proxied.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          headers: { 'x-forwarded-for': '198.51.100.7' },
+          payload: { username: other.username, password: `guess ${i}` },
+        });
+        expect(res.statusCode).toBe(401);
+      }
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('an expired token gets 401 token_expired', async () => {
     const res = await me(api.expiredAuth(crafterUser).authorization);
     expect(res.statusCode).toBe(401);

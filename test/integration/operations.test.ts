@@ -40,6 +40,41 @@ describe('queue dashboard', () => {
     expect(wrong.statusCode).toBe(401);
   });
 
+  it('password guesses over HTTP Basic count against the login limits, shared with POST /v1/auth/login', async () => {
+    const target = await makeUser(api.database.db, 'operator');
+    const max = api.config.loginRateLimitMax;
+    const guess = (password: string) =>
+      api.app.inject({
+        method: 'GET',
+        url: '/admin/queues/api/queues',
+        headers: basic({ username: target.username, password }),
+      });
+    for (let i = 0; i < max; i += 1) expect((await guess(`wrong ${i}`)).statusCode).toBe(401);
+    const limited = await guess(target.password);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toContain('application/problem+json');
+    expect(limited.json().code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const login = await api.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: target.username, password: target.password },
+    });
+    expect(login.statusCode).toBe(429);
+  });
+
+  it("the board's polling with a verified credential costs no login attempts", async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    for (let i = 0; i < api.config.loginRateLimitMax + 3; i += 1) {
+      const res = await api.app.inject({
+        method: 'GET',
+        url: '/admin/queues/api/queues',
+        headers: basic(user),
+      });
+      expect(res.statusCode).toBe(200);
+    }
+  });
+
   it('shows every queue to an operator', async () => {
     const page = await api.app.inject({ method: 'GET', url: '/admin/queues', headers: basic(operator) });
     expect(page.statusCode).toBe(200);

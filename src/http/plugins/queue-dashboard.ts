@@ -2,6 +2,8 @@
  * bull-board at /admin/queues for operators. A browser cannot attach bearer tokens to the board's
  * own requests, so the board uses HTTP Basic with an operator's username and password; a verified
  * credential is remembered (by hash) for a minute so the board's polling does not run scrypt each time.
+ * Every credential not remembered is a password guess: it counts against the login limits
+ * (`login-limits.ts`) before scrypt runs.
  */
 import { createHash } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
@@ -11,13 +13,15 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/client.js';
 import { authenticateUser } from '../../services/users.js';
+import type { CountLoginAttempt } from '../login-limits.js';
+import { toProblem } from '../problem.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 const REMEMBER_MS = 60_000;
 
 export async function queueDashboard(
   app: FastifyInstance,
-  opts: { db: Database; queues: Queue[] },
+  opts: { db: Database; queues: Queue[]; countLoginAttempt: CountLoginAttempt },
 ): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
@@ -48,8 +52,22 @@ export async function queueDashboard(
     if (until !== undefined && until > Date.now()) return;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
+    if (colon < 1) return challenge(reply);
+    const username = decoded.slice(0, colon);
+    // Every guess that would run scrypt counts against the same limits as POST /v1/auth/login (429).
+    // Answered here: errors thrown on the board's routes would reach bull-board's error handler.
     try {
-      const principal = await authenticateUser(opts.db, decoded.slice(0, colon), decoded.slice(colon + 1));
+      await opts.countLoginAttempt(request, username);
+    } catch (err) {
+      const { problem, headers } = toProblem(err, request.id);
+      return reply
+        .code(problem.status)
+        .headers(headers)
+        .type('application/problem+json; charset=utf-8')
+        .send(JSON.stringify(problem));
+    }
+    try {
+      const principal = await authenticateUser(opts.db, username, decoded.slice(colon + 1));
       if (principal.role !== 'operator') return challenge(reply);
     } catch {
       return challenge(reply);
