@@ -87,6 +87,12 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
     .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   try {
     await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
+  } catch (err) {
+    // A run on other migrations (another branch, in parallel) drops templates that are not its own:
+    // build ours again and retry once.
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    await prepareTemplateDatabase();
+    await admin.unsafe(`create database "${name}" template "${templateDatabaseName()}"`);
   } finally {
     await admin.end();
   }
