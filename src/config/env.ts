@@ -42,6 +42,12 @@ const envSchema = z.object({
   /** HMAC secret for bearer tokens; at least 32 characters. Required outside demo/test mode. */
   AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /**
+   * How long an API process trusts what it read about a token's user (enabled, token version)
+   * before reading it again: the longest a user disabled or changed by another process or by SQL
+   * keeps access here. Changes made through this process apply at once. 0 = read on every request.
+   */
+  AUTH_USER_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** Login attempts allowed per username+IP per window. */
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   /** Login attempts allowed per username per window from all addresses together. */
@@ -108,6 +114,7 @@ export interface AppConfig {
   queuePrefix: string;
   authTokenSecret: string;
   authTokenTtlSeconds: number;
+  authUserCacheSeconds: number;
   loginRateLimitMax: number;
   loginRateLimitPerUserMax: number;
   loginRateLimitWindowSeconds: number;
@@ -162,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Demo and test runs get a random secret per boot: tokens simply stop working after a restart.
     authTokenSecret: e.AUTH_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     authTokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
+    authUserCacheSeconds: e.AUTH_USER_CACHE_SECONDS,
     loginRateLimitMax: e.LOGIN_RATE_LIMIT_MAX,
     loginRateLimitPerUserMax: e.LOGIN_RATE_LIMIT_PER_USER_MAX,
     loginRateLimitWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW_SECONDS,

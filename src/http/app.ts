@@ -98,7 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     perUserMax: config.loginRateLimitPerUserMax,
     windowSeconds: config.loginRateLimitWindowSeconds,
   });
-  await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
+  await app.register(authPlugin, {
+    secret: config.authTokenSecret,
+    ttlSeconds: config.authTokenTtlSeconds,
+    db,
+    userCacheSeconds: config.authUserCacheSeconds,
+  });
   await app.register(idempotencyPlugin, { db, ttlHours: config.idempotencyTtlHours });
   // After idempotency, so its onSend hook stores the uncompressed body. gzip/deflate only: brotli costs
   // more CPU than it saves on pages of this size. A crafter on a phone gets a 39 KB page in ~5 KB.

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMetricsServer } from '../../src/http/metrics-server.js';
+import { setUserDisabled } from '../../src/services/users.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
@@ -73,6 +74,15 @@ describe('queue dashboard', () => {
       });
       expect(res.statusCode).toBe(200);
     }
+  });
+
+  it('a remembered dashboard login stops working as soon as the operator is disabled', async () => {
+    const user = await makeUser(api.database.db, 'operator');
+    const board = () =>
+      api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(user) });
+    expect((await board()).statusCode).toBe(200);
+    await setUserDisabled({ db: api.database.db, principal: operator, requestId: null }, user.userId, true);
+    expect((await board()).statusCode).toBe(401);
   });
 
   it('shows every queue to an operator', async () => {
