@@ -82,11 +82,12 @@ const envSchema = z.object({
    */
   TRUST_PROXY: z
     .union([
-      booleanFlag,
+      // Numbers first: `1` means one proxy, not "believe every hop" as a boolean `1` would.
       z
         .string()
         .regex(/^\d{1,2}$/)
         .transform(Number),
+      booleanFlag,
       z
         .string()
         .regex(/^[0-9a-f:./]+(\s*,\s*[0-9a-f:./]+)*$/i, 'true, false, a hop count, or proxy addresses/CIDRs')
