@@ -139,10 +139,12 @@ export class ListCache {
   }
 
   private connectionLost(): void {
+    const wasListening = this.listening;
     this.listening = false;
     this.invalidate();
     if (this.stopped) return;
-    this.onError?.(new Error('the LISTEN connection was closed'));
+    // A failed connect also closes; listen() reports that one itself.
+    if (wasListening) this.onError?.(new Error('the LISTEN connection was closed'));
     this.scheduleListen();
   }
 
