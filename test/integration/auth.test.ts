@@ -140,6 +140,30 @@ describe('auth', () => {
     }
   });
 
+  it('behind TRUST_PROXY=1 a forged left part of X-Forwarded-For does not change the client address', async () => {
+    const proxied = await startTestApi('auth_hop', {
+      TRUST_PROXY: '1',
+      LOGIN_RATE_LIMIT_MAX: '3',
+      LOGIN_RATE_LIMIT_PER_USER_MAX: '100',
+      LOGIN_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
+    try {
+      const user = await makeUser(proxied.database.db, 'operator');
+      const attempt = (forged: string, password: string) =>
+        proxied.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          // The proxy appends the address it saw; the client wrote the rest.
+          headers: { 'x-forwarded-for': `${forged}, 192.0.2.10` },
+          payload: { username: user.username, password },
+        });
+      for (let i = 1; i <= 3; i += 1) expect((await attempt(`203.0.113.${i}`, 'wrong')).statusCode).toBe(401);
+      expect((await attempt('203.0.113.99', user.password)).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('an expired token gets 401 token_expired', async () => {
     const res = await me(api.expiredAuth(crafterUser).authorization);
     expect(res.statusCode).toBe(401);
