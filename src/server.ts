@@ -3,6 +3,7 @@ import { loadConfigOrExit } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { buildApp } from './http/app.js';
 import { ListCache } from './http/list-cache.js';
+import { buildMetricsServer } from './http/metrics-server.js';
 import { createApiRedis, createQueueRedis } from './lib/redis.js';
 import { createQueue } from './queues/connection.js';
 import { QUEUE } from './queues/definitions.js';
@@ -19,11 +20,12 @@ const queues = Object.values(QUEUE).map((name) => createQueue(name, queueConnect
 const listCache =
   config.listCacheMaxMb > 0 ? new ListCache({ maxBytes: config.listCacheMaxMb * 1024 * 1024 }) : undefined;
 const app = await buildApp({ config, db: database.db, redis, queues, ...(listCache ? { listCache } : {}) });
-await listCache?.start(database.sql, {
+const metricsServer = await buildMetricsServer(app.metricsRegistry);
+await listCache?.start(config.databaseUrl, {
   onError: (err) =>
     app.log.warn(
       { err: err instanceof Error ? err.message : String(err) },
-      'list cache off: cannot LISTEN yet',
+      'list cache off until LISTEN is back',
     ),
 });
 
@@ -32,7 +34,7 @@ async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, 'shutting down');
-  await app.close();
+  await Promise.all([app.close(), metricsServer.close()]);
   await listCache?.stop();
   await Promise.all(queues.map((q) => q.close()));
   await database.close();
@@ -44,3 +46,5 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ host: config.host, port: config.port });
+const metricsAddress = await metricsServer.listen({ host: config.metricsHost, port: config.metricsPort });
+app.log.info({ url: `${metricsAddress}/metrics` }, 'metrics listener (internal network only)');

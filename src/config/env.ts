@@ -23,6 +23,13 @@ const envSchema = z.object({
   APP_MODE: z.enum(['production', 'demo', 'test']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * The separate listener that serves Prometheus `GET /metrics` (never the API port). Keep it on a
+   * loopback or internal address. 0 = any free port (the chosen one is logged); that is the default
+   * outside production, so several demo/test API processes on one host do not fight over 9464.
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
@@ -35,8 +42,16 @@ const envSchema = z.object({
   /** HMAC secret for bearer tokens; at least 32 characters. Required outside demo/test mode. */
   AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /**
+   * How long an API process trusts what it read about a token's user (enabled, token version)
+   * before reading it again: the longest a user disabled or changed by another process or by SQL
+   * keeps access here. Changes made through this process apply at once. 0 = read on every request.
+   */
+  AUTH_USER_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** Login attempts allowed per username+IP per window. */
   LOGIN_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Login attempts allowed per username per window from all addresses together. */
+  LOGIN_RATE_LIMIT_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(20),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Largest JSON body accepted (bytes). */
   BODY_LIMIT_BYTES: z.coerce
@@ -59,7 +74,26 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 30)
     .default(24),
-  TRUST_PROXY: booleanFlag.default(false),
+  /**
+   * Which X-Forwarded-For hops to believe for the client address (rate limits, logs). `false`: none.
+   * A number: that many proxies in front (1 behind one reverse proxy). A comma-separated list of
+   * proxy addresses/CIDRs. `true` believes every hop, so any client can claim any address: use it
+   * only when the proxy overwrites the header.
+   */
+  TRUST_PROXY: z
+    .union([
+      // Numbers first: `1` means one proxy, not "believe every hop" as a boolean `1` would.
+      z
+        .string()
+        .regex(/^\d{1,2}$/)
+        .transform(Number),
+      booleanFlag,
+      z
+        .string()
+        .regex(/^[0-9a-f:./]+(\s*,\s*[0-9a-f:./]+)*$/i, 'true, false, a hop count, or proxy addresses/CIDRs')
+        .transform((v) => v.split(',').map((a) => a.trim())),
+    ])
+    .default(false),
   /** Memory for cached catalogue list pages per API process (MiB); 0 turns the cache off. */
   LIST_CACHE_MAX_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Base URL of the marketplace sandbox, shown by the demo stack. */
@@ -77,6 +111,8 @@ export interface AppConfig {
   mode: AppMode;
   host: string;
   port: number;
+  metricsHost: string;
+  metricsPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databaseUrl: string;
   databasePoolMax: number;
@@ -84,12 +120,15 @@ export interface AppConfig {
   queuePrefix: string;
   authTokenSecret: string;
   authTokenTtlSeconds: number;
+  authUserCacheSeconds: number;
   loginRateLimitMax: number;
+  loginRateLimitPerUserMax: number;
   loginRateLimitWindowSeconds: number;
   bodyLimitBytes: number;
   csvImportLimitBytes: number;
   idempotencyTtlHours: number;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: false, true, a hop count or proxy addresses. */
+  trustProxy: boolean | number | string[];
   listCacheMaxMb: number;
   sandboxUrl: string | undefined;
   testCrashAfterIdempotentCommit: boolean;
@@ -129,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mode: e.APP_MODE,
     host: e.HOST,
     port: e.PORT,
+    metricsHost: e.METRICS_HOST,
+    metricsPort: e.METRICS_PORT ?? (e.APP_MODE === 'production' ? 9464 : 0),
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -137,7 +178,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Demo and test runs get a random secret per boot: tokens simply stop working after a restart.
     authTokenSecret: e.AUTH_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     authTokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
+    authUserCacheSeconds: e.AUTH_USER_CACHE_SECONDS,
     loginRateLimitMax: e.LOGIN_RATE_LIMIT_MAX,
+    loginRateLimitPerUserMax: e.LOGIN_RATE_LIMIT_PER_USER_MAX,
     loginRateLimitWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     csvImportLimitBytes: e.CSV_IMPORT_LIMIT_BYTES,

@@ -38,6 +38,8 @@ const devEnvSchema = z.object({
   PORT: port.optional(),
   /** Sandbox port; unset means 4010, or a free port when 4010 is taken. */
   SANDBOX_PORT: port.optional(),
+  /** Port of the API's metrics listener; unset means 9464, or a free port when 9464 is taken. */
+  METRICS_PORT: port.optional(),
   QUEUE_PREFIX: z.string().min(1).default('kriya'),
   LOG_LEVEL: z.string().min(1).default('info'),
   AUTH_TOKEN_SECRET: z.string().min(32).optional(),
@@ -56,6 +58,7 @@ export interface DevOptions {
   host: string;
   apiPort: number | undefined;
   sandboxPort: number | undefined;
+  metricsPort: number | undefined;
   queuePrefix: string;
   logLevel: string;
   authTokenSecret: string | undefined;
@@ -83,6 +86,7 @@ export function loadDevOptions(repoRoot: string, env: NodeJS.ProcessEnv = proces
     host: e.HOST,
     apiPort: e.PORT,
     sandboxPort: e.SANDBOX_PORT,
+    metricsPort: e.METRICS_PORT,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     authTokenSecret: e.AUTH_TOKEN_SECRET,

@@ -132,6 +132,7 @@ async function main(): Promise<void> {
   // Ports are chosen here (0 included), so every URL is known before any child listens.
   const apiPort = await choosePort(options.apiPort, 3000, host);
   const sandboxPort = await choosePort(options.sandboxPort, 4010, host);
+  const metricsPort = await choosePort(options.metricsPort, 9464, host);
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     APP_MODE: 'demo',
@@ -168,12 +169,15 @@ async function main(): Promise<void> {
     ...sharedEnv,
     HOST: host,
     PORT: String(apiPort),
+    METRICS_HOST: host,
+    METRICS_PORT: String(metricsPort),
     SANDBOX_URL: `http://${publicHost}:${sandboxPort}`,
   };
   const api = supervisor.start('api', 'src/server.ts', appEnv);
   const worker = supervisor.start('worker', 'workers/main.ts', appEnv);
 
   const apiUrl = `http://${publicHost}:${apiPort}`;
+  const metricsUrl = `http://${publicHost}:${metricsPort}/metrics`;
   const [[, readyLine = '{}']] = await Promise.all([
     sandboxReady,
     waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt))),
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
       `    API              ${apiUrl}`,
       `    API docs         ${apiUrl}/docs`,
       `    Queue dashboard  ${apiUrl}/admin/queues   (operator login)`,
+      `    Metrics          ${metricsUrl}   (own listener, not on the API port)`,
       `    Sandbox          ${sandboxUrl}`,
       `    Database         ${postgres.describe}`,
       `    Redis            ${redis.describe}`,
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
       api: apiUrl,
       docs: `${apiUrl}/docs`,
       queues: `${apiUrl}/admin/queues`,
+      metrics: metricsUrl,
       sandbox: sandboxUrl,
       pids: { ...pids([sandbox, api, worker]), postgres: postgres.pid, redis: redis.pid },
     })}\n`,

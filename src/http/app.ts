@@ -18,6 +18,7 @@ import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { loggerOptions } from '../lib/logger.js';
 import type { ListCache } from './list-cache.js';
+import { loginAttemptCounter } from './login-limits.js';
 import { authPlugin } from './plugins/auth.js';
 import { contentParsersPlugin } from './plugins/content-parsers.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
@@ -82,7 +83,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api'),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A hop count believes that many proxies (Fastify's types take it only as a function).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { allErrors: true } },
@@ -128,7 +136,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     nameSpace: `${config.queuePrefix}:ratelimit:`,
     skipOnError: true,
   });
-  await app.register(authPlugin, { secret: config.authTokenSecret, ttlSeconds: config.authTokenTtlSeconds });
+  // The one counter of password attempts, for the login route and the queue dashboard's HTTP Basic.
+  const countLoginAttempt = loginAttemptCounter(app, {
+    max: config.loginRateLimitMax,
+    perUserMax: config.loginRateLimitPerUserMax,
+    windowSeconds: config.loginRateLimitWindowSeconds,
+  });
+  await app.register(authPlugin, {
+    secret: config.authTokenSecret,
+    ttlSeconds: config.authTokenTtlSeconds,
+    db,
+    userCacheSeconds: config.authUserCacheSeconds,
+  });
   await app.register(idempotencyPlugin, {
     db,
     ttlHours: config.idempotencyTtlHours,
@@ -157,12 +176,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   await app.register(metricsPlugin, { queues: deps.queues ?? [], db });
-  if (deps.queues && deps.queues.length > 0) await app.register(queueDashboard, { db, queues: deps.queues });
+  if (deps.queues && deps.queues.length > 0)
+    await app.register(queueDashboard, { db, queues: deps.queues, countLoginAttempt });
   await app.register(healthRoutes, { db, redis });
-  await app.register(authRoutes, {
-    db,
-    loginRateLimit: { max: config.loginRateLimitMax, windowSeconds: config.loginRateLimitWindowSeconds },
-  });
+  await app.register(authRoutes, { db, countLoginAttempt });
   await app.register(regionRoutes, { db });
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });

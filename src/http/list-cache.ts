@@ -10,11 +10,15 @@
  * page is stored with its scope's generation read BEFORE its query and served only while that is
  * unchanged, so a page that raced a change is never served. A notification that names nothing
  * specific ("*", TRUNCATE) and every write through this process (read-your-writes) bump a global
- * epoch that invalidates every page. While the LISTEN connection is not up, nothing is served; a
- * TTL bounds the damage of a notification lost with a dropped connection.
+ * epoch that invalidates every page.
+ *
+ * Notifications lost while the LISTEN connection is down would leave stale pages, so from the moment
+ * that connection closes until LISTEN succeeds again nothing is served or stored, and the epoch is
+ * bumped both when it is lost and when it is back: no page cached before the loss is served after it.
+ * The TTL is only a last bound for a connection that dies silently (no FIN; TCP keepalive notices).
  */
 import { LRUCache } from 'lru-cache';
-import type postgres from 'postgres';
+import postgres from 'postgres';
 import type { Scope } from '../domain/scope.js';
 
 export const CATALOGUE_CHANNEL = 'kriya_catalogue_changed';
@@ -69,10 +73,12 @@ export class ListCache {
   private readonly scopeGenerations = new Map<string, number>();
   private listening = false;
   private readonly pages: LRUCache<string, { generation: string; body: Buffer }>;
-  private unlisten: (() => Promise<void>) | undefined;
+  private connection: postgres.Sql | undefined;
   private lastPayload = '';
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = 5_000;
+  private onError: ((err: unknown) => void) | undefined;
 
   constructor(options: ListCacheOptions = {}) {
     this.pages = new LRUCache({
@@ -83,43 +89,86 @@ export class ListCache {
   }
 
   /**
-   * Starts listening. postgres.js re-listens after reconnects, and each (re)listen drops everything.
-   * If Postgres cannot be reached now, the cache stays off (every request queries) and listening is
-   * retried every `retryMs`, so the API can start, and report not ready, while Postgres is down.
+   * Starts listening on a connection of its own. If Postgres cannot be reached now, or whenever that
+   * connection is lost later, the cache is off (every request queries) and LISTEN is retried every
+   * `retryMs`; so the API can start, and report not ready, while Postgres is down.
    */
   async start(
-    sql: postgres.Sql,
+    databaseUrl: string,
     options: { retryMs?: number; onError?: (err: unknown) => void } = {},
   ): Promise<void> {
     this.stopped = false;
+    this.retryMs = options.retryMs ?? 5_000;
+    this.onError = options.onError;
+    // Not `sql.listen()`: postgres.js re-listens after a drop by itself but tells nobody that the
+    // connection was lost, and that moment is exactly when the cache must stop serving. `onnotify` is
+    // the (untyped) connection option postgres.js's own listen() is built on.
+    const connectionOptions: postgres.Options<Record<string, never>> & {
+      onnotify: (channel: string, payload: string) => void;
+    } = {
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: null,
+      fetch_types: false,
+      connect_timeout: 10,
+      onnotice: () => {},
+      onnotify: (channel, payload) => {
+        if (channel !== CATALOGUE_CHANNEL) return;
+        this.lastPayload = payload;
+        this.changed(scopesOfChange(payload));
+      },
+      onclose: () => this.connectionLost(),
+    };
+    this.connection = postgres(databaseUrl, connectionOptions);
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const connection = this.connection;
+    if (!connection || this.stopped) return;
     try {
-      const meta = await sql.listen(
-        CATALOGUE_CHANNEL,
-        (payload) => {
-          this.lastPayload = payload;
-          this.changed(scopesOfChange(payload));
-        },
-        () => {
-          // (Re)connected: notifications may have been missed while down.
-          this.invalidate();
-          this.listening = true;
-        },
-      );
-      this.unlisten = meta.unlisten;
+      await connection.unsafe(`listen ${CATALOGUE_CHANNEL}`);
+      if (this.stopped) return;
+      // (Re)connected: notifications may have been missed while down.
+      this.invalidate();
       this.listening = true;
     } catch (err) {
-      options.onError?.(err);
-      if (this.stopped) return;
-      this.retryTimer = setTimeout(() => void this.start(sql, options), options.retryMs ?? 5_000);
-      this.retryTimer.unref();
+      this.onError?.(err);
+      this.scheduleListen();
     }
+  }
+
+  private connectionLost(): void {
+    const wasListening = this.listening;
+    this.listening = false;
+    this.invalidate();
+    if (this.stopped) return;
+    // A failed connect also closes; listen() reports that one itself.
+    if (wasListening) this.onError?.(new Error('the LISTEN connection was closed'));
+    this.scheduleListen();
+  }
+
+  private scheduleListen(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.listen();
+    }, this.retryMs);
+    this.retryTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.listening = false;
-    await this.unlisten?.();
+    await this.connection?.end({ timeout: 0 });
+    this.connection = undefined;
+  }
+
+  /** True while the LISTEN connection is up, i.e. while pages are served and stored. */
+  isListening(): boolean {
+    return this.listening;
   }
 
   /** Payload of the newest change notification; lets tests wait for a barrier. */

@@ -36,15 +36,128 @@ const userColumns = {
   createdAt: users.createdAt,
 };
 
+/** A logged-in user: who they are, and the token version their tokens must carry. */
+export type AuthenticatedUser = Principal & { tokenVersion: number };
+
 /** Checks a username and password; the same time is spent whether or not the user exists. */
-export async function authenticateUser(db: DbOrTx, username: string, password: string): Promise<Principal> {
+export async function authenticateUser(
+  db: DbOrTx,
+  username: string,
+  password: string,
+): Promise<AuthenticatedUser> {
   const [user] = await db
-    .select({ ...userColumns, passwordHash: users.passwordHash })
+    .select({ ...userColumns, passwordHash: users.passwordHash, tokenVersion: users.tokenVersion })
     .from(users)
     .where(sql`lower(${users.username}) = lower(${username})`);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
   if (!user || !ok || user.disabled) throw new InvalidCredentialsError();
-  return { userId: user.id, role: user.role, crafterId: user.crafterId, regionCode: user.regionCode };
+  return {
+    userId: user.id,
+    role: user.role,
+    crafterId: user.crafterId,
+    regionCode: user.regionCode,
+    tokenVersion: user.tokenVersion,
+  };
+}
+
+/** What decides whether a user's tokens still work; null when the user no longer exists. */
+export interface TokenHolderState {
+  tokenVersion: number;
+  disabled: boolean;
+}
+
+export async function tokenHolderState(db: DbOrTx, userId: string): Promise<TokenHolderState | null> {
+  const [row] = await db
+    .select({ tokenVersion: users.tokenVersion, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ?? null;
+}
+
+type RevocationListener = (userId: string) => void;
+const revocationListeners = new Set<RevocationListener>();
+
+/**
+ * Calls `listener` with the user's id after each change made through this process that revokes the
+ * user's tokens (disabled, password changed, deleted), once it is committed; returns the unsubscribe.
+ * Lets the API drop what it remembers about that user at once instead of when its cache expires.
+ */
+export function onTokensRevoked(listener: RevocationListener): () => void {
+  revocationListeners.add(listener);
+  return () => revocationListeners.delete(listener);
+}
+
+function tokensRevoked(userId: string): void {
+  for (const listener of revocationListeners) listener(userId);
+}
+
+/** The user in the caller's scope, locked for the change; 404 outside it, like everywhere. */
+async function userInScopeForUpdate(tx: DbOrTx, principal: Principal, id: string): Promise<UserView> {
+  const [user] = await tx
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.id, id), userScopeCondition(principal)))
+    .for('update');
+  if (!user) throw new NotFoundError('User');
+  return user;
+}
+
+/** Disables (or enables again) a user in the caller's scope. Disabling revokes every token at once. */
+export async function setUserDisabled(ctx: ServiceContext, id: string, disabled: boolean): Promise<UserView> {
+  const updated = await ctx.db.transaction(async (tx) => {
+    const before = await userInScopeForUpdate(tx, ctx.principal, id);
+    const [after] = await tx
+      .update(users)
+      .set({ disabled, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning(userColumns);
+    await recordAudit(tx, {
+      actorUserId: ctx.principal.userId,
+      action: disabled ? 'user.disable' : 'user.enable',
+      entityType: 'user',
+      entityId: id,
+      before,
+      after,
+      requestId: ctx.requestId,
+    });
+    return after!;
+  });
+  tokensRevoked(id);
+  return updated;
+}
+
+/** Sets a new password for a user in the caller's scope (or the caller). Revokes every older token. */
+export async function setUserPassword(ctx: ServiceContext, id: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await ctx.db.transaction(async (tx) => {
+    await userInScopeForUpdate(tx, ctx.principal, id);
+    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+    await recordAudit(tx, {
+      actorUserId: ctx.principal.userId,
+      action: 'user.password_change',
+      entityType: 'user',
+      entityId: id,
+      requestId: ctx.requestId,
+    });
+  });
+  tokensRevoked(id);
+}
+
+/** Deletes a user in the caller's scope; its tokens stop working at once. */
+export async function deleteUser(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const before = await userInScopeForUpdate(tx, ctx.principal, id);
+    await tx.delete(users).where(eq(users.id, id));
+    await recordAudit(tx, {
+      actorUserId: ctx.principal.userId,
+      action: 'user.delete',
+      entityType: 'user',
+      entityId: id,
+      before,
+      requestId: ctx.requestId,
+    });
+  });
+  tokensRevoked(id);
 }
 
 /** Users visible to the caller: operators see all; admins the admins and crafters of their subtree; crafters themselves. */

@@ -24,6 +24,7 @@ const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127
 
 interface StackReady {
   api: string;
+  metrics: string;
   sandbox: string;
   pids: Record<string, number | undefined>;
 }
@@ -132,6 +133,12 @@ function startStack(env: NodeJS.ProcessEnv): Promise<RunningStack> {
 async function assertDemoWorks(stack: RunningStack): Promise<void> {
   const ready = await fetch(`${stack.ready.api}/health/ready`);
   expect(ready.status).toBe(200);
+
+  // Metrics on their own listener, printed by npm start; the public API port does not serve them.
+  const metrics = await fetch(stack.ready.metrics);
+  expect(metrics.status).toBe(200);
+  expect(await metrics.text()).toContain('kriya_http_request_duration_seconds');
+  expect((await fetch(`${stack.ready.api}/metrics`)).status).toBe(404);
 
   const login = await fetch(`${stack.ready.api}/v1/auth/login`, {
     method: 'POST',

@@ -20,8 +20,8 @@ export interface TestApi {
   database: DatabaseHandle;
   config: AppConfig;
   databaseUrl: string;
-  /** Bearer header for a principal. */
-  auth(principal: Principal): { authorization: string };
+  /** Bearer header for a principal (at its user's first token version unless given). */
+  auth(principal: Principal & { tokenVersion?: number }): { authorization: string };
   /** The list cache, when started with `withListCache`. */
   listCache: ListCache | undefined;
   /** Queues, when started with `withQueues`. */
@@ -52,7 +52,7 @@ export async function startTestApi(
     ? Object.values(QUEUE).map((name) => createQueue(name, queueConnection, config.queuePrefix))
     : undefined;
   const listCache = options.withListCache ? new ListCache() : undefined;
-  await listCache?.start(database.sql);
+  await listCache?.start(config.databaseUrl, { retryMs: 100 });
   const app = await buildApp({
     config,
     db: database.db,
@@ -66,10 +66,18 @@ export async function startTestApi(
     database,
     config,
     databaseUrl: testDb.url,
-    auth: (principal) => ({ authorization: `Bearer ${app.issueToken(principal).token}` }),
+    auth: (principal) => ({
+      authorization: `Bearer ${app.issueToken({ tokenVersion: 1, ...principal }).token}`,
+    }),
     expiredAuth: (principal) => ({
       authorization: `Bearer ${app.jwt.sign(
-        { sub: principal.userId, role: principal.role, cid: principal.crafterId, rc: principal.regionCode },
+        {
+          sub: principal.userId,
+          role: principal.role,
+          cid: principal.crafterId,
+          rc: principal.regionCode,
+          tv: 1,
+        },
         { clockTimestamp: Date.now() - 3_600_000, expiresIn: 60 },
       )}`,
     }),

@@ -159,6 +159,7 @@ describe('health', () => {
         role: 'operator' as const,
         crafterId: null,
         regionCode: null,
+        tokenVersion: 1,
       };
       const res = await broken.app.inject({
         method: 'GET',

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/client.js';
+import { buildApp } from '../../src/http/app.js';
 import { cacheScopeKey, scopesOfChange } from '../../src/http/list-cache.js';
+import { createApiRedis } from '../../src/lib/redis.js';
 import { KECAMATAN, KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
+import { adminDatabaseUrl } from '../helpers/db-template.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -200,6 +205,86 @@ describe('catalogue list cache', () => {
   });
 });
 
+/** The backend of this suite's LISTEN connection (the one session whose last query was the LISTEN). */
+async function listenerPid(): Promise<number> {
+  const rows = await api.database.sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where datname = current_database() and query ilike 'listen%kriya_catalogue_changed%'`;
+  if (rows.length !== 1) throw new Error(`expected one LISTEN session, found ${rows.length}`);
+  return rows[0]!.pid;
+}
+
+describe('list cache when its LISTEN connection is lost', () => {
+  it('serves nothing cached from the loss until LISTEN is back, and then no page from before the loss', async () => {
+    const { crafter, user } = await crafterWithUser();
+    // A second API instance on the same database: "another process" whose writes this one only
+    // hears about through notifications.
+    const other = createDatabase(api.databaseUrl, { max: 2 });
+    const otherRedis = createApiRedis(api.config.redisUrl);
+    const otherApp = await buildApp({ config: api.config, db: other.db, redis: otherRedis });
+    const database = new URL(api.databaseUrl).pathname.slice(1);
+    // Postgres refuses this from a session on the database itself.
+    const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
+    const allowConnections = (allow: boolean) =>
+      admin.unsafe(`alter database "${database}" allow_connections ${allow}`);
+    try {
+      const before = await page(user, `&crafterId=${crafter.id}`); // cached by this instance
+      const product = before.items[0]!;
+      expect(product.title).toBe('Asli');
+      // Open the other instance's pool connection now: while new connections are refused below, both
+      // instances keep working on the connections they have, but the listener cannot come back.
+      expect(
+        (await otherApp.inject({ method: 'GET', url: '/v1/me', headers: api.auth(user) })).statusCode,
+      ).toBe(200);
+      await allowConnections(false);
+      const listener = await listenerPid();
+      await api.database.sql`select pg_terminate_backend(${listener})`;
+      await eventually(
+        async () =>
+          (await api.database.sql`select 1 from pg_stat_activity where pid = ${listener}`).length === 0,
+      );
+
+      const patch = await otherApp.inject({
+        method: 'PATCH',
+        url: `/v1/products/${product.id}`,
+        headers: { ...api.auth(user), 'if-match': '"1"' },
+        payload: { title: 'Ditulis proses lain' },
+      });
+      expect(patch.statusCode).toBe(200);
+      // Its notification went nowhere: only a cache that knows it is deaf answers right.
+      expect((await page(user, `&crafterId=${crafter.id}`)).items[0]?.title).toBe('Ditulis proses lain');
+
+      await allowConnections(true);
+      await eventually(async () => api.listCache!.isListening());
+      // Back: pages are cached again and notifications reach them again.
+      await page(user, `&crafterId=${crafter.id}`);
+      await api.database.sql`update products set title = 'Sesudah kembali' where id = ${product.id}`;
+      await eventually(
+        async () => (await page(user, `&crafterId=${crafter.id}`)).items[0]?.title === 'Sesudah kembali',
+      );
+    } finally {
+      await allowConnections(true);
+      await admin.end({ timeout: 1 });
+      await otherApp.close();
+      otherRedis.disconnect();
+      await other.close();
+    }
+  });
+
+  it('a page cached before the loss is not served after LISTEN is back', async () => {
+    const { crafter, user } = await crafterWithUser();
+    await settle();
+    await page(user);
+    await quietRetitle(crafter.id, 'hilang bersama koneksi');
+    const listener = await listenerPid();
+    await api.database.sql`select pg_terminate_backend(${listener})`;
+    // Wait for a new LISTEN backend: the cache is back, and must have forgotten the old page.
+    await eventually(async () => ((await listenerPid().catch(() => listener)) ?? listener) !== listener);
+    await settle();
+    expect((await page(user)).items[0]?.title).toBe('hilang bersama koneksi');
+  });
+});
+
 describe('scopesOfChange', () => {
   it('maps crafters and kelurahan to their scopes and every region containing the kelurahan', () => {
     expect(scopesOfChange(JSON.stringify({ c: ['x'], k: ['36.74.01.1001'] }))?.sort()).toEqual(
@@ -222,15 +307,13 @@ describe('ListCache without Postgres', () => {
     const address = server.address();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (address === null || typeof address === 'string') throw new Error('no port');
-    const { default: postgres } = await import('postgres');
     const { ListCache } = await import('../../src/http/list-cache.js');
-    const sql = postgres(`postgres://postgres@127.0.0.1:${address.port}/nothing`, {
-      max: 1,
-      connect_timeout: 1,
-    });
     const cache = new ListCache();
     const errors: unknown[] = [];
-    await cache.start(sql, { retryMs: 20, onError: (err) => errors.push(err) });
+    await cache.start(`postgres://postgres@127.0.0.1:${address.port}/nothing`, {
+      retryMs: 20,
+      onError: (err) => errors.push(err),
+    });
     const scope = 'all';
     cache.set('k', scope, cache.currentGeneration(scope), Buffer.from('{}'));
     expect(cache.get('k', scope)).toBeUndefined();
@@ -239,6 +322,5 @@ describe('ListCache without Postgres', () => {
     const after = errors.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(errors.length).toBeLessThanOrEqual(after + 1);
-    await sql.end({ timeout: 1 });
   });
 });

@@ -29,7 +29,27 @@ describe('loadConfig', () => {
       authTokenSecret: production.AUTH_TOKEN_SECRET,
       bodyLimitBytes: 1024 * 1024,
       trustProxy: false,
+      metricsHost: '127.0.0.1',
+      metricsPort: 9464,
     });
+  });
+
+  it('TRUST_PROXY takes a flag, a hop count or proxy addresses', () => {
+    expect(loadConfig({ ...production, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...production, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...production, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...production, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(problemsOf({ ...production, TRUST_PROXY: 'everyone' })).toHaveLength(1);
+  });
+
+  it('serves metrics on a port of their own: 9464 in production, any free one in demo and test unless set', () => {
+    expect(loadConfig({ APP_MODE: 'test' }).metricsPort).toBe(0);
+    expect(loadConfig({ APP_MODE: 'demo', METRICS_PORT: '9100' }).metricsPort).toBe(9100);
+    expect(problemsOf({ ...production, METRICS_PORT: '70000' }).join()).toContain('METRICS_PORT');
   });
 
   it('names every bad variable in one error', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dummyPasswordHash, generatePassword, hashPassword, verifyPassword } from '../../src/lib/password.js';
+import {
+  dummyPasswordHash,
+  generatePassword,
+  hashingLoad,
+  hashPassword,
+  verifyPassword,
+} from '../../src/lib/password.js';
 
 describe('password hashing', () => {
   it('hashes with scrypt and a random salt, and verifies', async () => {
@@ -17,6 +23,14 @@ describe('password hashing', () => {
     const composed = 'caf\u00e9-password';
     const decomposed = 'cafe\u0301-password';
     expect(await verifyPassword(decomposed, await hashPassword(composed))).toBe(true);
+  });
+
+  it('runs at most two hashes at once; the others wait their turn and all complete', async () => {
+    const hashes = Array.from({ length: 6 }, (_, i) => hashPassword(`password ${i}`));
+    expect(hashingLoad()).toEqual({ running: 2, waiting: 4 });
+    const done = await Promise.all(hashes);
+    expect(new Set(done).size).toBe(6);
+    expect(hashingLoad()).toEqual({ running: 0, waiting: 0 });
   });
 
   it('rejects stored values that are not scrypt hashes', async () => {

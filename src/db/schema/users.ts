@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { crafters } from './crafters.js';
 import { regions } from './regions.js';
 
@@ -20,6 +30,12 @@ export const users = pgTable(
     crafterId: uuid('crafter_id').references(() => crafters.id),
     regionCode: text('region_code').references(() => regions.code),
     disabled: boolean('disabled').notNull().default(false),
+    /**
+     * Embedded in every bearer token (`tv`); a token whose version is not the current one is refused.
+     * A trigger (drizzle/0004) bumps it whenever the password, `disabled`, the role or its binding
+     * changes, however the row is changed; bump it by hand to log a user out everywhere.
+     */
+    tokenVersion: integer('token_version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,7 +1,9 @@
 /**
- * Prometheus metrics at /metrics: process defaults, HTTP request durations by route, queue depth per
- * queue and state, and the outbox backlog and dead letters (read at scrape time, bounded in time: see
- * metrics-collectors.ts).
+ * Prometheus metrics: process defaults, HTTP request durations by route, queue depth per queue and
+ * state, and the outbox backlog and dead letters (read at scrape time, bounded in time: see
+ * metrics-collectors.ts). This plugin only collects them into `app.metricsRegistry`; they are served by
+ * the separate metrics listener (`metrics-server.ts`, METRICS_HOST/METRICS_PORT), never on the public
+ * API port.
  */
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +11,13 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Database } from '../../db/client.js';
 import { registerOutboxMetrics, registerQueueMetrics } from '../metrics-collectors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What the metrics listener serves. */
+    metricsRegistry: Registry;
+  }
+}
 
 export const metricsPlugin = fp(
   async (app: FastifyInstance, opts: { queues: Queue[]; db: Database }) => {
@@ -33,11 +42,7 @@ export const metricsPlugin = fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get(
-      '/metrics',
-      { config: { access: { public: true } }, schema: { hide: true } },
-      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
-    );
+    app.decorate('metricsRegistry', registry);
   },
   { name: 'metrics' },
 );

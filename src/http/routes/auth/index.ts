@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticateUser, getUser } from '../../../services/users.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
+import type { CountLoginAttempt } from '../../login-limits.js';
 import { problemSchema } from '../../schemas.js';
 import { toUserResponse, userSchema } from '../users/schemas.js';
 
@@ -13,7 +14,7 @@ const loginBody = z.strictObject({
 
 export async function authRoutes(
   app: FastifyInstance,
-  opts: RouteDeps & { loginRateLimit: { max: number; windowSeconds: number } },
+  opts: RouteDeps & { countLoginAttempt: CountLoginAttempt },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
@@ -22,17 +23,6 @@ export async function authRoutes(
       config: {
         access: { public: true },
         idempotent: false,
-        rateLimit: {
-          max: opts.loginRateLimit.max,
-          timeWindow: opts.loginRateLimit.windowSeconds * 1000,
-          hook: 'preHandler',
-          // Per username and client address, so one attacker cannot lock every account at once.
-          keyGenerator: (request) => {
-            const body = request.body as { username?: unknown } | undefined;
-            const name = typeof body?.username === 'string' ? body.username.toLowerCase() : '';
-            return `login:${request.ip}:${name}`;
-          },
-        },
       },
       schema: {
         tags: ['auth'],
@@ -47,6 +37,7 @@ export async function authRoutes(
       },
     },
     async (request) => {
+      await opts.countLoginAttempt(request, request.body.username);
       const principal = await authenticateUser(opts.db, request.body.username, request.body.password);
       const { token, expiresAt } = app.issueToken(principal);
       return { token, tokenType: 'Bearer' as const, expiresAt };
