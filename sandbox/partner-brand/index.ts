@@ -57,6 +57,10 @@ export const createPartnerBrandPlatform: PlatformFactory = (ctx) => {
       status: 503,
       body: errorBody('unavailable', 'service temporarily unavailable'),
     }),
+    badRequestResponse: (message) => ({
+      status: 400,
+      body: errorBody(PartnerErrorCode.validationFailed, message),
+    }),
     control: createPartnerBrandControl(ctx, store),
   };
 };

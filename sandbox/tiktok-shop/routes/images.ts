@@ -3,6 +3,7 @@
  * in product payloads and a `url` for description HTML.
  */
 import { randomBytes } from 'node:crypto';
+import { readParts } from '../../core/multipart.js';
 import { invalidRequest, TtsCode, TtsError } from '../errors.js';
 import type { Endpoint, EndpointCall } from '../gateway.js';
 import { imageDimensions } from '../image-size.js';
@@ -20,7 +21,7 @@ async function readUpload(call: EndpointCall): Promise<{ bytes: Buffer; useCase:
   let bytes: Buffer | undefined;
   let useCase: string | undefined;
   try {
-    for await (const part of call.request.parts()) {
+    for await (const part of readParts(call.request)) {
       if (part.type === 'file') {
         const content = await part.toBuffer();
         if (part.fieldname === 'data') bytes = content;
