@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { LATEST_TIME_MS } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { ControlInputError, type PlatformModule, type PlatformName } from '../core/contract.js';
 
@@ -123,8 +124,15 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
   app.get('/clock', async () => clockView());
   app.post('/clock', async (request) => {
     const body = clockInput.parse(request.body ?? {});
+    const target =
+      body.advanceMs !== undefined
+        ? ctx.clock.nowMs() + body.advanceMs
+        : (body.epochMs ?? Date.parse(body.iso ?? ''));
+    // Every platform formats sandbox time as a date; a clock outside that range would break them all.
+    if (!(target >= 0 && target <= LATEST_TIME_MS))
+      throw new ControlInputError('the sandbox clock must stay between 1970-01-01 and 9999-12-31 (UTC)');
     if (body.advanceMs !== undefined) ctx.clock.advance(body.advanceMs);
-    else ctx.clock.set(body.epochMs ?? Date.parse(body.iso ?? ''));
+    else ctx.clock.set(target);
     return clockView();
   });
 
