@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { PlatformModule } from '../../sandbox/core/contract.js';
 import { buildSandbox, type Sandbox } from '../../sandbox/server.js';
 import { documentedPartnerSignature } from './partner-brand/client.js';
@@ -23,7 +24,7 @@ import { productBody, sku } from './tiktok-shop/fixtures.js';
 /** Fixed, so a failure replays; `FUZZ_SEED=<n>` explores other inputs by hand (CI keeps the default). */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_701);
 /** Random JSON bodies / queries per route and signing mode; the static catalogue below comes on top. */
-const RANDOM_BODIES = 6;
+const RANDOM_BODIES = 4;
 const RANDOM_QUERIES = 3;
 /** Mutants of each valid call in the seed corpus. */
 const MUTANTS = 30;
@@ -470,6 +471,71 @@ function expectation(platform: string, method: string, path: string, body: Body)
   if (!['POST', 'PUT', 'PATCH'].includes(method) || body.unreadable === undefined) return undefined;
   if (body.unreadable === 'multipart') return path.includes('upload') ? 'param' : undefined;
   return platform === 'tiktok-shop' ? 'failure' : 'param';
+}
+
+/**
+ * The partner-brand API is ours, defined by docs/partner-brand-api.yaml: each answer's status must be
+ * one the operation documents, and each error code one of the documented enum.
+ */
+interface SpecOperation {
+  method: string;
+  path: string;
+  pattern: RegExp;
+  statuses: Set<number>;
+}
+
+function loadPartnerSpec(): { operations: SpecOperation[]; codes: Set<string> } {
+  const doc = parseYaml(
+    readFileSync(join(import.meta.dirname, '../../docs/partner-brand-api.yaml'), 'utf8'),
+  ) as {
+    paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    components: {
+      schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } };
+    };
+  };
+  const operations: SpecOperation[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation.responses) continue;
+      const pattern = new RegExp(`^${path.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        pattern,
+        statuses: new Set(Object.keys(operation.responses).map(Number)),
+      });
+    }
+  }
+  return { operations, codes: new Set(doc.components.schemas.Error.properties.error.properties.code.enum) };
+}
+const PARTNER_SPEC = loadPartnerSpec();
+
+function checkPartnerContract(method: string, url: string, status: number, text: string): Verdict {
+  if (method === 'HEAD') return { ok: true };
+  const path = (url.split('?')[0] ?? '').slice('/partner-brand'.length);
+  const operation = PARTNER_SPEC.operations.find((o) => o.method === method && o.pattern.test(path));
+  if (!operation) return { ok: false, why: `${method} ${path} is not in docs/partner-brand-api.yaml` };
+  if (!operation.statuses.has(status))
+    return { ok: false, why: `HTTP ${status} is not documented for ${method} ${operation.path}` };
+  if (status >= 400) {
+    const code = (JSON.parse(text) as { error: { code: string } }).error.code;
+    if (!PARTNER_SPEC.codes.has(code)) return { ok: false, why: `error code ${code} is not documented` };
+  }
+  return { ok: true };
+}
+
+function judge(
+  platform: string,
+  method: string,
+  status: number,
+  contentType: string,
+  text: string,
+  expect: Expectation,
+  url: string,
+): Verdict {
+  const verdict = checkAnswer(platform, method, status, contentType, text, expect);
+  if (!verdict.ok || platform !== 'partner-brand') return verdict;
+  return checkPartnerContract(method, url, status, text);
 }
 
 function checkAnswer(
@@ -1052,13 +1118,14 @@ async function fuzz(target: Target, failures: Failures): Promise<number> {
         ...(request.payload === undefined ? {} : { payload: request.payload }),
       });
       sent += 1;
-      const verdict = checkAnswer(
+      const verdict = judge(
         platform,
         request.method,
         response.statusCode,
         String(response.headers['content-type'] ?? ''),
         response.body,
         signed ? expectation(platform, request.method, path, body) : undefined,
+        request.url,
       );
       if (!verdict.ok) {
         // One entry per route, body kind and reason, with the first example, so a report stays short.
@@ -1113,13 +1180,14 @@ async function fuzzSeeds(selected: Seed[], failures: Failures): Promise<number> 
         ...(request.payload === undefined ? {} : { payload: request.payload }),
       });
       sent += 1;
-      const verdict = checkAnswer(
+      const verdict = judge(
         control ? 'control' : (platform as PlatformModule).name,
         request.method,
         response.statusCode,
         String(response.headers['content-type'] ?? ''),
         response.body,
         undefined,
+        request.url,
       );
       if (!verdict.ok) {
         const key = `mutated ${seed.method} ${seed.path} | ${verdict.why}`;
@@ -1170,6 +1238,18 @@ describe('sandbox fuzz: no route answers 5xx or a non-platform error to malforme
     expect(platformSeeds.length).toBeGreaterThan(20);
     const sent = await fuzzSeeds(platformSeeds, failures);
     expect(Object.fromEntries(failures), report(failures, sent)).toEqual({});
+  });
+
+  it('gives the partner brand only error codes docs/partner-brand-api.yaml lists, also for throttles and faults', () => {
+    const partner = platformNamed('partner-brand');
+    const answers = [
+      partner.throttleResponse(),
+      partner.serverErrorResponse(),
+      partner.badRequestResponse('x'),
+    ];
+    for (const answer of answers) {
+      expect(PARTNER_SPEC.codes).toContain((answer.body as { error: { code: string } }).error.code);
+    }
   });
 
   it('answers a signed TikTok image upload with a malformed multipart body as an envelope error at HTTP 200', async () => {
