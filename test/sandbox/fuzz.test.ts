@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { PlatformModule } from '../../sandbox/core/contract.js';
+import type { PlatformFactory, PlatformModule } from '../../sandbox/core/contract.js';
 import { buildSandbox, type Sandbox } from '../../sandbox/server.js';
 import { documentedPartnerSignature } from './partner-brand/client.js';
 import {
@@ -1283,5 +1283,56 @@ describe('sandbox fuzz: no route answers 5xx or a non-platform error to malforme
     }
     expect(sent).toBeGreaterThan(100);
     expect(Object.fromEntries(failures), report(failures, sent)).toEqual({});
+  });
+});
+
+describe('core error handler of a platform mount', () => {
+  // A platform whose routes fail on purpose: the handler must keep bugs visible, not paper over them.
+  const fake: PlatformFactory = () => ({
+    name: 'shopee',
+    prefix: '/fake',
+    async register(app) {
+      app.get('/bug', async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'x')");
+      });
+      app.post('/echo', async (request) => ({ got: request.body }));
+    },
+    throttleResponse: () => ({ status: 429, body: { error: 'throttled', message: '' } }),
+    serverErrorResponse: () => ({ status: 503, body: { error: 'server', message: 'down' } }),
+    badRequestResponse: (message) => ({ status: 400, body: { error: 'param', message } }),
+    control: platformNamed('shopee').control,
+  });
+
+  it('answers a handler bug 500 with the platform 5xx body, and unreadable input with its parameter error', async () => {
+    const local = await buildSandbox({ factories: [fake] });
+    try {
+      const bug = await local.app.inject({ method: 'GET', url: '/fake/bug' });
+      expect(bug.statusCode).toBe(500);
+      expect(bug.json()).toEqual({ error: 'server', message: 'down' });
+
+      const broken = await local.app.inject({
+        method: 'POST',
+        url: '/fake/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"a":',
+      });
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json()).toMatchObject({ error: 'param' });
+
+      const badUrl = await local.app.inject({ method: 'GET', url: '/fake/%E0%A4%A' });
+      expect(badUrl.statusCode).toBe(400);
+      expect(badUrl.json()).toMatchObject({ error: 'param' });
+
+      const fine = await local.app.inject({ method: 'POST', url: '/fake/echo', payload: { a: 1 } });
+      expect(fine.json()).toEqual({ got: { a: 1 } });
+      // The call log records the platform's code, so a bug also shows in /__sandbox/counters.
+      expect(local.ctx.callLog.list().map((c) => [c.status, c.errorCode])).toEqual([
+        [500, 'server'],
+        [400, 'param'],
+        [200, ''],
+      ]);
+    } finally {
+      await local.close();
+    }
   });
 });
