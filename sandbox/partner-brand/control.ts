@@ -3,7 +3,7 @@
  * (seeded or scripted), state. Partner keys are issued directly, so there is no authorization step.
  */
 import { z } from 'zod';
-import { LATEST_TIME_MS } from '../core/clock.js';
+import { LATEST_TIME_S } from '../core/clock.js';
 import {
   ControlInputError,
   type PlatformControl,
@@ -37,14 +37,7 @@ const createOutletInput = z.object({
 });
 
 /** Unix seconds or RFC 3339, within the times the reports can print. */
-const soldAtInput = z.union([
-  z
-    .number()
-    .int()
-    .min(0)
-    .max(Math.floor(LATEST_TIME_MS / 1000)),
-  z.iso.datetime({ offset: true }),
-]);
+const soldAtInput = z.union([z.number().int().min(0).max(LATEST_TIME_S), z.iso.datetime({ offset: true })]);
 
 const scriptedSales = z.object({
   partner_id: z.string(),

@@ -25,9 +25,9 @@ import { productBody, sku } from './tiktok-shop/fixtures.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_701);
 /** Random JSON bodies / queries per route and signing mode; the static catalogue below comes on top. */
 const RANDOM_BODIES = 4;
-const RANDOM_QUERIES = 3;
+const RANDOM_QUERIES = 2;
 /** Mutants of each valid call in the seed corpus. */
-const MUTANTS = 30;
+const MUTANTS = 25;
 
 // ---------------------------------------------------------------------------------------------------
 // Deterministic generator
@@ -1270,6 +1270,38 @@ describe('sandbox fuzz: no route answers 5xx or a non-platform error to malforme
     });
   });
 
+  it('refuses what the fuzz once turned into control API 500s with a 400', async () => {
+    const now = sandbox.ctx.clock.nowSeconds();
+    const shopee = creds.shopee;
+    const partnerId = known.shopId?.[2];
+    const cases: Array<[string, unknown]> = [
+      ['/clock', { advanceMs: 9_000_000_000_000_000 }],
+      ['/clock', { epochMs: 9_000_000_000_000_000 }],
+      ['/clock', { advanceMs: -9_000_000_000_000_000 }],
+      [
+        '/shopee/orders',
+        { shopId: shopee.shopId, count: 2, seed: 3, from: now - 60, to: 9_000_000_000_000_000 },
+      ],
+      ['/partner-brand/orders', { partner_id: partnerId, seed: 3, count: 2, from: -9_000_000_000_000_000 }],
+      [
+        '/partner-brand/orders',
+        { partner_id: partnerId, sales: [{ sku: 'BTK-01', quantity: 1, sold_at: 9e15 }] },
+      ],
+      ['/tiktok-shop/orders', 'batik'],
+      ['/partner-brand/orders', 123],
+    ];
+    for (const [url, payload] of cases) {
+      const response = await sandbox.app.inject({
+        method: 'POST',
+        url: `${CONTROL_PREFIX}${url}`,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      });
+      expect([url, response.statusCode, response.json().error]).toEqual([url, 400, 'bad_request']);
+    }
+    expect(sandbox.ctx.clock.offsetMs()).toBe(0);
+  });
+
   // Last: the control API's fuzz may reset the sandbox (POST /reset) and so drop the set-up above.
   it('answers every control API route with its error shape and never a 5xx', async () => {
     const failures: Failures = new Map();
@@ -1323,11 +1355,20 @@ describe('core error handler of a platform mount', () => {
       expect(badUrl.statusCode).toBe(400);
       expect(badUrl.json()).toMatchObject({ error: 'param' });
 
+      const tooLarge = await local.app.inject({
+        method: 'POST',
+        url: '/fake/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: `"${'x'.repeat(12 * 1024 * 1024)}"`,
+      });
+      expect([tooLarge.statusCode, tooLarge.json().error]).toEqual([400, 'param']);
+
       const fine = await local.app.inject({ method: 'POST', url: '/fake/echo', payload: { a: 1 } });
       expect(fine.json()).toEqual({ got: { a: 1 } });
       // The call log records the platform's code, so a bug also shows in /__sandbox/counters.
       expect(local.ctx.callLog.list().map((c) => [c.status, c.errorCode])).toEqual([
         [500, 'server'],
+        [400, 'param'],
         [400, 'param'],
         [200, ''],
       ]);
