@@ -308,6 +308,7 @@ const CONTROL_PREFIX = '/__sandbox';
 
 function targets(sandbox: Sandbox): Target[] {
   const out: Target[] = [];
+  const expanded = new Set<string>();
   for (const route of sandbox.routes) {
     if (route.url.startsWith(CONTROL_PREFIX)) {
       out.push({ platform: 'control', method: route.method, url: route.url });
@@ -316,24 +317,27 @@ function targets(sandbox: Sandbox): Target[] {
     const platform = sandbox.platforms.find((p) => route.url.startsWith(`${p.prefix}/`));
     if (!platform) throw new Error(`route ${route.method} ${route.url} belongs to no platform`);
     if (route.url.endsWith('*')) {
-      // A dispatcher route: fuzz each operation behind it, plus the dispatcher itself with stray paths.
+      // A dispatcher route: fuzz each operation behind it once, and every method of the dispatcher
+      // itself with stray paths (unknown module, bad version, undecodable segments).
       const operations = platform.operations?.() ?? [];
       if (operations.length === 0)
         throw new Error(`${route.url} dispatches but ${platform.name} lists no operations`);
-      if (route.method === operations[0]?.method || route.method === 'GET') {
+      if (!expanded.has(platform.name)) {
+        expanded.add(platform.name);
         for (const op of operations)
           out.push({ platform, method: op.method, url: `${platform.prefix}${op.path}` });
       }
+      out.push({ platform, method: route.method, url: `${route.url.slice(0, -1)}{module}/{version}/{id}` });
       out.push({
         platform,
         method: route.method,
-        url: `${route.url.slice(0, -1)}product/20230/x%E0%A4%A/{id}`,
+        url: `${route.url.slice(0, -1)}product/{version}/products`,
       });
       continue;
     }
     out.push({ platform, method: route.method, url: route.url });
   }
-  // Operations are listed once per dispatcher method; keep each method + URL once.
+  // Keep each method + URL once (Fastify lists a route once per method it answers).
   const seen = new Set<string>();
   return out.filter((t) => {
     const key = `${t.method} ${t.url}`;
