@@ -440,7 +440,7 @@ function buildRequest(
       String(now),
       target.method,
       url.slice(prefix.length),
-      payload === undefined ? '' : payload.toString(),
+      payload ?? '',
     );
   }
   return { method: target.method, url, headers, ...(payload === undefined ? {} : { payload }) };
@@ -526,6 +526,17 @@ function checkPartnerContract(method: string, url: string, status: number, text:
     if (!PARTNER_SPEC.codes.has(code)) return { ok: false, why: `error code ${code} is not documented` };
   }
   return { ok: true };
+}
+
+function refusedAsBadlySigned(platform: string, text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; error?: { code?: unknown } };
+    if (platform === 'tiktok-shop') return body.code === 106001;
+    if (platform === 'partner-brand') return body.error?.code === 'invalid_signature';
+  } catch {
+    // not JSON: not a signature error
+  }
+  return false;
 }
 
 function judge(
@@ -1122,7 +1133,7 @@ async function fuzz(target: Target, failures: Failures): Promise<number> {
         ...(request.payload === undefined ? {} : { payload: request.payload }),
       });
       sent += 1;
-      const verdict = judge(
+      let verdict = judge(
         platform,
         request.method,
         response.statusCode,
@@ -1131,6 +1142,11 @@ async function fuzz(target: Target, failures: Failures): Promise<number> {
         signed ? expectation(platform, request.method, path, body) : undefined,
         request.url,
       );
+      // Signed with the clients' documented formulas, a call must never be refused as badly signed
+      // (Fastify reads no body on GET or HEAD, so one sent there is not what the server hashes).
+      const bodyIgnored = ['GET', 'HEAD'].includes(request.method) && request.payload !== undefined;
+      if (verdict.ok && signed && !bodyIgnored && refusedAsBadlySigned(platform, response.body))
+        verdict = { ok: false, why: 'a correctly signed call was refused as badly signed' };
       if (!verdict.ok) {
         // One entry per route, body kind and reason, with the first example, so a report stays short.
         const key = `${signed ? 'signed' : 'unsigned'} ${target.method} ${target.url} | ${body.name} | ${verdict.why}`;
@@ -1254,6 +1270,24 @@ describe('sandbox fuzz: no route answers 5xx or a non-platform error to malforme
     for (const answer of answers) {
       expect(PARTNER_SPEC.codes).toContain((answer.body as { error: { code: string } }).error.code);
     }
+  });
+
+  it('hashes the exact bytes of a partner-brand body: non-UTF-8 JSON is a validation error, not a bad signature', async () => {
+    const payload = Buffer.from('{"title":"Kain \xe9","price_idr":1,"quantity":1}', 'latin1');
+    const ts = String(sandbox.ctx.clock.nowSeconds());
+    const target = '/v1/assortment/items/LATIN-1';
+    const response = await sandbox.app.inject({
+      method: 'PUT',
+      url: `/partner-brand${target}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-partner-key': creds.partner.key,
+        'x-partner-timestamp': ts,
+        'x-partner-signature': documentedPartnerSignature(creds.partner.secret, ts, 'PUT', target, payload),
+      },
+      payload,
+    });
+    expect([response.statusCode, response.json().error.code]).toEqual([400, 'validation_failed']);
   });
 
   it('answers a signed TikTok image upload with a malformed multipart body as an envelope error at HTTP 200', async () => {
