@@ -46,7 +46,11 @@ function mulberry32(seed: number): () => number {
 const random = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
-/** Field names the sandbox itself uses (object keys in its source), so random bodies hit real fields. */
+/**
+ * Field names the sandbox itself uses (object keys in its source), so random bodies hit real fields
+ * and new fields are tried without anyone listing them. The inputs therefore follow the code: a run
+ * replays exactly for a given tree and seed.
+ */
 function fieldDictionary(): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
