@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { controlRoutes } from './control/routes.js';
 import { type CoreContext, createCoreContext } from './core/context.js';
 import type { PlatformFactory, PlatformModule } from './core/contract.js';
@@ -19,10 +19,18 @@ export interface BuildSandboxOptions {
   webhookTimeoutMs?: number;
 }
 
+/** One route as Fastify registered it (full URL, prefix included), for tooling such as the fuzz test. */
+export interface SandboxRoute {
+  method: string;
+  url: string;
+}
+
 export interface Sandbox {
   app: FastifyInstance;
   ctx: CoreContext;
   platforms: PlatformModule[];
+  /** Every route registered on the app (platforms and control API), known once `buildSandbox` resolves. */
+  routes: readonly SandboxRoute[];
   close(): Promise<void>;
 }
 
@@ -46,14 +54,36 @@ function listeningBaseUrl(app: FastifyInstance, cache: { url?: string }): string
  * control API under `/__sandbox/`. Tests use `app.inject` or `app.listen({ port: 0 })`.
  */
 export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<Sandbox> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 12 * 1024 * 1024 });
+  let platforms: PlatformModule[] = [];
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 12 * 1024 * 1024,
+    // A URL Fastify cannot even decode (`%E0%A4%A`) is refused before any route or plugin sees it;
+    // without this it would be answered in Fastify's own shape instead of the platform's error.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as FastifyReply;
+      const platform = platforms.find((p) => request.url.startsWith(`${p.prefix}/`));
+      if (platform) {
+        const answer = platform.badRequestResponse(error.message);
+        return reply.code(answer.status).send(answer.body);
+      }
+      return reply.code(400).send({ error: 'bad_request', message: error.message });
+    },
+  });
   const baseUrlCache: { url?: string } = {};
+  // Collected from Fastify itself (added before anything is registered, so every child plugin inherits
+  // it) rather than listed by hand, so a new route is fuzzed and documented without anyone remembering to.
+  const routes: SandboxRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url });
+  });
   const ctx = createCoreContext({
     baseUrl: () => listeningBaseUrl(app, baseUrlCache),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.webhookTimeoutMs === undefined ? {} : { webhookTimeoutMs: options.webhookTimeoutMs }),
   });
-  const platforms = (options.factories ?? defaultPlatformFactories).map((factory) => factory(ctx));
+  platforms = (options.factories ?? defaultPlatformFactories).map((factory) => factory(ctx));
   const names = new Set<string>();
   for (const platform of platforms) {
     if (names.has(platform.name)) throw new Error(`platform ${platform.name} is mounted twice`);
@@ -89,6 +119,7 @@ export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<S
     app,
     ctx,
     platforms,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { LATEST_TIME_MS } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { ControlInputError, type PlatformModule, type PlatformName } from '../core/contract.js';
 
@@ -123,8 +124,15 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
   app.get('/clock', async () => clockView());
   app.post('/clock', async (request) => {
     const body = clockInput.parse(request.body ?? {});
+    const target =
+      body.advanceMs !== undefined
+        ? ctx.clock.nowMs() + body.advanceMs
+        : (body.epochMs ?? Date.parse(body.iso ?? ''));
+    // Every platform formats sandbox time as a date; a clock outside that range would break them all.
+    if (!(target >= 0 && target <= LATEST_TIME_MS))
+      throw new ControlInputError('the sandbox clock must stay between 1970-01-01 and 9999-12-31 (UTC)');
     if (body.advanceMs !== undefined) ctx.clock.advance(body.advanceMs);
-    else ctx.clock.set(body.epochMs ?? Date.parse(body.iso ?? ''));
+    else ctx.clock.set(target);
     return clockView();
   });
 
@@ -161,27 +169,37 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
     return { deliveries };
   });
 
-  type Params = { platform: string };
-  app.post<{ Params: Params }>('/:platform/apps', async (request, reply) =>
-    reply.code(201).send(platformOf(request.params.platform).control.createApp(request.body ?? {})),
-  );
-  app.post<{ Params: Params }>('/:platform/shops', async (request, reply) =>
-    reply.code(201).send(platformOf(request.params.platform).control.createShop(request.body ?? {})),
-  );
-  app.post<{ Params: Params }>('/:platform/authorize', async (request) =>
-    platformOf(request.params.platform).control.authorizeShop(request.body ?? {}),
-  );
-  app.post<{ Params: Params }>('/:platform/orders', async (request, reply) =>
-    reply.code(201).send(platformOf(request.params.platform).control.generateOrders(request.body ?? {})),
-  );
-  app.post<{ Params: Params & { id: string } }>('/:platform/orders/:id/status', async (request) => {
-    const body = request.body ?? {};
+  // Every platform hook takes a JSON object; checked once here so no module has to expect a string,
+  // a number or an array where it looks for keys (`'orders' in 123` throws a TypeError).
+  const objectBody = (body: unknown): Record<string, unknown> => {
+    if (body === undefined || body === null) return {};
     if (typeof body !== 'object' || Array.isArray(body))
       throw new ControlInputError('body must be a JSON object');
-    return platformOf(request.params.platform).control.updateOrder({ ...body, id: request.params.id });
-  });
+    return body as Record<string, unknown>;
+  };
+  type Params = { platform: string };
+  app.post<{ Params: Params }>('/:platform/apps', async (request, reply) =>
+    reply.code(201).send(platformOf(request.params.platform).control.createApp(objectBody(request.body))),
+  );
+  app.post<{ Params: Params }>('/:platform/shops', async (request, reply) =>
+    reply.code(201).send(platformOf(request.params.platform).control.createShop(objectBody(request.body))),
+  );
+  app.post<{ Params: Params }>('/:platform/authorize', async (request) =>
+    platformOf(request.params.platform).control.authorizeShop(objectBody(request.body)),
+  );
+  app.post<{ Params: Params }>('/:platform/orders', async (request, reply) =>
+    reply
+      .code(201)
+      .send(platformOf(request.params.platform).control.generateOrders(objectBody(request.body))),
+  );
+  app.post<{ Params: Params & { id: string } }>('/:platform/orders/:id/status', async (request) =>
+    platformOf(request.params.platform).control.updateOrder({
+      ...objectBody(request.body),
+      id: request.params.id,
+    }),
+  );
   app.post<{ Params: Params }>('/:platform/configure', async (request) =>
-    platformOf(request.params.platform).control.configure(request.body ?? {}),
+    platformOf(request.params.platform).control.configure(objectBody(request.body)),
   );
   app.get<{ Params: Params & { shopId: string } }>('/:platform/shops/:shopId/state', async (request) =>
     platformOf(request.params.platform).control.shopState(request.params.shopId),

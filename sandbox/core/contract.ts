@@ -196,6 +196,17 @@ export interface PlatformModule {
   throttleResponse(): { status: number; body: unknown; headers?: Record<string, string> };
   /** The platform's answer for an injected 5xx. */
   serverErrorResponse(): { status: number; body: unknown };
+  /**
+   * The platform's answer for a request it cannot even read (malformed body, wrong content type,
+   * broken multipart, body too large): Shopee `error_param`, TikTok HTTP 200 + `36009004`, partner
+   * brand 400 `validation_failed`. The core's error handler uses it so such input never becomes a 5xx.
+   */
+  badRequestResponse(message: string): { status: number; body: unknown };
+  /**
+   * The API operations a platform serves behind one dispatcher route (TikTok Shop routes every call
+   * through `/*`), which Fastify's route table cannot show. Concrete paths with `{name}` placeholders.
+   */
+  operations?(): ReadonlyArray<{ method: string; path: string }>;
   control: PlatformControl;
 }
 

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { callAnnotation, platformErrorCode } from './call-log.js';
+import { annotateCall, callAnnotation, platformErrorCode } from './call-log.js';
 import type { CallLogEntry, PlatformModule, SandboxContext } from './contract.js';
+import { clientInputError } from './errors.js';
 import { timeoutHoldMs } from './faults.js';
 
 /** Platform path of a request: the URL without the platform prefix and without the query string. */
@@ -20,8 +21,9 @@ interface CallState {
 
 /**
  * Mounts one platform as an encapsulated plugin under its prefix, with the core's hooks in front of its
- * routes: the call log (every call, whatever answered it) and injected faults (latency first, then
- * error / timeout / throttle), which answer with the platform's own 5xx and throttle bodies.
+ * routes: the call log (every call, whatever answered it), injected faults (latency first, then
+ * error / timeout / throttle), which answer with the platform's own 5xx and throttle bodies, and an
+ * error handler that answers unreadable input with the platform's own parameter error.
  */
 export async function mountPlatform(
   app: FastifyInstance,
@@ -106,7 +108,19 @@ export async function mountPlatform(
         if (state) record(request, state, { status: reply.statusCode });
         done();
       });
-      await platform.register(instance);
+      // Last line of defence, below the platform's own handlers (the platform registers in a child
+      // so it may set its own): unreadable input becomes the platform's parameter error; anything
+      // else is a sandbox bug, logged and answered 500 in the platform's error body so it stays visible.
+      instance.setErrorHandler((error, request, reply) => {
+        const message = clientInputError(error);
+        const answer =
+          message === undefined ? platform.serverErrorResponse() : platform.badRequestResponse(message);
+        if (message === undefined)
+          request.log.error({ err: error }, `${platform.name} sandbox handler failed`);
+        annotateCall(request, { errorCode: platformErrorCode(answer.body) });
+        return reply.code(message === undefined ? 500 : answer.status).send(answer.body);
+      });
+      await instance.register(async (child) => platform.register(child));
     },
     { prefix: platform.prefix },
   );

@@ -45,7 +45,7 @@ export function authenticatePartner(
       `X-Partner-Timestamp must be Unix seconds within ${tolerance} s of the server clock`,
     );
   }
-  const rawBody = typeof request.body === 'string' ? request.body : '';
+  const rawBody = Buffer.isBuffer(request.body) ? request.body : '';
   const expected = signPartnerRequest(
     partner.secret,
     timestamp,

@@ -3,6 +3,7 @@
  * (seeded or scripted), state. Partner keys are issued directly, so there is no authorization step.
  */
 import { z } from 'zod';
+import { LATEST_TIME_S } from '../core/clock.js';
 import {
   ControlInputError,
   type PlatformControl,
@@ -35,7 +36,8 @@ const createOutletInput = z.object({
   kind: z.enum(['outlet', 'programme']).optional(),
 });
 
-const soldAtInput = z.union([z.number().int(), z.iso.datetime({ offset: true })]);
+/** Unix seconds or RFC 3339, within the times the reports can print. */
+const soldAtInput = z.union([z.number().int().min(0).max(LATEST_TIME_S), z.iso.datetime({ offset: true })]);
 
 const scriptedSales = z.object({
   partner_id: z.string(),

@@ -21,9 +21,10 @@ export const createPartnerBrandPlatform: PlatformFactory = (ctx) => {
     name: 'partner-brand',
     prefix: PARTNER_BRAND_PREFIX,
     async register(app) {
-      // Bodies stay raw strings: the signature covers their exact bytes.
+      // Bodies stay raw bytes: the signature covers exactly what was sent, even bytes that are not
+      // UTF-8 (decoding first would change them and turn a malformed body into a signature error).
       app.removeAllContentTypeParsers();
-      app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       app.setErrorHandler((error: FastifyError | PartnerError, request, reply) => {
         if (error instanceof PartnerError) {
           annotateCall(request, { errorCode: error.code });
@@ -56,6 +57,10 @@ export const createPartnerBrandPlatform: PlatformFactory = (ctx) => {
     serverErrorResponse: () => ({
       status: 503,
       body: errorBody('unavailable', 'service temporarily unavailable'),
+    }),
+    badRequestResponse: (message) => ({
+      status: 400,
+      body: errorBody(PartnerErrorCode.validationFailed, message),
     }),
     control: createPartnerBrandControl(ctx, store),
   };

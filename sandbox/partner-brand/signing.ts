@@ -9,11 +9,17 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export function sha256Hex(body: string): string {
-  return createHash('sha256').update(body, 'utf8').digest('hex');
+/** A string is hashed as its UTF-8 bytes; a Buffer as the exact bytes received. */
+export function sha256Hex(body: string | Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
 }
 
-export function canonicalString(timestamp: string, method: string, target: string, rawBody: string): string {
+export function canonicalString(
+  timestamp: string,
+  method: string,
+  target: string,
+  rawBody: string | Buffer,
+): string {
   return `${timestamp}\n${method.toUpperCase()}\n${target}\n${sha256Hex(rawBody)}`;
 }
 
@@ -22,7 +28,7 @@ export function signPartnerRequest(
   timestamp: string,
   method: string,
   target: string,
-  rawBody: string,
+  rawBody: string | Buffer,
 ): string {
   return createHmac('sha256', secret)
     .update(canonicalString(timestamp, method, target, rawBody), 'utf8')

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { annotateCall } from '../core/call-log.js';
+import { clientInputError } from '../core/errors.js';
 import { errorBody, requestId, successBody } from './envelope.js';
 import { ShopeeError, shopeeErrors } from './errors.js';
 import type { ShopeeRuntime } from './runtime.js';
@@ -111,8 +112,15 @@ export function sendShopeeError(
   reply: FastifyReply,
   err: unknown,
 ): FastifyReply {
-  const error = err instanceof ShopeeError ? err : shopeeErrors.server();
-  if (!(err instanceof ShopeeError)) request.log.error(err);
+  // Unreadable input raised inside a handler (a broken multipart stream) is the client's error_param.
+  const unreadable = err instanceof ShopeeError ? undefined : clientInputError(err);
+  const error =
+    err instanceof ShopeeError
+      ? err
+      : unreadable !== undefined
+        ? shopeeErrors.param(`Wrong parameters, detail: ${unreadable}`)
+        : shopeeErrors.server();
+  if (!(err instanceof ShopeeError) && unreadable === undefined) request.log.error(err);
   annotateCall(request, { errorCode: error.code, throttled: error.code === 'error_rate_limit' });
   return reply.code(rt.httpStatusOf(error.code)).send(errorBody(error.code, error.message));
 }

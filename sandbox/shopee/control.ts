@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LATEST_TIME_S } from '../core/clock.js';
 import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
 import { createRandom, seedFrom } from '../core/random.js';
 import { applyConfigPatch, defaultShopeeConfig, shopeeConfigPatchSchema } from './config.js';
@@ -11,9 +12,9 @@ import { totalStock } from './views.js';
 const parse = parseControlInput;
 
 const id = z.coerce.number().int().positive();
-/** Epoch seconds, or an ISO-8601 date-time. */
+/** Epoch seconds (within the times order numbers can be made of), or an ISO-8601 date-time. */
 const time = z.union([
-  z.number().int().nonnegative(),
+  z.number().int().nonnegative().max(LATEST_TIME_S),
   z.iso.datetime({ offset: true }).transform((iso) => Math.floor(Date.parse(iso) / 1000)),
 ]);
 const status = z.enum(orderStatuses);

@@ -57,6 +57,10 @@ export const createShopeePlatform: PlatformFactory = (ctx): PlatformModule => {
       const error: ShopeeError = shopeeErrors.server();
       return { status: 500, body: errorBody(error.code, error.message) };
     },
+    badRequestResponse(message) {
+      const error = shopeeErrors.param(`Wrong parameters, detail: ${message}`);
+      return { status: rt.httpStatusOf(error.code), body: errorBody(error.code, error.message) };
+    },
     control: createShopeeControl(rt),
   };
 };

@@ -6,6 +6,7 @@
 import multipart from '@fastify/multipart';
 import type { PlatformFactory } from '../core/contract.js';
 import { createTiktokShopControl } from './control.js';
+import { TtsCode } from './errors.js';
 import { handleApiCall } from './gateway.js';
 import { authorizationEndpoints, registerAuthServiceRoutes } from './routes/auth.js';
 import { catalogEndpoints } from './routes/catalog.js';
@@ -62,6 +63,12 @@ export const createTiktokShopPlatform: PlatformFactory = (ctx) => {
       status: 503,
       body: envelope(36009999, 'Service is temporarily unavailable'),
     }),
+    // Documented: business and parameter errors are HTTP 200 with a non-zero code.
+    badRequestResponse: (message) => ({
+      status: 200,
+      body: envelope(TtsCode.invalidRequest, `Invalid request parameters. ${message}`),
+    }),
+    operations: () => endpoints.map((e) => ({ method: e.method, path: `/${e.module}/202309/${e.pattern}` })),
     control: createTiktokShopControl(rt),
   };
 };

@@ -33,12 +33,15 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
   return parsed.data;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The raw body (bytes, as signed) as JSON; it must be UTF-8 (RFC 8259). */
 export function parseJson(raw: unknown): unknown {
-  if (typeof raw !== 'string' || raw.length === 0) throw badRequest('a JSON body is required');
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw badRequest('a JSON body is required');
   try {
-    return JSON.parse(raw);
+    return JSON.parse(utf8.decode(raw));
   } catch {
-    throw badRequest('body is not valid JSON');
+    throw badRequest('body is not valid UTF-8 JSON');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { readParts } from '../../core/multipart.js';
 import { type PublicCall, publicOrShopApi } from '../api.js';
 import { ShopeeError, shopeeErrors } from '../errors.js';
 import type { ShopeeRuntime } from '../runtime.js';
@@ -42,7 +43,7 @@ async function uploadImage(rt: ShopeeRuntime, { request, partner }: PublicCall) 
     );
   const files: Buffer[] = [];
   let scene = 'normal';
-  for await (const part of request.parts()) {
+  for await (const part of readParts(request)) {
     if (part.type === 'file') {
       const bytes = await part.toBuffer();
       if (part.fieldname === 'image') files.push(bytes);

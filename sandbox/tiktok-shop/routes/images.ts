@@ -5,6 +5,7 @@
  * codes (12038xxx), never a 5xx.
  */
 import { randomBytes } from 'node:crypto';
+import { readParts } from '../../core/multipart.js';
 import { invalidRequest, TtsCode, TtsError } from '../errors.js';
 import type { Endpoint, EndpointCall } from '../gateway.js';
 import { imageDimensions } from '../image-size.js';
@@ -29,7 +30,7 @@ async function readUpload(call: EndpointCall): Promise<{ bytes: Buffer; useCase:
   let bytes: Buffer | undefined;
   let useCase: string | undefined;
   try {
-    for await (const part of call.request.parts()) {
+    for await (const part of readParts(call.request)) {
       if (part.type === 'file') {
         const content = await part.toBuffer();
         if (part.fieldname === 'data') bytes = content;

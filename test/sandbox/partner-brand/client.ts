@@ -9,7 +9,8 @@ export function documentedPartnerSignature(
   timestamp: string,
   method: string,
   target: string,
-  body: string,
+  /** The exact bytes sent (a string is sent as UTF-8). */
+  body: string | Buffer,
 ): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
   return createHmac('sha256', secret).update(`${timestamp}\n${method}\n${target}\n${bodyHash}`).digest('hex');
