@@ -12,9 +12,10 @@
  * everything with exit code 1.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateKeySpec } from '../lib/secrets.js';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
 import { loadDevOptions } from './options.js';
 import { freePort, preferredOrFreePort, waitFor } from './ports.js';
@@ -112,6 +113,26 @@ async function choosePort(explicit: number | undefined, preferred: number, host:
   return explicit === 0 ? freePort(host) : explicit;
 }
 
+/**
+ * The demo's credentials key: generated once and kept beside the demo data (the database outlives a
+ * restart, so a per-boot key would leave every stored token unreadable). CREDENTIALS_KEYS in the
+ * environment wins, as in production.
+ */
+async function demoCredentialsKeys(dataDir: string): Promise<{ keys: string; activeKeyId: string }> {
+  if (process.env.CREDENTIALS_KEYS && process.env.CREDENTIALS_ACTIVE_KEY_ID) {
+    return { keys: process.env.CREDENTIALS_KEYS, activeKeyId: process.env.CREDENTIALS_ACTIVE_KEY_ID };
+  }
+  const file = join(dataDir, 'credentials-keys');
+  try {
+    const keys = (await readFile(file, 'utf8')).trim();
+    return { keys, activeKeyId: keys.split(':')[0] ?? 'demo' };
+  } catch {
+    const keys = generateKeySpec('demo');
+    await writeFile(file, `${keys}\n`, { mode: 0o600 });
+    return { keys, activeKeyId: 'demo' };
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   process.on('SIGINT', () => void shutdown(0, 'SIGINT received'));
@@ -132,6 +153,7 @@ async function main(): Promise<void> {
   // Ports are chosen here (0 included), so every URL is known before any child listens.
   const apiPort = await choosePort(options.apiPort, 3000, host);
   const sandboxPort = await choosePort(options.sandboxPort, 4010, host);
+  const credentialsKeys = await demoCredentialsKeys(options.dataDir);
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     APP_MODE: 'demo',
@@ -141,6 +163,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: options.logLevel,
     // One secret for every process, so a token issued by the API is valid wherever it is checked.
     AUTH_TOKEN_SECRET: options.authTokenSecret ?? randomBytes(32).toString('hex'),
+    // One credentials key for API, worker and `npm run credentials:rotate`, stable across restarts.
+    CREDENTIALS_KEYS: credentialsKeys.keys,
+    CREDENTIALS_ACTIVE_KEY_ID: credentialsKeys.activeKeyId,
   };
 
   const supervisor = new Supervisor(repoRoot);
@@ -169,6 +194,7 @@ async function main(): Promise<void> {
     HOST: host,
     PORT: String(apiPort),
     SANDBOX_URL: `http://${publicHost}:${sandboxPort}`,
+    PUBLIC_BASE_URL: `http://${publicHost}:${apiPort}`,
   };
   const api = supervisor.start('api', 'src/server.ts', appEnv);
   const worker = supervisor.start('worker', 'workers/main.ts', appEnv);
