@@ -6,12 +6,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
-import { loggerOptions } from '../lib/logger.js';
+import { createLogger, type DestinationStream, loggerOptions } from '../lib/logger.js';
 import type { ListCache } from './list-cache.js';
 import { authPlugin } from './plugins/auth.js';
 import { contentParsersPlugin } from './plugins/content-parsers.js';
@@ -21,6 +21,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
 import { toProblem } from './problem.js';
 import { authRoutes } from './routes/auth/index.js';
+import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { productRoutes } from './routes/products/index.js';
@@ -35,12 +36,16 @@ export interface AppDeps {
   queues?: Queue[];
   /** Cache of list pages, already listening for catalogue changes (the API process passes one). */
   listCache?: ListCache;
+  /** Where log lines go instead of stdout (tests capture them to prove no secret is logged). */
+  logDestination?: DestinationStream;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, redis } = deps;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api'),
+    ...(deps.logDestination
+      ? { loggerInstance: createLogger(config.logLevel, 'api', deps.logDestination) as FastifyBaseLogger }
+      : { logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api') }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
@@ -118,6 +123,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(regionRoutes, { db });
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
+  await app.register(connectionRoutes, {
+    db,
+    connections: {
+      channels: config.channels,
+      keyring: config.credentialsKeyring,
+      publicBaseUrl: config.publicBaseUrl,
+      stateSecret: config.authTokenSecret,
+    },
+  });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,
