@@ -9,6 +9,11 @@ export const SCHEDULES: ReadonlyArray<{ id: string; pattern: string; data: Maint
   // 02:10 and 02:20 Jakarta time: quiet hours for crafters and admins.
   { id: 'nightly:purge-idempotency-keys', pattern: '10 2 * * *', data: { task: 'purge-idempotency-keys' } },
   { id: 'nightly:purge-relayed-outbox', pattern: '20 2 * * *', data: { task: 'purge-relayed-outbox' } },
+  {
+    id: 'nightly:purge-connection-auth-states',
+    pattern: '30 2 * * *',
+    data: { task: 'purge-connection-auth-states' },
+  },
 ];
 
 export async function declareSchedules(maintenanceQueue: Queue): Promise<void> {

@@ -25,7 +25,7 @@ export const catalogueSyncJob = z.strictObject({
 export type CatalogueSyncJob = z.infer<typeof catalogueSyncJob>;
 
 export const maintenanceJob = z.strictObject({
-  task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox']),
+  task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox', 'purge-connection-auth-states']),
 });
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
 
