@@ -25,7 +25,7 @@ import type { ChannelsConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { channelConnections, channelListings } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
-import { type Keyring, openJson } from '../lib/secrets.js';
+import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
 import { type ConnectionRow, sealSecrets, secretsContext } from './connections.js';
 
 export interface TokenRefreshDeps {
@@ -159,6 +159,15 @@ export async function refreshConnectionToken(
       await releaseWithError(err, `refresh_${err.kind}${err.platformCode ? `:${err.platformCode}` : ''}`);
       if (err.kind === 'transient') throw err;
       throw new TokenRefreshRejectedError(err.message);
+    }
+    if (err instanceof SecretUnavailableError) {
+      // The stored credentials cannot be opened here (key missing from CREDENTIALS_KEYS): retrying
+      // will not help; an operator must add the key.
+      await releaseWithError(
+        new Error(`stored credentials cannot be opened (${err.reason})`),
+        'secrets_unavailable',
+      );
+      throw new TokenRefreshRejectedError(`stored credentials cannot be opened (${err.reason})`);
     }
     await releaseWithError(err as Error, 'refresh_failed');
     throw err;

@@ -16,10 +16,14 @@ import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { channelConnections, channelListings } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
-import { openJson } from '../../src/lib/secrets.js';
+import { generateKeySpec, openJson, parseKeyring } from '../../src/lib/secrets.js';
 import { QUEUE } from '../../src/queues/definitions.js';
-import { secretsContext } from '../../src/services/connections.js';
-import { refreshConnectionToken, type TokenRefreshDeps } from '../../src/services/token-refresh.js';
+import { sealSecrets, secretsContext } from '../../src/services/connections.js';
+import {
+  refreshConnectionToken,
+  type TokenRefreshDeps,
+  TokenRefreshRejectedError,
+} from '../../src/services/token-refresh.js';
 import { processConnectionJob } from '../../workers/processors/connections.js';
 import { CONNECTION_SCHEDULES, declareConnectionSchedules } from '../../workers/scheduler.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
@@ -249,6 +253,24 @@ describe('token refresh', () => {
     // Next attempt succeeds with the same (unspent) refresh token.
     expect(await refreshConnectionToken(deps(), connection.id, { force: true })).toBe('refreshed');
     expect((await connectionRow(connection.id)).consecutiveFailures).toBe(0);
+  });
+
+  it('credentials under a key this process lacks: a permanent, recorded failure, not a retry loop', async () => {
+    const connection = await connectShopee();
+    const elsewhere = parseKeyring(generateKeySpec('gone'), 'gone');
+    await api.database.db
+      .update(channelConnections)
+      .set(sealSecrets(elsewhere, connection.id, { kind: 'oauth', accessToken: 'a', refreshToken: 'r' }))
+      .where(eq(channelConnections.id, connection.id));
+    await expect(refreshConnectionToken(deps(), connection.id, { force: true })).rejects.toBeInstanceOf(
+      TokenRefreshRejectedError,
+    );
+    const row = await connectionRow(connection.id);
+    expect(row).toMatchObject({
+      status: 'active',
+      lastErrorCode: 'secrets_unavailable',
+      refreshLeaseId: null,
+    });
   });
 
   it('the scheduled scan queues ids only, and the worker refreshes due connections', async () => {
