@@ -630,3 +630,66 @@ export async function disconnectConnection(ctx: ServiceContext, id: string): Pro
     return toConnectionView(row);
   });
 }
+
+export interface ConnectionSettingsInput {
+  priceRule?: { kind: ConnectionRow['priceMarkupKind']; value: number; roundingStepIdr: number } | undefined;
+  stockBuffer?: { percent: number; maxUnits: number | null } | undefined;
+}
+
+/**
+ * Changes a connection's price rule and stock buffer. Listings whose shop settings change get a new
+ * push from the pipeline (their pushed offer no longer matches); the settings themselves are not
+ * credentials and may be changed while the connection waits for re-authorization.
+ */
+export async function updateConnectionSettings(
+  ctx: ServiceContext,
+  id: string,
+  input: ConnectionSettingsInput,
+): Promise<ConnectionView> {
+  if (input.priceRule?.kind === 'none' && input.priceRule.value !== 0) {
+    throw new ValidationError('A price rule of kind "none" takes no value.', {
+      issues: [{ path: 'body.priceRule.value', message: 'must be 0 when kind is none' }],
+    });
+  }
+  return ctx.db.transaction(async (tx) => {
+    const before = await findConnectionInScope(tx, ctx, id, true);
+    if (before.status === 'disconnected') {
+      throw new ConflictError(
+        'connection_disconnected',
+        'This connection is disconnected; connect the shop again.',
+        {
+          detailId: 'Koneksi ini sudah diputus; hubungkan toko lagi.',
+        },
+      );
+    }
+    const [row] = await tx
+      .update(channelConnections)
+      .set({
+        ...(input.priceRule
+          ? {
+              priceMarkupKind: input.priceRule.kind,
+              priceMarkupValue: input.priceRule.value,
+              priceRoundingStepIdr: input.priceRule.roundingStepIdr,
+            }
+          : {}),
+        ...(input.stockBuffer
+          ? { stockBufferPercent: input.stockBuffer.percent, stockBufferMaxUnits: input.stockBuffer.maxUnits }
+          : {}),
+        version: sql`${channelConnections.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(channelConnections.id, id))
+      .returning();
+    if (!row) throw new Error('update returned nothing');
+    await recordAudit(tx, {
+      actorUserId: ctx.principal.userId,
+      action: 'connection.settings',
+      entityType: 'connection',
+      entityId: id,
+      before: auditView(before),
+      after: auditView(row),
+      requestId: ctx.requestId,
+    });
+    return toConnectionView(row);
+  });
+}

@@ -247,6 +247,14 @@ const table: Record<string, RouteCase> = {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({ method: 'GET', url: `/v1/connections/${await freshConnectionOfA(w)}` }),
   },
+  'PATCH /v1/connections/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'PATCH',
+      url: `/v1/connections/${await freshConnectionOfA(w)}`,
+      payload: { stockBuffer: { percent: 10, maxUnits: null } },
+    }),
+  },
   'DELETE /v1/connections/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({ method: 'DELETE', url: `/v1/connections/${await freshConnectionOfA(w)}` }),

@@ -169,6 +169,16 @@ const specs: Record<string, WriteSpec> = {
     required: 'apiSecret',
     longString: 'shopName',
   },
+  'PATCH /v1/connections/:id': {
+    as: 'operator',
+    body: 'json',
+    url: () => `/v1/connections/${connectionOfA}`,
+    valid: () => ({
+      priceRule: { kind: 'percent', value: 1000, roundingStepIdr: 500 },
+      stockBuffer: { percent: 10, maxUnits: 20 },
+    }),
+    wrongType: ['stockBuffer', 10],
+  },
   'DELETE /v1/connections/:id': {
     as: 'operator',
     body: 'none',

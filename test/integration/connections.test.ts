@@ -324,6 +324,49 @@ describe('partner-brand enrolment, list, inspect, disconnect', () => {
     expect(hidden.statusCode).toBe(404);
   });
 
+  it('the shop’s price rule and stock buffer can be changed, with their rules checked', async () => {
+    const url = `/v1/connections/${partnerConnectionId}`;
+    const res = await inject({
+      method: 'PATCH',
+      url,
+      headers: api.auth(crafterUser),
+      payload: {
+        priceRule: { kind: 'percent', value: 1250, roundingStepIdr: 500 },
+        stockBuffer: { percent: 10, maxUnits: 25 },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      priceRule: { kind: 'percent', value: 1250, roundingStepIdr: 500 },
+      stockBuffer: { percent: 10, maxUnits: 25 },
+      version: 2,
+    });
+    const none = await inject({
+      method: 'PATCH',
+      url,
+      headers: api.auth(crafterUser),
+      payload: { priceRule: { kind: 'none', value: 5, roundingStepIdr: 1 } },
+    });
+    expect(none.statusCode).toBe(400);
+    const tooMuch = await inject({
+      method: 'PATCH',
+      url,
+      headers: api.auth(crafterUser),
+      payload: { stockBuffer: { percent: 101, maxUnits: null } },
+    });
+    expect(tooMuch.statusCode).toBe(400);
+    expect(
+      (
+        await inject({
+          method: 'PATCH',
+          url,
+          headers: api.auth(adminOut),
+          payload: { stockBuffer: { percent: 1, maxUnits: null } },
+        })
+      ).statusCode,
+    ).toBe(404);
+  });
+
   it('disconnect wipes the stored credentials, is idempotent and drops out of the default list', async () => {
     const first = await inject({
       method: 'DELETE',
@@ -344,6 +387,14 @@ describe('partner-brand enrolment, list, inspect, disconnect', () => {
       headers: api.auth(crafterUser),
     });
     expect(second.statusCode).toBe(200);
+    const patchDisconnected = await inject({
+      method: 'PATCH',
+      url: `/v1/connections/${partnerConnectionId}`,
+      headers: api.auth(crafterUser),
+      payload: { stockBuffer: { percent: 1, maxUnits: null } },
+    });
+    expect(patchDisconnected.statusCode).toBe(409);
+    expect(patchDisconnected.json().code).toBe('connection_disconnected');
     const list = await inject({
       method: 'GET',
       url: `/v1/crafters/${crafter.id}/connections`,

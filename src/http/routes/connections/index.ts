@@ -9,6 +9,7 @@ import {
   getConnection,
   listConnections,
   startAuthorization,
+  updateConnectionSettings,
 } from '../../../services/connections.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
 import {
@@ -178,6 +179,46 @@ export async function connectionRoutes(
     },
     async (request) =>
       toConnectionResponse(await getConnection(serviceContext(opts.db, request), request.params.id)),
+  );
+
+  r.patch(
+    '/v1/connections/:id',
+    {
+      config: { access: { roles: ['crafter', 'admin', 'operator'] } },
+      schema: {
+        tags: ['connections'],
+        summary: 'Change the shop’s price rule (markup, rounding) and stock buffer',
+        description:
+          'Price rule: `kind` none | percent (value in basis points, 1250 = 12.5 %) | fixed (value in rupiah), then rounding up to `roundingStepIdr`. Stock buffer: hold back `percent` of stock, publish at most `maxUnits` (null: no cap). Listings may override both.',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        body: z
+          .strictObject({
+            priceRule: z
+              .strictObject({
+                kind: z.enum(['none', 'percent', 'fixed']),
+                value: z.number().int().min(0).max(100_000_000),
+                roundingStepIdr: z.number().int().min(1).max(1_000_000),
+              })
+              .optional(),
+            stockBuffer: z
+              .strictObject({
+                percent: z.number().int().min(0).max(100),
+                maxUnits: z.number().int().min(0).max(1_000_000).nullable(),
+              })
+              .optional(),
+          })
+          .refine(
+            (v) => v.priceRule !== undefined || v.stockBuffer !== undefined,
+            'give priceRule or stockBuffer',
+          ),
+        response: { 200: connectionSchema, ...commonErrors, 409: problemSchema },
+      },
+    },
+    async (request) =>
+      toConnectionResponse(
+        await updateConnectionSettings(serviceContext(opts.db, request), request.params.id, request.body),
+      ),
   );
 
   r.delete(
