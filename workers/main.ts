@@ -11,8 +11,9 @@ import { startOutboxRelay } from '../src/outbox/relay.js';
 import { createQueue } from '../src/queues/connection.js';
 import { QUEUE } from '../src/queues/definitions.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
+import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
-import { declareSchedules } from './scheduler.js';
+import { declareConnectionSchedules, declareSchedules } from './scheduler.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -22,7 +23,16 @@ const prefix = config.queuePrefix;
 
 const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
+const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
 await declareSchedules(maintenanceQueue);
+await declareConnectionSchedules(connectionsQueue);
+const refreshDeps = {
+  db: database.db,
+  channels: config.channels,
+  keyring: config.credentialsKeyring,
+  leadMinutes: config.tokenRefreshLeadMinutes,
+  log,
+};
 
 const workers = [
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
@@ -34,6 +44,11 @@ const workers = [
     connection,
     prefix,
     concurrency: 1,
+  }),
+  new Worker(QUEUE.connections, (job) => processConnectionJob(refreshDeps, connectionsQueue, job), {
+    connection,
+    prefix,
+    concurrency: 5,
   }),
 ];
 for (const w of workers) {
@@ -55,7 +70,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'worker shutting down');
   await relay.stop();
   await Promise.all(workers.map((w) => w.close()));
-  await Promise.all([catalogueQueue.close(), maintenanceQueue.close()]);
+  await Promise.all([catalogueQueue.close(), maintenanceQueue.close(), connectionsQueue.close()]);
   connection.disconnect();
   await database.close();
   process.exit(0);

@@ -3,17 +3,40 @@
  * every worker process declares them at start and there is still one schedule of each.
  */
 import type { Queue } from 'bullmq';
-import { type MaintenanceJob, SCHEDULE_TIMEZONE } from '../src/queues/definitions.js';
+import { type ConnectionJob, type MaintenanceJob, SCHEDULE_TIMEZONE } from '../src/queues/definitions.js';
 
 export const SCHEDULES: ReadonlyArray<{ id: string; pattern: string; data: MaintenanceJob }> = [
   // 02:10 and 02:20 Jakarta time: quiet hours for crafters and admins.
   { id: 'nightly:purge-idempotency-keys', pattern: '10 2 * * *', data: { task: 'purge-idempotency-keys' } },
   { id: 'nightly:purge-relayed-outbox', pattern: '20 2 * * *', data: { task: 'purge-relayed-outbox' } },
+  {
+    id: 'nightly:purge-connection-auth-states',
+    pattern: '30 2 * * *',
+    data: { task: 'purge-connection-auth-states' },
+  },
 ];
 
 export async function declareSchedules(maintenanceQueue: Queue): Promise<void> {
   for (const s of SCHEDULES) {
     await maintenanceQueue.upsertJobScheduler(
+      s.id,
+      { pattern: s.pattern, tz: SCHEDULE_TIMEZONE },
+      { name: s.data.task, data: s.data },
+    );
+  }
+}
+
+/**
+ * Every 10 minutes: queue a refresh for each connection whose access token expires within
+ * TOKEN_REFRESH_LEAD_MINUTES (Shopee access tokens live 4 hours, TikTok Shop's about 7 days).
+ */
+export const CONNECTION_SCHEDULES: ReadonlyArray<{ id: string; pattern: string; data: ConnectionJob }> = [
+  { id: 'connections:scan-token-refresh', pattern: '*/10 * * * *', data: { task: 'scan-token-refresh' } },
+];
+
+export async function declareConnectionSchedules(connectionsQueue: Queue): Promise<void> {
+  for (const s of CONNECTION_SCHEDULES) {
+    await connectionsQueue.upsertJobScheduler(
       s.id,
       { pattern: s.pattern, tz: SCHEDULE_TIMEZONE },
       { name: s.data.task, data: s.data },

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { generateKeySpec, type Keyring, parseKeyring } from '../lib/secrets.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -17,6 +18,12 @@ const redisUrl = z
   .string()
   .url()
   .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^https?:\/\//.test(v), 'must be an http:// or https:// URL')
+  .transform((v) => v.replace(/\/+$/, ''));
 
 const envSchema = z.object({
   /** production: every secret must be set. demo: `npm start`, generated secrets allowed. test: test suites. */
@@ -103,6 +110,37 @@ const envSchema = z.object({
    * with an Idempotency-Key, before answering, to prove a retry is answered from the stored outcome.
    */
   TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: booleanFlag.default(false),
+  /**
+   * Keys that encrypt channel credentials at rest: `id:base64(32 bytes),id2:...`. Several keys during a
+   * rotation; `CREDENTIALS_ACTIVE_KEY_ID` names the one new secrets are sealed with. Required in production.
+   */
+  CREDENTIALS_KEYS: z.string().min(1).optional(),
+  CREDENTIALS_ACTIVE_KEY_ID: z.string().min(1).optional(),
+  /** Public origin of the API, used to build the OAuth callback URLs marketplaces redirect to. */
+  PUBLIC_BASE_URL: httpUrl.optional(),
+  /** Shopee Open Platform v2 host and partner credentials. Required in production; sandbox in demo/test. */
+  SHOPEE_BASE_URL: httpUrl.optional(),
+  SHOPEE_PARTNER_ID: z.coerce.number().int().positive().optional(),
+  SHOPEE_PARTNER_KEY: z.string().min(8).optional(),
+  /** TikTok Shop: API host, authorization-service host (token exchange), seller authorization page. */
+  TIKTOK_SHOP_API_BASE_URL: httpUrl.optional(),
+  TIKTOK_SHOP_AUTH_BASE_URL: httpUrl.optional(),
+  TIKTOK_SHOP_AUTHORIZE_URL: httpUrl.optional(),
+  TIKTOK_SHOP_APP_KEY: z.string().min(1).optional(),
+  TIKTOK_SHOP_APP_SECRET: z.string().min(8).optional(),
+  /** Optional `service_id` added to the TikTok Shop authorization link (the partner centre's service). */
+  TIKTOK_SHOP_SERVICE_ID: z.string().min(1).optional(),
+  /** Partner-brand programme API host (each programme's key and secret are stored per connection). */
+  PARTNER_BRAND_BASE_URL: httpUrl.optional(),
+  /** Bound on every call to a marketplace, milliseconds. */
+  CHANNEL_HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  /** Access tokens expiring within this many minutes are refreshed by the scheduled job. */
+  TOKEN_REFRESH_LEAD_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(60),
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -132,6 +170,37 @@ export interface AppConfig {
   listCacheMaxMb: number;
   sandboxUrl: string | undefined;
   testCrashAfterIdempotentCommit: boolean;
+  credentialsKeyring: Keyring;
+  /** Origin the OAuth callbacks are built on (`{publicBaseUrl}/v1/connections/callback/...`). */
+  publicBaseUrl: string;
+  channels: ChannelsConfig;
+  tokenRefreshLeadMinutes: number;
+}
+
+export interface ShopeeChannelConfig {
+  baseUrl: string;
+  partnerId: number;
+  partnerKey: string;
+}
+
+export interface TiktokShopChannelConfig {
+  apiBaseUrl: string;
+  authBaseUrl: string;
+  authorizeUrl: string;
+  appKey: string;
+  appSecret: string;
+  serviceId: string | undefined;
+}
+
+/**
+ * Where each channel lives and the partner credentials of this service. A channel is `undefined` when
+ * it is not configured (demo and test only; production refuses to boot without them).
+ */
+export interface ChannelsConfig {
+  httpTimeoutMs: number;
+  shopee: ShopeeChannelConfig | undefined;
+  tiktokShop: TiktokShopChannelConfig | undefined;
+  partnerBrand: { baseUrl: string } | undefined;
 }
 
 /** Thrown when the environment is invalid; names every bad variable at once. */
@@ -159,6 +228,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!cleaned.REDIS_URL) problems.push('REDIS_URL: required in production mode');
     if (!cleaned.AUTH_TOKEN_SECRET)
       problems.push('AUTH_TOKEN_SECRET: required in production mode (32+ random characters)');
+    for (const name of PRODUCTION_ONLY_REQUIRED) {
+      if (!cleaned[name]) problems.push(`${name}: required in production mode`);
+    }
+  }
+  let keyring: Keyring | undefined;
+  if (cleaned.CREDENTIALS_KEYS || cleaned.CREDENTIALS_ACTIVE_KEY_ID) {
+    try {
+      keyring = parseKeyring(cleaned.CREDENTIALS_KEYS ?? '', cleaned.CREDENTIALS_ACTIVE_KEY_ID ?? '');
+    } catch (err) {
+      problems.push(`CREDENTIALS_KEYS: ${(err as Error).message}`);
+    }
   }
   if (cleaned.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT !== undefined && cleaned.APP_MODE !== 'test')
     problems.push('TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: only allowed with APP_MODE=test');
@@ -189,6 +269,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     listCacheMaxMb: e.LIST_CACHE_MAX_MB,
     sandboxUrl: e.SANDBOX_URL,
     testCrashAfterIdempotentCommit: e.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT,
+    // Demo and test runs without keys get a random one per boot (demo's `npm start` persists its own).
+    credentialsKeyring: keyring ?? parseKeyring(generateKeySpec('generated'), 'generated'),
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
+    channels: channelsConfig(e),
+    tokenRefreshLeadMinutes: e.TOKEN_REFRESH_LEAD_MINUTES,
+  };
+}
+
+/** Required in production only: demo and test fall back to generated keys and the sandbox. */
+const PRODUCTION_ONLY_REQUIRED = [
+  'CREDENTIALS_KEYS',
+  'CREDENTIALS_ACTIVE_KEY_ID',
+  'PUBLIC_BASE_URL',
+  'SHOPEE_BASE_URL',
+  'SHOPEE_PARTNER_ID',
+  'SHOPEE_PARTNER_KEY',
+  'TIKTOK_SHOP_API_BASE_URL',
+  'TIKTOK_SHOP_AUTH_BASE_URL',
+  'TIKTOK_SHOP_AUTHORIZE_URL',
+  'TIKTOK_SHOP_APP_KEY',
+  'TIKTOK_SHOP_APP_SECRET',
+  'PARTNER_BRAND_BASE_URL',
+] as const;
+
+/**
+ * Hosts come only from configuration; outside production a missing host means the sandbox (its
+ * platforms are mounted under `/shopee`, `/tiktok-shop` and `/partner-brand`). Partner credentials
+ * have no default anywhere: without them the channel is simply not configured.
+ */
+function channelsConfig(e: z.infer<typeof envSchema>): ChannelsConfig {
+  const sandbox = e.APP_MODE === 'production' ? undefined : e.SANDBOX_URL?.replace(/\/+$/, '');
+  const shopeeBase = e.SHOPEE_BASE_URL ?? (sandbox && `${sandbox}/shopee`);
+  const ttsApi = e.TIKTOK_SHOP_API_BASE_URL ?? (sandbox && `${sandbox}/tiktok-shop`);
+  const ttsAuth = e.TIKTOK_SHOP_AUTH_BASE_URL ?? (sandbox && `${sandbox}/tiktok-shop`);
+  // The sandbox has no seller-facing consent page (codes come from its control API); the link is shown only.
+  const ttsAuthorize = e.TIKTOK_SHOP_AUTHORIZE_URL ?? (sandbox && `${sandbox}/tiktok-shop/oauth/authorize`);
+  const partnerBase = e.PARTNER_BRAND_BASE_URL ?? (sandbox && `${sandbox}/partner-brand`);
+  return {
+    httpTimeoutMs: e.CHANNEL_HTTP_TIMEOUT_MS,
+    shopee:
+      shopeeBase && e.SHOPEE_PARTNER_ID !== undefined && e.SHOPEE_PARTNER_KEY
+        ? { baseUrl: shopeeBase, partnerId: e.SHOPEE_PARTNER_ID, partnerKey: e.SHOPEE_PARTNER_KEY }
+        : undefined,
+    tiktokShop:
+      ttsApi && ttsAuth && ttsAuthorize && e.TIKTOK_SHOP_APP_KEY && e.TIKTOK_SHOP_APP_SECRET
+        ? {
+            apiBaseUrl: ttsApi,
+            authBaseUrl: ttsAuth,
+            authorizeUrl: ttsAuthorize,
+            appKey: e.TIKTOK_SHOP_APP_KEY,
+            appSecret: e.TIKTOK_SHOP_APP_SECRET,
+            serviceId: e.TIKTOK_SHOP_SERVICE_ID,
+          }
+        : undefined,
+    partnerBrand: partnerBase ? { baseUrl: partnerBase } : undefined,
   };
 }
 

@@ -12,9 +12,10 @@
  * everything with exit code 1.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateKeySpec } from '../lib/secrets.js';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
 import { loadDevOptions } from './options.js';
 import { freePort, preferredOrFreePort, waitFor } from './ports.js';
@@ -112,6 +113,75 @@ async function choosePort(explicit: number | undefined, preferred: number, host:
   return explicit === 0 ? freePort(host) : explicit;
 }
 
+/**
+ * The demo's credentials key: generated once and kept beside the demo data (the database outlives a
+ * restart, so a per-boot key would leave every stored token unreadable). CREDENTIALS_KEYS in the
+ * environment wins, as in production.
+ */
+async function demoCredentialsKeys(dataDir: string): Promise<{ keys: string; activeKeyId: string }> {
+  if (process.env.CREDENTIALS_KEYS && process.env.CREDENTIALS_ACTIVE_KEY_ID) {
+    return { keys: process.env.CREDENTIALS_KEYS, activeKeyId: process.env.CREDENTIALS_ACTIVE_KEY_ID };
+  }
+  const file = join(dataDir, 'credentials-keys');
+  try {
+    const keys = (await readFile(file, 'utf8')).trim();
+    return { keys, activeKeyId: keys.split(':')[0] ?? 'demo' };
+  } catch {
+    const keys = generateKeySpec('demo');
+    await writeFile(file, `${keys}\n`, { mode: 0o600 });
+    return { keys, activeKeyId: 'demo' };
+  }
+}
+
+interface DemoChannelApps {
+  shopee: { partnerId: number; partnerKey: string };
+  tiktokShop: { appKey: string; appSecret: string };
+}
+
+/**
+ * This service's partner credentials at the demo's sandbox: generated once and kept beside the
+ * sandbox state (which keeps the apps), so connections made in one run still work in the next.
+ */
+async function demoChannelApps(dataDir: string): Promise<DemoChannelApps> {
+  const file = join(dataDir, 'sandbox-apps.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as DemoChannelApps;
+  } catch {
+    const apps: DemoChannelApps = {
+      shopee: {
+        partnerId: 1_000_000 + randomBytes(3).readUIntBE(0, 3),
+        partnerKey: randomBytes(24).toString('hex'),
+      },
+      tiktokShop: {
+        appKey: `kriya${randomBytes(5).toString('hex')}`,
+        appSecret: randomBytes(24).toString('hex'),
+      },
+    };
+    await writeFile(file, `${JSON.stringify(apps)}\n`, { mode: 0o600 });
+    return apps;
+  }
+}
+
+/** Registers the demo apps in the sandbox (an app that already exists there is fine). */
+async function registerDemoApps(controlUrl: string, apps: DemoChannelApps): Promise<void> {
+  const register = async (platform: string, body: unknown) => {
+    const res = await fetch(`${controlUrl}/${platform}/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await res.text();
+    if (!res.ok && !text.includes('already exists')) log(`sandbox ${platform} app not registered: ${text}`);
+  };
+  await register('shopee', { ...apps.shopee, name: 'kriya-sync demo' });
+  await register('tiktok-shop', {
+    app_key: apps.tiktokShop.appKey,
+    app_secret: apps.tiktokShop.appSecret,
+    name: 'kriya-sync demo',
+  });
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   process.on('SIGINT', () => void shutdown(0, 'SIGINT received'));
@@ -133,6 +203,8 @@ async function main(): Promise<void> {
   const apiPort = await choosePort(options.apiPort, 3000, host);
   const sandboxPort = await choosePort(options.sandboxPort, 4010, host);
   const metricsPort = await choosePort(options.metricsPort, 9464, host);
+  const credentialsKeys = await demoCredentialsKeys(options.dataDir);
+  const channelApps = await demoChannelApps(options.dataDir);
   const sharedEnv: NodeJS.ProcessEnv = {
     ...process.env,
     APP_MODE: 'demo',
@@ -142,6 +214,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: options.logLevel,
     // One secret for every process, so a token issued by the API is valid wherever it is checked.
     AUTH_TOKEN_SECRET: options.authTokenSecret ?? randomBytes(32).toString('hex'),
+    // One credentials key for API, worker and `npm run credentials:rotate`, stable across restarts.
+    CREDENTIALS_KEYS: credentialsKeys.keys,
+    CREDENTIALS_ACTIVE_KEY_ID: credentialsKeys.activeKeyId,
   };
 
   const supervisor = new Supervisor(repoRoot);
@@ -172,6 +247,11 @@ async function main(): Promise<void> {
     METRICS_HOST: host,
     METRICS_PORT: String(metricsPort),
     SANDBOX_URL: `http://${publicHost}:${sandboxPort}`,
+    PUBLIC_BASE_URL: `http://${publicHost}:${apiPort}`,
+    SHOPEE_PARTNER_ID: String(channelApps.shopee.partnerId),
+    SHOPEE_PARTNER_KEY: channelApps.shopee.partnerKey,
+    TIKTOK_SHOP_APP_KEY: channelApps.tiktokShop.appKey,
+    TIKTOK_SHOP_APP_SECRET: channelApps.tiktokShop.appSecret,
   };
   const api = supervisor.start('api', 'src/server.ts', appEnv);
   const worker = supervisor.start('worker', 'workers/main.ts', appEnv);
@@ -183,6 +263,7 @@ async function main(): Promise<void> {
     waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt))),
   ]);
   const sandboxUrl = sandboxOrigin(readyLine);
+  await registerDemoApps(`${sandboxUrl}/__sandbox`, channelApps);
   await unlessStopping();
 
   if (credentials.operator || credentials.crafterUser) printCredentials(credentials, false);

@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -16,7 +16,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
-import { loggerOptions } from '../lib/logger.js';
+import { createLogger, type DestinationStream, loggerOptions } from '../lib/logger.js';
 import type { ListCache } from './list-cache.js';
 import { loginAttemptCounter } from './login-limits.js';
 import { authPlugin } from './plugins/auth.js';
@@ -27,6 +27,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
 import { toProblem } from './problem.js';
 import { authRoutes } from './routes/auth/index.js';
+import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { opsRoutes } from './routes/ops/index.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   queues?: Queue[];
   /** Cache of list pages, already listening for catalogue changes (the API process passes one). */
   listCache?: ListCache;
+  /** Where log lines go instead of stdout (tests capture them to prove no secret is logged). */
+  logDestination?: DestinationStream;
 }
 
 /** Every tag a route may use; test/integration/openapi.test.ts fails on an undeclared one. */
@@ -54,6 +57,10 @@ export const OPENAPI_TAGS = [
   {
     name: 'products',
     description: 'The canonical catalogue: products with their variants, CSV import and export',
+  },
+  {
+    name: 'connections',
+    description: "Crafters' shops on Shopee and Tokopedia (TikTok Shop) and partner-brand enrolments",
   },
   { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
 ];
@@ -81,7 +88,9 @@ function withoutUnusedSchemas<T extends object>(document: T): T {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, redis } = deps;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api'),
+    ...(deps.logDestination
+      ? { loggerInstance: createLogger(config.logLevel, 'api', deps.logDestination) as FastifyBaseLogger }
+      : { logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, 'api') }),
     bodyLimit: config.bodyLimitBytes,
     // A hop count believes that many proxies (Fastify's types take it only as a function).
     trustProxy:
@@ -184,6 +193,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(opsRoutes, { db });
+  await app.register(connectionRoutes, {
+    db,
+    connections: {
+      channels: config.channels,
+      keyring: config.credentialsKeyring,
+      publicBaseUrl: config.publicBaseUrl,
+      stateSecret: config.authTokenSecret,
+    },
+  });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -173,6 +173,55 @@ export class DependencyUnavailableError extends AppError {
   override readonly retryable = true;
 }
 
+/** The service has no credentials or host for this channel (demo/test without them). */
+export class ChannelNotConfiguredError extends AppError {
+  readonly code = 'channel_not_configured';
+  readonly httpStatus = 503;
+  constructor(channelName: string) {
+    super(
+      `${channelName} is not configured on this server; ask the operator to set its partner credentials.`,
+      {
+        detailId: `${channelName} belum dikonfigurasi di server ini; hubungi operator.`,
+      },
+    );
+  }
+}
+
+/**
+ * A marketplace authorization callback whose `state` is forged, expired, meant for another channel
+ * (`oauth_state_invalid`, 400) or already used (`oauth_state_used`, 409). Nothing is written.
+ */
+export class AuthorizationStateError extends AppError {
+  readonly code: 'oauth_state_invalid' | 'oauth_state_used';
+  readonly httpStatus: number;
+  constructor(kind: 'invalid' | 'expired' | 'used') {
+    const text = {
+      invalid: [
+        'The authorization link is not valid; start connecting the shop again.',
+        'Tautan otorisasi tidak valid; mulai hubungkan toko lagi.',
+      ],
+      expired: [
+        'The authorization link has expired; start connecting the shop again.',
+        'Tautan otorisasi sudah kedaluwarsa; mulai hubungkan toko lagi.',
+      ],
+      used: [
+        'This authorization link was already used; start connecting the shop again.',
+        'Tautan otorisasi ini sudah dipakai; mulai hubungkan toko lagi.',
+      ],
+    }[kind];
+    const [en, id] = text as [string, string];
+    super(en, { detailId: id });
+    this.code = kind === 'used' ? 'oauth_state_used' : 'oauth_state_invalid';
+    this.httpStatus = kind === 'used' ? 409 : 400;
+  }
+}
+
+/** The marketplace refused the authorization code (wrong, used or expired). */
+export class AuthorizationCodeRejectedError extends AppError {
+  readonly code = 'authorization_code_rejected';
+  readonly httpStatus = 400;
+}
+
 /** Anything unexpected. Its text is never shown to callers. */
 export class InternalError extends AppError {
   readonly code = 'internal_error';

@@ -9,6 +9,8 @@ export const QUEUE = {
   catalogueSync: 'catalogue-sync',
   /** Housekeeping on a schedule (Asia/Jakarta). */
   maintenance: 'maintenance',
+  /** Channel connection upkeep: token refresh scans and one refresh job per due connection. */
+  connections: 'connections',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -23,9 +25,16 @@ export const catalogueSyncJob = z.strictObject({
 export type CatalogueSyncJob = z.infer<typeof catalogueSyncJob>;
 
 export const maintenanceJob = z.strictObject({
-  task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox']),
+  task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox', 'purge-connection-auth-states']),
 });
 export type MaintenanceJob = z.infer<typeof maintenanceJob>;
+
+/** Connection upkeep. Ids only: the processor loads (and decrypts) credentials itself. */
+export const connectionJob = z.discriminatedUnion('task', [
+  z.strictObject({ task: z.literal('scan-token-refresh') }),
+  z.strictObject({ task: z.literal('refresh-token'), connectionId: z.uuid() }),
+]);
+export type ConnectionJob = z.infer<typeof connectionJob>;
 
 /** Everything runs on Jakarta time: "night" means night in Tangerang Selatan. */
 export const SCHEDULE_TIMEZONE = 'Asia/Jakarta';

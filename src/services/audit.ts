@@ -4,7 +4,7 @@ import { auditLog } from '../db/schema/index.js';
 export interface AuditEntry {
   actorUserId: string | null;
   action: string;
-  entityType: 'region' | 'crafter' | 'user' | 'product';
+  entityType: 'region' | 'crafter' | 'user' | 'product' | 'connection';
   entityId: string;
   before?: unknown;
   after?: unknown;

@@ -10,6 +10,7 @@ import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { buildApp } from '../../src/http/app.js';
 import { ListCache } from '../../src/http/list-cache.js';
+import type { DestinationStream } from '../../src/lib/logger.js';
 import { createApiRedis, createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { QUEUE } from '../../src/queues/definitions.js';
@@ -34,7 +35,12 @@ export interface TestApi {
 export async function startTestApi(
   label: string,
   env: Record<string, string> = {},
-  options: { withQueues?: boolean; withListCache?: boolean } = {},
+  options: {
+    withQueues?: boolean;
+    withListCache?: boolean;
+    /** Captures the API's log lines (e.g. to prove no credential is logged). */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApi> {
   const testDb = await createTestDatabase(label);
   const config = loadConfig({
@@ -59,6 +65,7 @@ export async function startTestApi(
     redis,
     ...(queues ? { queues } : {}),
     ...(listCache ? { listCache } : {}),
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
   });
   await app.ready();
   return {

@@ -8,8 +8,11 @@
  * the list, 403 = the role may not use the route, 404 = A's data is outside the caller's scope.
  * No token → 401 `unauthenticated`, expired token → 401 `token_expired`, except on public routes.
  */
+import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channelConnections } from '../../src/db/schema/index.js';
+import { sealSecrets } from '../../src/services/connections.js';
 import { KELURAHAN } from '../factories/index.js';
 import { startTestApi } from '../helpers/api.js';
 import {
@@ -28,7 +31,8 @@ import {
   type World,
 } from '../helpers/matrix.js';
 
-type Outcome = 'ok' | 'hidden' | 403 | 404;
+/** 400: refused for everyone alike (a public route whose request is only valid with a live secret). */
+type Outcome = 'ok' | 'hidden' | 400 | 403 | 404;
 type Row = Record<RolePrincipal, Outcome>;
 
 interface RouteCase {
@@ -55,6 +59,20 @@ function row(
 
 const ids = (res: LightMyRequestResponse): string[] =>
   (res.json() as { items: Array<{ id: string; crafterId?: string }> }).items.map((i) => i.crafterId ?? i.id);
+
+/** A connection of crafter A, written directly (connecting one needs a marketplace). */
+async function freshConnectionOfA(w: World): Promise<string> {
+  const id = randomUUID();
+  await w.api.database.db.insert(channelConnections).values({
+    id,
+    crafterId: w.crafterA.id,
+    channel: 'partner_brand',
+    externalShopId: `prog-${uniqueSuffix()}`,
+    partnerProgrammeId: `prog-${uniqueSuffix()}`,
+    ...sealSecrets(w.api.config.credentialsKeyring, id, { kind: 'api_key', apiKey: 'k', apiSecret: 's' }),
+  });
+  return id;
+}
 
 const table: Record<string, RouteCase> = {
   //                                                  crafterA crafterB kelIn  kelOut kecAdm cityAdm operator
@@ -202,6 +220,51 @@ const table: Record<string, RouteCase> = {
       };
     },
   },
+  'POST /v1/crafters/:crafterId/connections/:channel/authorize': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'POST', url: `/v1/crafters/${w.crafterA.id}/connections/shopee/authorize` }),
+  },
+  'GET /v1/connections/callback/:channel': {
+    // Authenticated by its signed state alone: a bearer token neither helps nor hurts.
+    public: true,
+    row: row(400, 400, 400, 400, 400, 400, 400),
+    request: () => ({
+      method: 'GET',
+      url: '/v1/connections/callback/shopee?state=forged.state&code=c&shop_id=1',
+    }),
+  },
+  'POST /v1/crafters/:crafterId/connections/partner-brand': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({
+      method: 'POST',
+      url: `/v1/crafters/${w.crafterA.id}/connections/partner-brand`,
+      payload: {
+        partnerProgrammeId: `prog-${uniqueSuffix()}`,
+        apiKey: 'pk_matrix_1234',
+        apiSecret: 'ps_matrix_1234',
+      },
+    }),
+  },
+  'GET /v1/crafters/:crafterId/connections': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: (w) => ({ method: 'GET', url: `/v1/crafters/${w.crafterA.id}/connections` }),
+  },
+  'GET /v1/connections/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'GET', url: `/v1/connections/${await freshConnectionOfA(w)}` }),
+  },
+  'PATCH /v1/connections/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'PATCH',
+      url: `/v1/connections/${await freshConnectionOfA(w)}`,
+      payload: { stockBuffer: { percent: 10, maxUnits: null } },
+    }),
+  },
+  'DELETE /v1/connections/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'DELETE', url: `/v1/connections/${await freshConnectionOfA(w)}` }),
+  },
   'DELETE /v1/products/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => {
@@ -219,7 +282,15 @@ function coverage(keys: string[]): { missing: string[]; stale: string[] } {
 }
 
 // The app is built before the tests are collected: the cases come from its route table.
-const api = await startTestApi('authz_matrix', { LOGIN_RATE_LIMIT_MAX: '1000' });
+// Channel settings so that starting an authorization works (it makes no call; nothing listens there).
+const api = await startTestApi('authz_matrix', {
+  LOGIN_RATE_LIMIT_MAX: '1000',
+  SANDBOX_URL: 'http://127.0.0.1:9',
+  SHOPEE_PARTNER_ID: '1',
+  SHOPEE_PARTNER_KEY: 'matrix-partner-key',
+  TIKTOK_SHOP_APP_KEY: 'matrixapp',
+  TIKTOK_SHOP_APP_SECRET: 'matrix-app-secret',
+});
 const routeKeys = api.app.routeTable.map((r) => `${r.method} ${r.url}`);
 let world: World;
 
@@ -276,13 +347,17 @@ describe('authorization matrix', () => {
         return;
       }
       for (const who of ALL_PRINCIPALS) {
-        const expected = who === 'noToken' || who === 'expiredToken' ? (rc.public ? 'ok' : 401) : rc.row[who];
+        const expected =
+          who === 'noToken' || who === 'expiredToken' ? (rc.public ? rc.row.operator : 401) : rc.row[who];
         it(`${who} → ${expected}`, async () => {
           const res = await send(rc, who);
           if (expected === 'ok' || expected === 'hidden') {
             expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
             expect(res.statusCode, res.body).toBeLessThan(300);
             if (rc.includesA) expect(rc.includesA(res, world)).toBe(expected === 'ok');
+          } else if (expected === 400) {
+            expect(res.statusCode, res.body).toBe(400);
+            expect(res.headers['content-type']).toContain('application/problem+json');
           } else if (expected === 401) {
             expectProblem(res, 401, who === 'expiredToken' ? 'token_expired' : 'unauthenticated');
           } else {

@@ -4,8 +4,11 @@
  * table a write touches, and the versions of the records aimed at, stay the same). GET routes get
  * bad query parameters and bad ids. A new write route without a spec here fails the suite.
  */
+import { randomUUID } from 'node:crypto';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channelConnections } from '../../src/db/schema/index.js';
+import { sealSecrets } from '../../src/services/connections.js';
 import { KELURAHAN } from '../factories/index.js';
 import { startTestApi } from '../helpers/api.js';
 import {
@@ -150,9 +153,52 @@ const specs: Record<string, WriteSpec> = {
     url: (w) => `/v1/products/import?crafterId=${w.crafterA.id}`,
     valid: () => productCsv(),
   },
+  'POST /v1/crafters/:crafterId/connections/:channel/authorize': {
+    as: 'operator',
+    body: 'none',
+    url: (w) => `/v1/crafters/${w.crafterA.id}/connections/shopee/authorize`,
+    valid: () => undefined,
+  },
+  'POST /v1/crafters/:crafterId/connections/partner-brand': {
+    as: 'operator',
+    body: 'json',
+    url: (w) => `/v1/crafters/${w.crafterA.id}/connections/partner-brand`,
+    valid: () => ({
+      partnerProgrammeId: `prog-${uniqueSuffix()}`,
+      apiKey: 'pk_bad_input_1234',
+      apiSecret: 'ps_bad_input_1234',
+      shopName: 'Toko Mitra',
+    }),
+    wrongType: ['apiKey', 12_345_678],
+    required: 'apiSecret',
+    longString: 'shopName',
+  },
+  'PATCH /v1/connections/:id': {
+    as: 'operator',
+    body: 'json',
+    url: () => `/v1/connections/${connectionOfA}`,
+    valid: () => ({
+      priceRule: { kind: 'percent', value: 1000, roundingStepIdr: 500 },
+      stockBuffer: { percent: 10, maxUnits: 20 },
+    }),
+    wrongType: ['stockBuffer', 10],
+  },
+  'DELETE /v1/connections/:id': {
+    as: 'operator',
+    body: 'none',
+    url: () => `/v1/connections/${connectionOfA}`,
+    valid: () => undefined,
+  },
 };
 
+/** A connection of crafter A for the disconnect route (written directly: connecting needs a marketplace). */
+let connectionOfA = '';
+
 const api = await startTestApi('bad_input', {
+  // Channel settings so that starting an authorization works (it makes no call; nothing listens there).
+  SANDBOX_URL: 'http://127.0.0.1:9',
+  SHOPEE_PARTNER_ID: '1',
+  SHOPEE_PARTNER_KEY: 'bad-input-partner-key',
   BODY_LIMIT_BYTES: String(BODY_LIMIT),
   CSV_IMPORT_LIMIT_BYTES: String(CSV_LIMIT),
   LOGIN_RATE_LIMIT_MAX: '1000',
@@ -166,6 +212,19 @@ let target: Target;
 beforeAll(async () => {
   world = await buildWorld(api);
   target = await freshTarget();
+  connectionOfA = randomUUID();
+  await api.database.db.insert(channelConnections).values({
+    id: connectionOfA,
+    crafterId: world.crafterA.id,
+    channel: 'partner_brand',
+    externalShopId: 'prog-bad-input',
+    partnerProgrammeId: 'prog-bad-input',
+    ...sealSecrets(api.config.credentialsKeyring, connectionOfA, {
+      kind: 'api_key',
+      apiKey: 'k',
+      apiSecret: 's',
+    }),
+  });
 });
 
 async function freshTarget(): Promise<Target> {
@@ -183,6 +242,8 @@ const TABLES = [
   'audit_log',
   'outbox',
   'idempotency_keys',
+  'channel_connections',
+  'connection_auth_states',
 ] as const;
 
 /** Everything a write could change: row counts and the versions of the records aimed at. */
@@ -530,6 +591,18 @@ describe('bad query parameters and ids on read routes', () => {
     ['bad user id', '/v1/users/12345'],
     ['bad product id', '/v1/products/00000000-0000-0000-0000-00000000000g'],
     ['overlong id', `/v1/products/${'a'.repeat(300)}`],
+    ['bad connection id', '/v1/connections/not-a-uuid'],
+    ['bad crafter id in a connection list', '/v1/crafters/not-a-uuid/connections'],
+    ['unknown channel in a callback', '/v1/connections/callback/lazada?state=a&code=b'],
+    ['callback without a state', '/v1/connections/callback/shopee?code=b&shop_id=1'],
+    [
+      'callback with a non-numeric Shopee shop id',
+      '/v1/connections/callback/shopee?state=a.b&code=b&shop_id=x',
+    ],
+    [
+      'bad includeDisconnected flag',
+      `/v1/crafters/00000000-0000-0000-0000-000000000000/connections?includeDisconnected=maybe`,
+    ],
     ['broken percent-encoding in the path', '/v1/products/%E0%A4%A'],
   ];
   it.each(cases)('%s → 4xx problem', async (_name, url) => {
@@ -557,7 +630,8 @@ describe('bad query parameters and ids on read routes', () => {
     ];
     for (const path of lists) {
       for (const cursor of bad) {
-        const url = `${path}?cursor=${encodeURIComponent(cursor)}`;
+        // Path parameters (a crafter's connections) name a real crafter, so only the cursor is wrong.
+        const url = `${path.replace(/\{[^}]+\}/g, world.crafterA.id)}?cursor=${encodeURIComponent(cursor)}`;
         const res = await api.app.inject({
           method: 'GET',
           url,
@@ -575,7 +649,12 @@ describe('bad query parameters and ids on read routes', () => {
 
   it('every route with an :id refuses a malformed one', () => {
     const withId = api.app.routeTable.filter((r) => r.url.includes(':id')).map((r) => `${r.method} ${r.url}`);
-    const covered = new Set(['GET /v1/crafters/:id', 'GET /v1/users/:id', 'GET /v1/products/:id']);
+    const covered = new Set([
+      'GET /v1/crafters/:id',
+      'GET /v1/users/:id',
+      'GET /v1/products/:id',
+      'GET /v1/connections/:id',
+    ]);
     for (const key of withId) {
       expect(
         covered.has(key) || WRITE_METHODS.has(key.split(' ')[0] ?? ''),

@@ -3,7 +3,7 @@ import { Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
-import { idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
+import { connectionAuthStates, idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
 import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
@@ -356,6 +356,30 @@ describe('maintenance', () => {
       (await processMaintenance(database.db, job('purge-relayed-outbox'))).deleted,
     ).toBeGreaterThanOrEqual(1);
     expect((await processMaintenance(database.db, job('purge-relayed-outbox'))).deleted).toBe(0);
+  });
+
+  it('purges connection authorization states a day past expiry, keeping recent ones', async () => {
+    const crafter = await makeCrafter(database.db);
+    await database.db.insert(connectionAuthStates).values([
+      {
+        nonce: `old-${randomUUID()}`,
+        crafterId: crafter.id,
+        channel: 'shopee',
+        expiresAt: new Date(Date.now() - 2 * 86_400_000),
+      },
+      {
+        nonce: `recent-${randomUUID()}`,
+        crafterId: crafter.id,
+        channel: 'shopee',
+        expiresAt: new Date(Date.now() - 60_000),
+      },
+    ]);
+    const job = new Job(maintenance, 'purge-connection-auth-states', {
+      task: 'purge-connection-auth-states',
+    });
+    expect((await processMaintenance(database.db, job)).deleted).toBe(1);
+    expect((await processMaintenance(database.db, job)).deleted).toBe(0);
+    expect(await database.db.select().from(connectionAuthStates)).toHaveLength(1);
   });
 
   it('declaring the schedules twice keeps one of each, on Jakarta time', async () => {

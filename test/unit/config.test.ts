@@ -6,7 +6,24 @@ const production = {
   DATABASE_URL: 'postgres://app@db:5432/kriya',
   REDIS_URL: 'redis://cache:6379',
   AUTH_TOKEN_SECRET: 'x'.repeat(32),
+  CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+  PUBLIC_BASE_URL: 'https://kriya.example.org',
+  SHOPEE_BASE_URL: 'https://shopee.example.org',
+  SHOPEE_PARTNER_ID: '1001',
+  SHOPEE_PARTNER_KEY: 'partner-key-123',
+  TIKTOK_SHOP_API_BASE_URL: 'https://tts-api.example.org',
+  TIKTOK_SHOP_AUTH_BASE_URL: 'https://tts-auth.example.org',
+  TIKTOK_SHOP_AUTHORIZE_URL: 'https://tts-services.example.org/open/authorize',
+  TIKTOK_SHOP_APP_KEY: 'app-key',
+  TIKTOK_SHOP_APP_SECRET: 'app-secret-123',
+  PARTNER_BRAND_BASE_URL: 'https://partner.example.org',
 };
+
+/** Production variables beyond the three that every entry point needs. */
+const channelVariables = Object.keys(production).filter(
+  (k) => !['APP_MODE', 'DATABASE_URL', 'REDIS_URL', 'AUTH_TOKEN_SECRET'].includes(k),
+);
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -80,17 +97,50 @@ describe('loadConfig', () => {
     expect(new ConfigError(problems).message).toContain('LOG_LEVEL');
   });
 
-  it('production mode requires DATABASE_URL, REDIS_URL and AUTH_TOKEN_SECRET', () => {
+  it('production mode requires DATABASE_URL, REDIS_URL, AUTH_TOKEN_SECRET, credentials keys and channel hosts', () => {
     const problems = problemsOf({ APP_MODE: 'production' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
-      'AUTH_TOKEN_SECRET',
-      'DATABASE_URL',
-      'REDIS_URL',
-    ]);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      ['AUTH_TOKEN_SECRET', 'DATABASE_URL', 'REDIS_URL', ...channelVariables].sort(),
+    );
   });
 
   it('production is the default mode, so a bare environment is refused', () => {
-    expect(problemsOf({}).length).toBe(3);
+    expect(problemsOf({}).length).toBe(3 + channelVariables.length);
+  });
+
+  it('production never falls back to the sandbox for marketplace hosts', () => {
+    const { SHOPEE_BASE_URL: _omit, ...rest } = production;
+    expect(problemsOf({ ...rest, SANDBOX_URL: 'http://sandbox:4010' })).toEqual([
+      'SHOPEE_BASE_URL: required in production mode',
+    ]);
+  });
+
+  it('reads the credentials keyring and refuses a bad one without echoing it', () => {
+    const config = loadConfig(production);
+    expect(config.credentialsKeyring.activeKeyId).toBe('k1');
+    const problems = problemsOf({
+      ...production,
+      CREDENTIALS_KEYS: 'k1:dG9vLXNob3J0',
+      CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+    });
+    expect(problems).toEqual(['CREDENTIALS_KEYS: key "k1" must decode to 32 bytes']);
+  });
+
+  it('demo and test modes take marketplace hosts from SANDBOX_URL; credentials stay unset unless given', () => {
+    const bare = loadConfig({ APP_MODE: 'test', SANDBOX_URL: 'http://127.0.0.1:4010/' });
+    expect(bare.channels.shopee).toBeUndefined();
+    expect(bare.channels.partnerBrand).toEqual({ baseUrl: 'http://127.0.0.1:4010/partner-brand' });
+    const config = loadConfig({
+      APP_MODE: 'test',
+      SANDBOX_URL: 'http://127.0.0.1:4010',
+      SHOPEE_PARTNER_ID: '7',
+      SHOPEE_PARTNER_KEY: 'sandbox-key',
+    });
+    expect(config.channels.shopee).toEqual({
+      baseUrl: 'http://127.0.0.1:4010/shopee',
+      partnerId: 7,
+      partnerKey: 'sandbox-key',
+    });
   });
 
   it('names missing production variables together with malformed ones', () => {

@@ -14,6 +14,13 @@ export async function processMaintenance(db: Database, job: Job): Promise<{ task
       const rows = await db.execute(sql`delete from idempotency_keys where expires_at < now() returning 1`);
       return { task, deleted: rows.length };
     }
+    case 'purge-connection-auth-states': {
+      // A day past expiry: a late callback still meets "already used / expired", not a missing row.
+      const rows = await db.execute(
+        sql`delete from connection_auth_states where expires_at < now() - interval '1 day' returning 1`,
+      );
+      return { task, deleted: rows.length };
+    }
     case 'purge-relayed-outbox': {
       const rows = await db.execute(
         sql`delete from outbox where relayed_at < now() - make_interval(days => ${RELAYED_OUTBOX_RETENTION_DAYS}) returning 1`,
