@@ -28,6 +28,7 @@ import {
   type ImageUploadCache,
   type RemoteListingRef,
 } from '../../../src/channels/types.js';
+import { PartnerTestClient } from '../../sandbox/partner-brand/client.js';
 import { authorizedClient } from '../../sandbox/shopee/client.js';
 import { makePng } from '../../sandbox/tiktok-shop/client.js';
 import { authorizedShop } from '../../sandbox/tiktok-shop/fixtures.js';
@@ -101,6 +102,8 @@ interface ChannelFixture {
   tokenLifetimeMs: number;
   /** A context whose credentials the platform no longer accepts, for channels without expiring tokens. */
   revokedCtx?: ConnectionContext;
+  /** The title buyers see now, read from the platform by an independent test client. */
+  remoteTitle(ref: RemoteListingRef): Promise<string>;
 }
 
 interface ChannelCase {
@@ -151,6 +154,13 @@ const cases: ChannelCase[] = [
         unknownCategory: { ...placement, categoryId: '999999' },
         passReview: () => sandbox.ctx.clock.advance(601_000),
         tokenLifetimeMs: 4 * 3600_000 + 60_000,
+        async remoteTitle(ref) {
+          const res = await shopee.get('/api/v2/product/get_item_base_info', {
+            item_id_list: ref.remoteItemId,
+          });
+          const items = res.body.response?.item_list as Array<{ item_name: string }> | undefined;
+          return String(items?.[0]?.item_name);
+        },
       };
     },
   },
@@ -197,6 +207,12 @@ const cases: ChannelCase[] = [
         unknownCategory: { ...placement, categoryId: '999999' },
         passReview: () => sandbox.ctx.clock.advance((settings.settings.auditDelaySeconds + 1) * 1000),
         tokenLifetimeMs: 7 * 24 * 3600_000 + 60_000,
+        async remoteTitle(ref) {
+          const res = await shop.client.call('GET', `/product/202309/products/${ref.remoteItemId}`, {
+            shopCipher: shop.cipher,
+          });
+          return String(res.body.data.title);
+        },
       };
     },
   },
@@ -228,6 +244,16 @@ const cases: ChannelCase[] = [
         tokenLifetimeMs: 0,
         // A key the partner no longer recognises (revoked or rotated on their side).
         revokedCtx: { ...ctx, apiKey: 'pk_revoked_long_ago' },
+        async remoteTitle(ref) {
+          const client = new PartnerTestClient(ctx.endpoint ?? '', partner.key, partner.secret, () =>
+            sandbox.ctx.clock.nowSeconds(),
+          );
+          const res = await client.call('GET', '/v1/assortment/items?limit=200');
+          const items = (res.json as { items: Array<{ sku: string; title: string }> }).items;
+          // One item per variant, titled "<product title> (<options>)".
+          const title = items.find((i) => Object.values(ref.remoteVariantIds).includes(i.sku))?.title ?? '';
+          return title.replace(/ \([^)]*\)$/, '');
+        },
       };
     },
   },
@@ -349,6 +375,7 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     const next = await f.adapter.update(f.ctx, ref, edited);
     expect(next.remoteVariantIds).toEqual(ref.remoteVariantIds);
     f.passReview();
+    expect(await f.remoteTitle(next)).toBe('Tas Anyaman Pandan Motif Ciater Buatan Tangan');
     const state = await f.adapter.read(f.ctx, next);
     expect(state?.variants.find((v) => v.sku === red.sku)?.priceIdr).toBe(155_000);
     expect(state?.variants.find((v) => v.sku === blue.sku)?.priceIdr).toBe(165_000);
