@@ -346,9 +346,9 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
   it('a price or stock change while the platform still reviews a new listing is applied or retried, never refused', async () => {
     const fresh = await f.adapter.create(
       f.ctx,
-      listing(f, 'p-review', [variant(`${p}-R`, 'merah', 120_000, 4)]),
+      listing(f, 'p-review', [{ ...variant(`${p}-R`, 'merah', 120_000, 4), options: {} }]),
     );
-    const changed = listing(f, 'p-review', [variant(`${p}-R`, 'merah', 125_000, 6)]);
+    const changed = listing(f, 'p-review', [{ ...variant(`${p}-R`, 'merah', 125_000, 6), options: {} }]);
     const outcome = await f.adapter.updatePriceAndStock(f.ctx, fresh, changed).then(
       () => undefined,
       (e: unknown) => e,
@@ -358,12 +358,42 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
       expect((outcome as ChannelFailure).kind).toBe('retryable');
       expect((outcome as ChannelFailure).waitMs).toBeGreaterThan(0);
     }
+    // A content edit during the review is taken, or retried after a wait.
+    const edited = { ...changed, title: 'Tas Anyaman Pandan Motif Ciater Edisi Kedua' };
+    const editOutcome = await f.adapter.update(f.ctx, fresh, edited).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (editOutcome !== undefined) {
+      expect(editOutcome).toBeInstanceOf(ChannelFailure);
+      expect((editOutcome as ChannelFailure).kind, String(editOutcome)).toBe('retryable');
+    }
     f.passReview();
+    if (editOutcome !== undefined) await f.adapter.update(f.ctx, fresh, edited);
+    f.passReview();
+    expect(await f.remoteTitle(fresh)).toBe(edited.title);
     await f.adapter.updatePriceAndStock(f.ctx, fresh, changed);
     expect((await f.adapter.read(f.ctx, fresh))?.variants).toMatchObject([
       { sku: `${p}-R`, priceIdr: 125_000, stock: 6 },
     ]);
-    await f.adapter.delist(f.ctx, fresh);
+
+    // A single-variant product that gains a second variant (no options → one kind of option).
+    const two = listing(f, 'p-review', [
+      variant(`${p}-R`, 'merah', 125_000, 6),
+      variant(`${p}-S`, 'biru', 128_000, 2),
+    ]);
+    const grown = await f.adapter.update(f.ctx, fresh, two);
+    f.passReview();
+    expect(
+      (await f.adapter.read(f.ctx, grown))?.variants
+        .map((v) => ({ sku: v.sku, priceIdr: v.priceIdr, stock: v.stock }))
+        .sort(bySku),
+    ).toEqual([
+      { sku: `${p}-R`, priceIdr: 125_000, stock: 6 },
+      { sku: `${p}-S`, priceIdr: 128_000, stock: 2 },
+    ]);
+    expect(Object.keys(grown.remoteVariantIds).sort()).toEqual([`v-${p}-R`, `v-${p}-S`]);
+    await f.adapter.delist(f.ctx, grown);
   });
 
   it('updates the title and a price; the variants keep their remote ids', async () => {
