@@ -58,6 +58,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => photos.close(() => resolve()));
 });
 
+/** The adapters' HTTP timeout here: far above a local sandbox call, short enough to test a hung call. */
+const CALL_TIMEOUT_MS = 2_000;
 const sandboxNow = (): Date => new Date(sandbox.ctx.clock.nowMs());
 const imagePolicy = (): ImageFetchPolicy => ({
   maxBytes: 5_000_000,
@@ -124,6 +126,7 @@ const cases: ChannelCase[] = [
           partnerId: shopee.partnerId,
           partnerKey: shopee.partnerKey,
           tierWaitMs: 5_000,
+          timeoutMs: CALL_TIMEOUT_MS,
         },
         {
           imageCache: memoryImageCache(),
@@ -186,7 +189,12 @@ const cases: ChannelCase[] = [
       const warehouseId = list.find((w) => w.type === 'SALES_WAREHOUSE')?.id;
       expect(warehouseId).toBeDefined();
       const adapter = createTiktokShopAdapter(
-        { baseUrl: `${rootUrl}${platform.prefix}`, appKey: shop.appKey, appSecret: shop.appSecret },
+        {
+          baseUrl: `${rootUrl}${platform.prefix}`,
+          appKey: shop.appKey,
+          appSecret: shop.appSecret,
+          timeoutMs: CALL_TIMEOUT_MS,
+        },
         { imageCache: memoryImageCache(), imagePolicy: imagePolicy(), now: sandboxNow, gate: rateGate(20) },
       );
       const settings = platform.control.configure({}) as { settings: { auditDelaySeconds: number } };
@@ -227,7 +235,10 @@ const cases: ChannelCase[] = [
         key: string;
         secret: string;
       };
-      const adapter = createPartnerBrandAdapter({}, { now: sandboxNow, gate: rateGate(10) });
+      const adapter = createPartnerBrandAdapter(
+        { timeoutMs: CALL_TIMEOUT_MS },
+        { now: sandboxNow, gate: rateGate(10) },
+      );
       const ctx: ConnectionContext = {
         connectionId: 'conn-partner',
         externalShopId: partner.partner_id,
@@ -510,6 +521,15 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
 
   it('classifies an injected 5xx as retryable', async () => {
     sandbox.ctx.faults.set([{ platform, errorRate: 1 }]);
+    try {
+      expectPlainWords(await failureOf(f.adapter.read(f.ctx, ref)), 'retryable');
+    } finally {
+      sandbox.ctx.faults.clear();
+    }
+  });
+
+  it('classifies a call the platform never answers (timeout) as retryable', async () => {
+    sandbox.ctx.faults.set([{ platform, timeoutRate: 1, timeoutHoldMs: 10_000 }]);
     try {
       expectPlainWords(await failureOf(f.adapter.read(f.ctx, ref)), 'retryable');
     } finally {
