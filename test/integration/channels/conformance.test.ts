@@ -467,6 +467,28 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     );
   });
 
+  it('creating with a sold-out variant: stock 0 where the platform takes it, else refused up front in plain words', async () => {
+    const wanted = listing(f, 'p-empty', [
+      variant(`${p}-E1`, 'merah', 90_000, 3),
+      variant(`${p}-E2`, 'biru', 90_000, 0),
+    ]);
+    const problems = f.adapter.validate(wanted, { creating: true });
+    if (channel === 'tiktok_shop') {
+      expect(problems.map((x) => x.field)).toEqual([`variants.${p}-E2.stock`]);
+      const before = sandbox.ctx.callLog.list({ platform }).length;
+      const failure = await failureOf(f.adapter.create(f.ctx, wanted));
+      expectPlainWords(failure, 'permanent');
+      expect(failure.human.en).toContain('at least 1 unit of every variant');
+      expect(sandbox.ctx.callLog.list({ platform }).length).toBe(before);
+      return;
+    }
+    expect(problems).toEqual([]);
+    const created = await f.adapter.create(f.ctx, wanted);
+    f.passReview();
+    expect((await f.adapter.read(f.ctx, created))?.variants.find((v) => v.sku === `${p}-E2`)?.stock).toBe(0);
+    await f.adapter.delist(f.ctx, created);
+  });
+
   it('adds and removes a variant through update: the removed SKU is gone, the others keep their ids', async () => {
     const redNow = { ...red, priceIdr: 149_000, stock: 9 };
     const added = await f.adapter.update(
