@@ -31,8 +31,14 @@ const ID_PRICE_MIN = 100;
 const ID_PRICE_MAX = 100_000_000;
 const MAX_SALES_ATTRIBUTES = 3;
 const MAX_BATCH_PRODUCT_IDS = 20;
-/** create-product, edit-product, update-inventory: "Valid range: [1, 99,999]". */
+/**
+ * create-product, edit-product, update-inventory: "Valid range: [1, 99,999]". Reading taken (see
+ * docs/sandbox-tiktok-shop.md): create keeps the floor of 1, while edit and Update Inventory accept 0,
+ * which integrators send to mark a sold-out SKU; a sold-out variant must be expressible.
+ */
 export const MIN_INVENTORY_QUANTITY = 1;
+/** Edit Product and Update Inventory: 0 marks a sold-out SKU. */
+export const MIN_UPDATE_INVENTORY_QUANTITY = 0;
 export const MAX_INVENTORY_QUANTITY = 99_999;
 
 const priceInput = z.object({ amount: z.string(), currency: z.string() });
@@ -143,11 +149,11 @@ function checkImage(call: EndpointCall, uri: string): void {
   }
 }
 
-function quantityError(quantity: number): TtsError | undefined {
-  return quantity < MIN_INVENTORY_QUANTITY || quantity > MAX_INVENTORY_QUANTITY
+function quantityError(quantity: number, min: number): TtsError | undefined {
+  return quantity < min || quantity > MAX_INVENTORY_QUANTITY
     ? new TtsError(
         TtsCode.quantityOutOfRange,
-        `The SKU inventory quantity for the warehouse must be within allowed limits: [${MIN_INVENTORY_QUANTITY}, ${MAX_INVENTORY_QUANTITY}], got ${quantity}`,
+        `The SKU inventory quantity for the warehouse must be within allowed limits: [${min}, ${MAX_INVENTORY_QUANTITY}], got ${quantity}`,
       )
     : undefined;
 }
@@ -174,8 +180,16 @@ function checkWarehouse(call: EndpointCall, shop: TtsShop, warehouseId: string):
   return undefined;
 }
 
-/** Create/edit inventory: one row, `warehouse_id` required (create-product: Y), quantity in range. */
-function inventoryRows(call: EndpointCall, shop: TtsShop, rows: z.infer<typeof inventoryInput>) {
+/**
+ * Create/edit inventory: one row, `warehouse_id` required (create-product: Y), quantity in range
+ * (from 1 on create, from 0 on edit).
+ */
+function inventoryRows(
+  call: EndpointCall,
+  shop: TtsShop,
+  rows: z.infer<typeof inventoryInput>,
+  minQuantity: number,
+) {
   if (rows.length > 1) throw new TtsError(TtsCode.noMultiWarehouse, 'No multiple warehouse permission');
   return rows.map((row) => {
     if (row.warehouse_id === undefined || row.warehouse_id === '') {
@@ -184,7 +198,7 @@ function inventoryRows(call: EndpointCall, shop: TtsShop, rows: z.infer<typeof i
         'SKU must contain a valid warehouse: inventory[].warehouse_id is required (Get Warehouse List)',
       );
     }
-    const problem = checkWarehouse(call, shop, row.warehouse_id) ?? quantityError(row.quantity);
+    const problem = checkWarehouse(call, shop, row.warehouse_id) ?? quantityError(row.quantity, minQuantity);
     if (problem) throw problem;
     return { warehouseId: row.warehouse_id, quantity: row.quantity };
   });
@@ -203,7 +217,13 @@ function attributeTypes(attributes: TtsSalesAttribute[]): string {
  * (same attribute types on every SKU, unique combinations, images for every value of one attribute
  * only), SKU ids of the product only, and price/inventory (kept from the existing SKU when omitted).
  */
-function buildSkus(call: EndpointCall, shop: TtsShop, rawSkus: unknown[], existingSkus: TtsSku[]): TtsSku[] {
+function buildSkus(
+  call: EndpointCall,
+  shop: TtsShop,
+  rawSkus: unknown[],
+  existingSkus: TtsSku[],
+  minQuantity: number,
+): TtsSku[] {
   const { rt } = call;
   const max = rt.state.settings.maxSkusPerProduct;
   if (rawSkus.length > max) throw new TtsError(TtsCode.tooManySkus, `A product can have at most ${max} SKUs`);
@@ -273,7 +293,9 @@ function buildSkus(call: EndpointCall, shop: TtsShop, rawSkus: unknown[], existi
       id: input.id ?? rt.newId(),
       sellerSku,
       price: input.price ? parsePrice(input.price) : (existing?.price ?? 0),
-      inventory: input.inventory ? inventoryRows(call, shop, input.inventory) : (existing?.inventory ?? []),
+      inventory: input.inventory
+        ? inventoryRows(call, shop, input.inventory, minQuantity)
+        : (existing?.inventory ?? []),
       salesAttributes,
       ...(input.external_sku_id !== undefined
         ? { externalSkuId: input.external_sku_id }
@@ -455,7 +477,9 @@ function contentFrom(
     isCodAllowed: input.is_cod_allowed ?? false,
   };
   checkContent(call, content);
-  content.skus = buildSkus(call, shop, input.skus, existing ? liveAndRevisionSkus(existing) : []);
+  content.skus = existing
+    ? buildSkus(call, shop, input.skus, liveAndRevisionSkus(existing), MIN_UPDATE_INVENTORY_QUANTITY)
+    : buildSkus(call, shop, input.skus, [], MIN_INVENTORY_QUANTITY);
   return content;
 }
 
@@ -581,7 +605,13 @@ function partialEdit(call: EndpointCall) {
   checkContent(call, content);
   if (input.skus !== undefined) {
     // "Any existing SKU IDs not listed here will result in the deletion of those SKUs."
-    content.skus = buildSkus(call, shop, input.skus, liveAndRevisionSkus(product));
+    content.skus = buildSkus(
+      call,
+      shop,
+      input.skus,
+      liveAndRevisionSkus(product),
+      MIN_UPDATE_INVENTORY_QUANTITY,
+    );
   }
   submitEdit(call, product, content, input.save_mode);
   return writeResult(product, content);
@@ -735,7 +765,8 @@ function updateInventory(call: EndpointCall): { errors?: BatchError[] } {
               TtsCode.multipleWarehousesDetected,
               'Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again.',
             )
-          : (checkWarehouse(call, shop, warehouseId) ?? quantityError(row.quantity));
+          : (checkWarehouse(call, shop, warehouseId) ??
+            quantityError(row.quantity, MIN_UPDATE_INVENTORY_QUANTITY));
       if (problem) extra.push({ warehouse_id: warehouseId, code: problem.code, message: problem.message });
       return { warehouseId, quantity: row.quantity };
     });

@@ -28,14 +28,24 @@ function credentialsOf(ctx: ConnectionContext): PartnerCredentials {
   return { apiKey: ctx.apiKey, apiSecret: ctx.apiSecret, endpoint: ctx.endpoint };
 }
 
+interface PartnerItem {
+  sku: string;
+  price_idr: number;
+  quantity: number;
+  created_at: string;
+}
+
+/** docs/partner-brand-api.yaml, parameter `Sku`. */
+const PARTNER_SKU = /^[A-Za-z0-9._-]{1,64}$/;
+
 const itemPath = (sku: string) => `/v1/assortment/items/${encodeURIComponent(sku)}`;
 
 export function createPartnerBrandAdapter(
   rawConfig: unknown,
-  deps: { gate?: CallGate } = {},
+  deps: { gate?: CallGate; now?: () => Date } = {},
 ): ChannelAdapter {
   const config = partnerBrandAdapterConfigSchema.parse(rawConfig);
-  const client = new PartnerBrandClient(config.timeoutMs, undefined, deps.gate);
+  const client = new PartnerBrandClient(config.timeoutMs, deps.now, deps.gate);
 
   const adapter: ChannelAdapter = {
     channel: 'partner_brand',
@@ -53,26 +63,66 @@ export function createPartnerBrandAdapter(
     rateLimit: { max: config.callsPerSecond, perMs: 1_000 },
 
     validate(listing) {
+      const L = adapter.limits;
       const problems: ListingProblem[] = [];
-      if (listing.variants.length === 0) {
-        problems.push({
-          field: 'variants',
-          message: {
-            en: 'A product needs at least one variant.',
-            id: 'Produk memerlukan setidaknya satu varian.',
-          },
-        });
+      const problem = (field: string, en: string, id: string) =>
+        problems.push({ field, message: { en, id } });
+      const title = listing.title.trim();
+      // docs/partner-brand-api.yaml AssortmentItemInput: title 1–200, price_idr 0–1,000,000,000,
+      // quantity 0–1,000,000; path parameter Sku: ^[A-Za-z0-9._-]{1,64}$.
+      if (title.length < L.titleMin || title.length > L.titleMax) {
+        problem(
+          'title',
+          `The partner needs a title of ${L.titleMin}–${L.titleMax} characters (this one has ${title.length}).`,
+          `Mitra memerlukan judul ${L.titleMin}–${L.titleMax} karakter (judul ini ${title.length} karakter).`,
+        );
+      }
+      if (listing.variants.length === 0 || listing.variants.length > L.variantsMax) {
+        problem(
+          'variants',
+          `The partner takes 1–${L.variantsMax} variants per product (this one has ${listing.variants.length}).`,
+          `Mitra menerima 1–${L.variantsMax} varian per produk (produk ini punya ${listing.variants.length}).`,
+        );
+      }
+      for (const v of listing.variants) {
+        if (!PARTNER_SKU.test(v.sku)) {
+          problem(
+            `variants.${v.sku}.sku`,
+            `The partner needs SKUs of 1–64 letters, digits, dots, dashes or underscores ("${v.sku}").`,
+            `Mitra memerlukan SKU 1–64 huruf, angka, titik, tanda hubung atau garis bawah ("${v.sku}").`,
+          );
+        }
+        if (v.priceIdr < L.priceMinIdr || v.priceIdr > L.priceMaxIdr) {
+          problem(
+            `variants.${v.sku}.priceIdr`,
+            `The partner takes prices from Rp${L.priceMinIdr.toLocaleString('id-ID')} to Rp${L.priceMaxIdr.toLocaleString('id-ID')} (variant ${v.sku}: Rp${v.priceIdr.toLocaleString('id-ID')}).`,
+            `Mitra menerima harga Rp${L.priceMinIdr.toLocaleString('id-ID')} sampai Rp${L.priceMaxIdr.toLocaleString('id-ID')} (varian ${v.sku}: Rp${v.priceIdr.toLocaleString('id-ID')}).`,
+          );
+        }
+        if (v.stock > L.stockMax) {
+          problem(
+            `variants.${v.sku}.stock`,
+            `The partner takes at most ${L.stockMax.toLocaleString('id-ID')} units per SKU (variant ${v.sku}: ${v.stock}).`,
+            `Mitra menerima paling banyak ${L.stockMax.toLocaleString('id-ID')} unit per SKU (varian ${v.sku}: ${v.stock}).`,
+          );
+        }
       }
       return problems;
     },
 
-    async findCreated() {
-      // Upserts by SKU cannot create duplicates: there is nothing to find.
-      return null;
+    async findCreated(ctx, sku, since) {
+      // Upserts by SKU never duplicate an item, but the pipeline still asks whether its create went
+      // through: an item created since the intent (less a minute of clock skew) is the one it made;
+      // an older item under a reused SKU is not adopted.
+      const found = (await findItems(credentialsOf(ctx), [sku])).get(sku);
+      if (!found || Date.parse(found.created_at) < since.getTime() - 60_000) return null;
+      return { remoteItemId: sku, remoteVariantIds: {} };
     },
 
     async create(ctx, listing) {
-      return adapter.update(ctx, { remoteItemId: listing.productId, remoteVariantIds: {} }, listing);
+      // The remote "item" of a product is its first SKU, which is what findCreated finds it by.
+      const itemSku = listing.variants[0]?.sku ?? listing.productId;
+      return adapter.update(ctx, { remoteItemId: itemSku, remoteVariantIds: {} }, listing);
     },
 
     async update(ctx, ref, listing) {
@@ -108,13 +158,13 @@ export function createPartnerBrandAdapter(
     },
 
     async read(ctx, ref) {
-      const creds = credentialsOf(ctx);
-      const variants = [];
-      for (const sku of Object.values(ref.remoteVariantIds)) {
-        const found = await findItem(creds, sku);
-        if (found)
-          variants.push({ remoteVariantId: sku, sku, priceIdr: found.price_idr, stock: found.quantity });
-      }
+      const found = await findItems(credentialsOf(ctx), Object.values(ref.remoteVariantIds));
+      const variants = [...found.values()].map((item) => ({
+        remoteVariantId: item.sku,
+        sku: item.sku,
+        priceIdr: item.price_idr,
+        stock: item.quantity,
+      }));
       return variants.length ? { ...ref, status: 'live' as const, variants } : null;
     },
   };
@@ -128,19 +178,24 @@ export function createPartnerBrandAdapter(
     }
   }
 
-  async function findItem(creds: PartnerCredentials, sku: string) {
+  /** The items of these SKUs, in one pass over the assortment (the API lists; it has no lookup by SKU). */
+  async function findItems(creds: PartnerCredentials, skus: readonly string[]) {
+    const wanted = new Set(skus);
+    const found = new Map<string, PartnerItem>();
     let cursor: string | null = null;
-    do {
+    while (wanted.size > found.size) {
       const query = new URLSearchParams({ limit: '200', ...(cursor ? { cursor } : {}) });
-      const page = await client.request<{
-        items: Array<{ sku: string; price_idr: number; quantity: number }>;
-        next_cursor: string | null;
-      }>(creds, 'GET', `/v1/assortment/items?${query.toString()}`);
-      const hit = page.data.items.find((i) => i.sku === sku);
-      if (hit) return hit;
+      // GET /v1/assortment/items: ordered by SKU, cursor paging, limit ≤ 200.
+      const page = await client.request<{ items: PartnerItem[]; next_cursor: string | null }>(
+        creds,
+        'GET',
+        `/v1/assortment/items?${query.toString()}`,
+      );
+      for (const item of page.data.items) if (wanted.has(item.sku)) found.set(item.sku, item);
       cursor = page.data.next_cursor;
-    } while (cursor);
-    return null;
+      if (!cursor) break;
+    }
+    return found;
   }
 
   return adapter;

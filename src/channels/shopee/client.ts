@@ -115,6 +115,8 @@ export class ShopeeClient {
     path: string,
     call: ShopeeCall,
   ): Promise<ShopeeEnvelope<T>> {
+    // Shop APIs spend the shop's budget; public APIs (token exchange) are per partner and rare.
+    if (call.shop) await this.gate(`shopee:${call.shop.shopId}`);
     const timestamp = Math.floor(this.now().getTime() / 1000);
     const common: Record<string, QueryValue> = {
       partner_id: this.config.partnerId,

@@ -15,6 +15,7 @@ import {
 } from '../types.js';
 import { type CallGate, ShopeeClient, type ShopeeShop } from './client.js';
 import { type ShopeeAdapterConfig, shopeeAdapterConfigSchema } from './config.js';
+import { shopeeFailure } from './errors.js';
 import {
   addItemBody,
   modelInputs,
@@ -37,6 +38,9 @@ export interface ShopeeAdapterDeps {
 }
 
 const BATCH = 50;
+/** v2.product.get_item_list: page_size ≤ 100; offset + page_size ≤ 10,000. */
+const ITEM_LIST_PAGE = 100;
+const ITEM_LIST_MAX_OFFSET = 10_000;
 /** How often a too-early tier call is retried (1 s apart) before the job itself is retried. */
 const TIER_RETRIES = 10;
 
@@ -94,15 +98,16 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
         const form = new FormData();
         form.append('image', new Blob([image.bytes], { type: image.contentType }), `${image.sha256}.img`);
         form.append('scene', 'normal');
-        // v2.media_space.upload_image: files only, ≤10 MB, JPG/PNG.
-        const res = await client.post<{ image_info?: { image_id?: string } }>(
-          '/api/v2/media_space/upload_image',
-          {
-            shop,
-            form,
-          },
-        );
-        imageId = res.response?.image_info?.image_id;
+        // v2.media_space.upload_image: files only, ≤10 MB, JPG/PNG. The response carries `image_info`
+        // and, per file, `image_info_list[{id, error, message, image_info}]`; a file's refusal may come
+        // in its list entry rather than the envelope, so both are read.
+        const res = await client.post<{
+          image_info?: { image_id?: string };
+          image_info_list?: Array<{ error?: string; message?: string; image_info?: { image_id?: string } }>;
+        }>('/api/v2/media_space/upload_image', { shop, form });
+        const entry = res.response?.image_info_list?.[0];
+        if (entry?.error) throw shopeeFailure(entry.error, entry.message ?? '', now());
+        imageId = entry?.image_info?.image_id || res.response?.image_info?.image_id;
         if (!imageId) throw unexpected('upload_image');
         await deps.imageCache.put(ctx.connectionId, image.sha256, imageId);
       }
@@ -234,7 +239,7 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
           shop,
           query: {
             offset,
-            page_size: 100,
+            page_size: ITEM_LIST_PAGE,
             update_time_from: from,
             update_time_to: Math.floor(now().getTime() / 1000) + 60,
             item_status: ['NORMAL', 'REVIEWING', 'UNLIST'],
@@ -243,6 +248,9 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
         candidates.push(...(res.response?.item ?? []).map((i) => i.item_id));
         if (!res.response?.has_next_page || res.response.next_offset === undefined) break;
         offset = res.response.next_offset;
+        // get_item_list refuses offset + page_size beyond 10,000 ("get items offset over limit");
+        // the update_time window keeps a crash-recovery lookup far below that.
+        if (offset + ITEM_LIST_PAGE > ITEM_LIST_MAX_OFFSET) break;
       }
       for (const batch of chunks(candidates, BATCH)) {
         // v2.product.get_item_base_info: 1–50 ids.

@@ -24,6 +24,8 @@ export interface TiktokShopAuth {
   accessToken: string;
   /** Omitted on paths that refuse it (authorization, seller, image upload). */
   shopCipher?: string;
+  /** The shop whose call budget the request spends, when `shopCipher` is omitted (image upload). */
+  budgetShop?: string;
 }
 
 export interface TiktokEnvelope<T> {
@@ -79,6 +81,8 @@ export class TiktokShopClient {
     path: string,
     call: TiktokCall = {},
   ): Promise<T> {
+    const budgetShop = call.auth?.shopCipher ?? call.auth?.budgetShop;
+    if (budgetShop) await this.gate(`tiktok_shop:${budgetShop}`);
     const query: Record<string, string> = {
       app_key: this.config.appKey,
       timestamp: String(Math.floor(this.now().getTime() / 1000)),

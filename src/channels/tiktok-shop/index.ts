@@ -22,6 +22,8 @@ export interface TiktokShopAdapterDeps {
   imageCache: ImageUploadCache;
   gate?: CallGate;
   imagePolicy: ImageFetchPolicy;
+  /** The clock requests are signed with (TikTok refuses timestamps far from its own). */
+  now?: () => Date;
 }
 
 const STATUS: Record<string, RemoteListingState['status']> = {
@@ -35,7 +37,7 @@ const STATUS: Record<string, RemoteListingState['status']> = {
   DELETED: 'deleted',
 };
 
-function authOf(ctx: ConnectionContext): Required<TiktokShopAuth> {
+function authOf(ctx: ConnectionContext): { accessToken: string; shopCipher: string } {
   if (!ctx.accessToken || !ctx.shopCipher) {
     throw new ChannelFailure('reauth', 'no_access_token', {
       en: 'This Tokopedia shop has no valid authorisation; reconnect the shop.',
@@ -56,7 +58,7 @@ function batchErrors(result: TiktokBatchErrors | undefined, action: { en: string
 
 export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdapterDeps): ChannelAdapter {
   const config: TiktokShopAdapterConfig = tiktokShopAdapterConfigSchema.parse(rawConfig);
-  const client = new TiktokShopClient(config, undefined, deps.gate);
+  const client = new TiktokShopClient(config, deps.now, deps.gate);
 
   async function uploadImages(ctx: ConnectionContext, urls: readonly string[]): Promise<string[]> {
     const auth = authOf(ctx);
@@ -70,7 +72,7 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
         form.append('use_case', 'MAIN_IMAGE');
         // product/202309/images/upload: multipart, body unsigned, no shop_cipher.
         const data = await client.request<{ uri?: string }>('POST', '/product/202309/images/upload', {
-          auth: { accessToken: auth.accessToken },
+          auth: { accessToken: auth.accessToken, budgetShop: auth.shopCipher },
           form,
         });
         uri = data?.uri;
@@ -132,6 +134,9 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
 
     async create(ctx, listing) {
       const auth = authOf(ctx);
+      // Refuse here, in plain words, what Create Product would refuse (a SKU with 0 stock, 12052055).
+      const emptySku = validateForTiktok(listing, { creating: true }).find((p) => p.field.endsWith('.stock'));
+      if (emptySku) throw new ChannelFailure('permanent', 'sku_without_stock', emptySku.message);
       const uris = await uploadImages(ctx, listing.imageUrls);
       // product/202309/products (Create Product): not idempotent; the caller recorded its intent first.
       const data = await client.request<{

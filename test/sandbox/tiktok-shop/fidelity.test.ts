@@ -461,16 +461,16 @@ describe('MEDIUM 10: PUT edit keeps a live product live', () => {
   });
 });
 
-describe('MEDIUM 11: inventory quantity is within [1, 99,999]', () => {
-  it('create refuses 0 and 100,000 (12052055); update-inventory reports them per SKU and keeps the stock', async () => {
+describe('MEDIUM 11: inventory quantity is within [1, 99,999] on create, [0, 99,999] after', () => {
+  it('create refuses 0 and 100,000 (12052055); update-inventory takes 0 (sold out) and reports 100,000 and -1 per SKU', async () => {
     expect((await create(productBody(image, [sku('Q-0', '10000', 0)]))).body.code).toBe(12052055);
     expect((await create(productBody(image, [sku('Q-1', '10000', 100_000)]))).body.code).toBe(12052055);
     expect((await create(productBody(image, [sku('Q-2', '10000', 99_999)]))).body.code).toBe(0);
 
     const { productId, m, l } = await liveProduct();
     const res = await updateInventory(productId, [
-      { id: m, inventory: [{ quantity: 0 }] },
-      { id: l, inventory: [{ warehouse_id: TEST_WAREHOUSE_ID, quantity: 7 }] },
+      { id: m, inventory: [{ quantity: 100_000 }] },
+      { id: l, inventory: [{ warehouse_id: TEST_WAREHOUSE_ID, quantity: 0 }] },
     ]);
     expect(res.body.code).toBe(0);
     expect(res.body.data.errors).toEqual([
@@ -485,7 +485,35 @@ describe('MEDIUM 11: inventory quantity is within [1, 99,999]', () => {
     ]);
     const skus = (await getProduct(productId)).body.data.skus as WireSku[];
     expect(skus.find((x) => x.id === m)?.inventory[0]?.quantity).toBe(5);
-    expect(skus.find((x) => x.id === l)?.inventory[0]?.quantity).toBe(7);
+    expect(skus.find((x) => x.id === l)?.inventory[0]?.quantity).toBe(0);
+
+    const negative = await updateInventory(productId, [{ id: m, inventory: [{ quantity: -1 }] }]);
+    expect(negative.body.data.errors).toHaveLength(1);
+    expect(
+      ((await getProduct(productId)).body.data.skus as WireSku[]).find((x) => x.id === m)?.inventory[0]
+        ?.quantity,
+    ).toBe(5);
+
+    // An edit may also set a SKU to 0 (sold out), but never above 99,999.
+    const soldOut = (quantity: number) =>
+      partialEdit(productId, {
+        skus: [
+          {
+            id: m,
+            seller_sku: 'TAS-M',
+            sales_attributes: [{ name: 'Ukuran', value_name: 'M' }],
+            inventory: [{ warehouse_id: TEST_WAREHOUSE_ID, quantity }],
+          },
+          { id: l, seller_sku: 'TAS-L', sales_attributes: [{ name: 'Ukuran', value_name: 'L' }] },
+        ],
+      });
+    expect((await soldOut(100_000)).body.code).toBe(12052055);
+    const edited = await soldOut(0);
+    expect(edited.body.code, edited.body.message).toBe(0);
+    expect(
+      ((await getProduct(productId)).body.data.skus as WireSku[]).find((x) => x.id === m)?.inventory[0]
+        ?.quantity,
+    ).toBe(0);
   });
 });
 

@@ -201,6 +201,9 @@ export function addItemBody(listing: CanonicalListing, imageIds: string[]): Shop
         ...(placement.logisticsSizeId ? { size_id: Number(placement.logisticsSizeId) } : {}),
       },
     ],
+    // v2.product.add_item `brand` (mandatory where get_brand_list says is_mandatory): without a
+    // mapped brand, brand_id 0 is Shopee's "No Brand", offered in every category (SH
+    // product-creation-preparation guide).
     brand: placement.brandId
       ? { brand_id: Number(placement.brandId), original_brand_name: placement.brandName ?? '' }
       : { brand_id: 0, original_brand_name: 'NoBrand' },
@@ -212,6 +215,8 @@ export function addItemBody(listing: CanonicalListing, imageIds: string[]): Shop
           : { value_id: 0, original_value_name: a.value ?? '' },
       ],
     })),
+    // add_item `seller_stock` (required; without it production stores 0). With tiers the models
+    // carry the stock, set by init_tier_variation.
     seller_stock: [{ stock: variants.length === 1 && first ? shopeeStock(first.stock) : 0 }],
   };
   if (placement.packageCm) {

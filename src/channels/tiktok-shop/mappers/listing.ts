@@ -3,7 +3,7 @@
  * TikTok's variant model: every SKU carries its own sales attributes (at most 3 kinds); no separate
  * tier step. Money is a decimal string with currency IDR.
  */
-import type { CanonicalListing, ChannelLimits, ListingProblem } from '../../types.js';
+import type { CanonicalListing, ChannelLimits, ListingProblem, ValidationContext } from '../../types.js';
 import type { TiktokProductBody, TiktokSkuInput } from '../types.js';
 
 export const TIKTOK_LIMITS: ChannelLimits = {
@@ -25,7 +25,10 @@ const ATTRIBUTE_VALUE_MAX = 50;
 const problem = (field: string, en: string, id: string): ListingProblem => ({ field, message: { en, id } });
 const rupiah = (n: number): string => `Rp${n.toLocaleString('id-ID')}`;
 
-export function validateForTiktok(listing: CanonicalListing): ListingProblem[] {
+export function validateForTiktok(
+  listing: CanonicalListing,
+  context: ValidationContext = { creating: false },
+): ListingProblem[] {
   const L = TIKTOK_LIMITS;
   const problems: ListingProblem[] = [];
   const title = listing.title.trim();
@@ -105,6 +108,17 @@ export function validateForTiktok(listing: CanonicalListing): ListingProblem[] {
         ),
       );
     }
+    // create-product: inventory quantity "Valid range: [1, 99,999]". Edits and Update Inventory take
+    // 0 (a sold-out SKU, see docs/sandbox-tiktok-shop.md), so only creation needs a unit of each.
+    if (context.creating && tiktokStock(v.stock) < 1) {
+      problems.push(
+        problem(
+          `variants.${v.sku}.stock`,
+          `Tokopedia needs at least 1 unit of every variant to create the listing (variant ${v.sku} has none).`,
+          `Tokopedia memerlukan setidaknya 1 unit setiap varian untuk membuat listing (varian ${v.sku} kosong).`,
+        ),
+      );
+    }
     if (v.weightGrams <= 0) {
       problems.push(
         problem(
@@ -127,7 +141,7 @@ export function validateForTiktok(listing: CanonicalListing): ListingProblem[] {
   return problems;
 }
 
-/** Stock outside TikTok's range is capped; 0 is sent as 0 (an empty SKU), never refused here. */
+/** Stock outside TikTok's range is capped; 0 is sent as 0 (a sold-out SKU on edits and Update Inventory). */
 export const tiktokStock = (stock: number): number => Math.max(0, Math.min(stock, TIKTOK_LIMITS.stockMax));
 
 export function skuInputs(

@@ -54,8 +54,9 @@ describe('partner-brand adapter', () => {
         );
         return [201, { item: {} }];
       });
+    // The remote item of a product is its first SKU: what findCreated finds it by.
     await expect(adapter.create(ctx, listing)).resolves.toEqual({
-      remoteItemId: 'p3',
+      remoteItemId: 'TAS-01',
       remoteVariantIds: { v1: 'TAS-01' },
     });
   });
@@ -72,5 +73,62 @@ describe('partner-brand adapter', () => {
       kind: 'reauth',
       platformCode: 'unknown_key',
     });
+  });
+
+  it('findCreated adopts an item created since the intent, never an older item under a reused SKU', async () => {
+    const since = new Date('2026-03-01T10:00:00Z');
+    const page = (createdAt: string) => ({
+      items: [
+        {
+          sku: 'ANY-00',
+          title: 'x',
+          price_idr: 1,
+          quantity: 1,
+          image_url: null,
+          created_at: createdAt,
+          updated_at: createdAt,
+        },
+        {
+          sku: 'TAS-01',
+          title: 'x',
+          price_idr: 1,
+          quantity: 1,
+          image_url: null,
+          created_at: createdAt,
+          updated_at: createdAt,
+        },
+      ],
+      next_cursor: null,
+    });
+    nock(endpoint)
+      .get('/v1/assortment/items')
+      .query({ limit: '200' })
+      .reply(200, page('2026-03-01T10:00:05Z'));
+    await expect(adapter.findCreated(ctx, 'TAS-01', since)).resolves.toEqual({
+      remoteItemId: 'TAS-01',
+      remoteVariantIds: {},
+    });
+    nock(endpoint)
+      .get('/v1/assortment/items')
+      .query({ limit: '200' })
+      .reply(200, page('2026-02-01T10:00:00Z'));
+    await expect(adapter.findCreated(ctx, 'TAS-01', since)).resolves.toBeNull();
+  });
+
+  it('names what the partner would refuse: title, SKU pattern, price and stock', () => {
+    const problems = adapter.validate({
+      ...listing,
+      title: 'T'.repeat(201),
+      variants: [
+        { variantId: 'v1', sku: 'TAS 01', options: {}, priceIdr: 0, stock: 2_000_000, weightGrams: 1 },
+      ],
+    });
+    expect(problems.map((p) => p.field)).toEqual([
+      'title',
+      'variants.TAS 01.sku',
+      'variants.TAS 01.priceIdr',
+      'variants.TAS 01.stock',
+    ]);
+    expect(adapter.validate(listing)).toEqual([]);
   });
 });

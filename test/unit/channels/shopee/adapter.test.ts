@@ -183,3 +183,36 @@ describe('Shopee adapter: price and stock', () => {
     ).rejects.toMatchObject({ kind: 'reauth' });
   });
 });
+
+describe('Shopee adapter: photo upload answers', () => {
+  const photoListing = (url: string): CanonicalListing => ({ ...listing, imageUrls: [url] });
+
+  it('takes the image id from image_info_list, and a refusal in the list entry is a plain-words failure', async () => {
+    const other = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(32, 9)]);
+    nock('https://img.example').get('/refused.jpg').reply(200, other);
+    nock(base)
+      .post('/api/v2/media_space/upload_image')
+      .query(true)
+      .reply(200, {
+        request_id: 'r',
+        error: '',
+        message: '',
+        response: {
+          image_info: { image_id: '', image_url_list: [] },
+          image_info_list: [
+            {
+              id: 0,
+              error: 'error_image_unavailable',
+              message: 'The image is too small.',
+              image_info: { image_id: '', image_url_list: [] },
+            },
+          ],
+        },
+      });
+    await expect(adapter.create(ctx, photoListing('https://img.example/refused.jpg'))).rejects.toMatchObject({
+      kind: 'permanent',
+      platformCode: 'error_image_unavailable',
+      human: { en: 'Shopee refused the change: The image is too small.' },
+    });
+  });
+});

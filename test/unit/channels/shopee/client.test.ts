@@ -112,3 +112,27 @@ describe('Shopee failure classification', () => {
     expect(everything).not.toContain('sign=');
   });
 });
+
+describe('Shopee call budget', () => {
+  it('waits for the shop budget before every shop call, keyed by shop_id; public calls spend none', async () => {
+    const keys: string[] = [];
+    const gated = new ShopeeClient(
+      { baseUrl: base, partnerId: 2001887, partnerKey: 'test_partner_key', timeoutMs: 200 },
+      () => now,
+      async (key) => {
+        keys.push(key);
+      },
+    );
+    nock(base)
+      .get('/api/v2/shop/get_shop_info')
+      .query(true)
+      .reply(200, { error: '', message: '', response: {} });
+    nock(base)
+      .post('/api/v2/auth/token/get')
+      .query(true)
+      .reply(200, { error: '', message: '', access_token: 'a' });
+    await gated.get('/api/v2/shop/get_shop_info', { shop });
+    await gated.post('/api/v2/auth/token/get', { body: {} });
+    expect(keys).toEqual(['shopee:14701711']);
+  });
+});

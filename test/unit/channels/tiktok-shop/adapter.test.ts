@@ -63,7 +63,54 @@ afterEach(() => {
   nock.cleanAll();
 });
 
+const withStock = (l: CanonicalListing, sku: string, stock: number): CanonicalListing => ({
+  ...l,
+  variants: l.variants.map((v) => (v.sku === sku ? { ...v, stock } : v)),
+});
+
 describe('TikTok Shop adapter', () => {
+  it('refuses to create a listing with a sold-out SKU, before any call, in plain words', async () => {
+    // create-product: quantity "Valid range: [1, 99,999]"; nock refuses any request (net connect off).
+    await expect(adapter.create(ctx, listing)).rejects.toMatchObject({
+      kind: 'permanent',
+      platformCode: 'sku_without_stock',
+      human: {
+        en: 'Tokopedia needs at least 1 unit of every variant to create the listing (variant CKR-HIJAU has none).',
+      },
+    });
+  });
+
+  it('a sold-out SKU keeps an existing listing valid for updates, and only blocks creation', () => {
+    expect(validateForTiktok(listing)).toEqual([]);
+    expect(validateForTiktok(listing, { creating: false })).toEqual([]);
+    expect(validateForTiktok(listing, { creating: true }).map((p) => p.field)).toEqual([
+      'variants.CKR-HIJAU.stock',
+    ]);
+    expect(adapter.validate(listing, { creating: true })[0]?.message.id).toContain('CKR-HIJAU');
+  });
+
+  it('sends stock 0 for a sold-out SKU through Update Inventory', async () => {
+    nock(base)
+      .post('/product/202309/products/1729/prices/update')
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    nock(base)
+      .post('/product/202309/products/1729/inventory/update', (body) => {
+        expect(body.skus).toEqual([
+          { id: 's1', inventory: [{ warehouse_id: 'WH1', quantity: 99_999 }] },
+          { id: 's2', inventory: [{ warehouse_id: 'WH1', quantity: 0 }] },
+        ]);
+        return true;
+      })
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    await adapter.updatePriceAndStock(
+      ctx,
+      { remoteItemId: '1729', remoteVariantIds: { v1: 's1', v2: 's2' } },
+      listing,
+    );
+  });
+
   it('creates a Tokopedia product with inline SKUs, the warehouse, string prices and capped stock', async () => {
     nock('https://img.example').get('/cangkir.png').reply(200, png);
     nock(base)
@@ -90,7 +137,7 @@ describe('TikTok Shop adapter', () => {
           {
             seller_sku: 'CKR-HIJAU',
             price: { amount: '47500', currency: 'IDR' },
-            inventory: [{ warehouse_id: 'WH1', quantity: 0 }],
+            inventory: [{ warehouse_id: 'WH1', quantity: 1 }],
             sales_attributes: [{ name: 'warna', value_name: 'hijau' }],
           },
         ]);
@@ -108,7 +155,7 @@ describe('TikTok Shop adapter', () => {
           ],
         },
       });
-    await expect(adapter.create(ctx, listing)).resolves.toEqual({
+    await expect(adapter.create(ctx, withStock(listing, 'CKR-HIJAU', 1))).resolves.toEqual({
       remoteItemId: '1729',
       remoteVariantIds: { v1: 's1', v2: 's2' },
     });

@@ -110,3 +110,30 @@ describe('TikTok Shop failure classification', () => {
     expect(JSON.stringify({ ...timedOut, message: timedOut.message })).not.toContain(auth.accessToken);
   });
 });
+
+describe('TikTok Shop call budget', () => {
+  it('waits for the shop budget before every shop call, also the image upload without a cipher', async () => {
+    const keys: string[] = [];
+    const gated = new TiktokShopClient(
+      { baseUrl: base, appKey: 'app', appSecret: 'secret', timeoutMs: 200 },
+      () => now,
+      async (key) => {
+        keys.push(key);
+      },
+    );
+    nock(base)
+      .get('/product/202309/products/1')
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    nock(base)
+      .post('/product/202309/images/upload')
+      .query((q) => q.shop_cipher === undefined)
+      .reply(200, { code: 0, message: 'Success', data: { uri: 'u' } });
+    await gated.request('GET', '/product/202309/products/1', { auth });
+    await gated.request('POST', '/product/202309/images/upload', {
+      auth: { accessToken: auth.accessToken, budgetShop: auth.shopCipher },
+      form: new FormData(),
+    });
+    expect(keys).toEqual([`tiktok_shop:${auth.shopCipher}`, `tiktok_shop:${auth.shopCipher}`]);
+  });
+});
