@@ -16,6 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
+import { lineFormatter } from './log-format.js';
 import { loadDevOptions } from './options.js';
 import { freePort, preferredOrFreePort, waitFor } from './ports.js';
 import { type DemoCredentials, prepareDatabase } from './prepare-database.js';
@@ -143,7 +144,11 @@ async function main(): Promise<void> {
     AUTH_TOKEN_SECRET: options.authTokenSecret ?? randomBytes(32).toString('hex'),
   };
 
-  const supervisor = new Supervisor(repoRoot);
+  const supervisor = new Supervisor(
+    repoRoot,
+    (text) => process.stdout.write(text),
+    lineFormatter(options.logFormat, process.stdout.isTTY === true),
+  );
   cleanups.push(() => supervisor.stopAll());
   supervisor.onChildDied(
     (exit) => void shutdown(1, `[${exit.name}] exited unexpectedly (${describeExit(exit)})`),
