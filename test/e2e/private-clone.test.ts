@@ -78,7 +78,9 @@ describe('first run from a fresh clone in a private folder', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      stack.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     cleanups.push(async () => {
       // Last resort if the test failed before stopping it: the whole process group.
       if (stack.exitCode === null && stack.pid !== undefined) process.kill(-stack.pid, 'SIGKILL');
@@ -98,9 +100,9 @@ describe('first run from a fresh clone in a private folder', () => {
         () => reject(new Error(`no STACK_READY within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)),
         READY_TIMEOUT_MS,
       );
-      void exited.then((code) => {
+      void exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(new Error(`npm start exited (${code}) before STACK_READY:\n${lines.join('\n')}`));
+        reject(new Error(`npm start exited (${signal ?? code}) before STACK_READY:\n${lines.join('\n')}`));
       });
       let buffered = '';
       const onData = (chunk: Buffer) => {
@@ -140,7 +142,9 @@ describe('first run from a fresh clone in a private folder', () => {
     expect(await login(ready.api, renewed)).toBe(200);
     expect(await login(ready.api, first)).toBe(401);
 
-    stack.kill('SIGTERM');
-    expect(await exited, lines.slice(-20).join('\n')).toBe(0);
+    // Ctrl+C in a terminal: SIGINT to the whole foreground process group (npm, the stack, its children).
+    if (stack.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
+    expect(await exited, lines.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
+    expect(lines).toContain('[stack] stopped');
   }, 240_000);
 });
