@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readlink, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +61,17 @@ function scriptLine<T>(lines: string[], key: string): T {
   return JSON.parse(line.slice(key.length + 1)) as T;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie waiting for a reaper is as good as gone.
+  const stat = `/proc/${pid}/stat`;
+  return !(existsSync(stat) && / Z /.test(readFileSync(stat, 'utf8')));
+}
+
 describe('first run from a fresh clone in a private folder', () => {
   it('npm start reaches STACK_READY on an embedded Postgres; demo:passwords works against it', async () => {
     const clone = await clonePrivately('private');
@@ -81,6 +93,8 @@ describe('first run from a fresh clone in a private folder', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       stack.once('exit', (code, signal) => resolve({ code, signal })),
     );
+    // 'close': every process holding the output pipes (npm, the stack, its children) has exited.
+    const closed = new Promise<void>((resolve) => stack.once('close', () => resolve()));
     cleanups.push(async () => {
       // Last resort if the test failed before stopping it: the whole process group.
       if (stack.exitCode === null && stack.pid !== undefined) process.kill(-stack.pid, 'SIGKILL');
@@ -88,38 +102,42 @@ describe('first run from a fresh clone in a private folder', () => {
     // Registered after the stack's own cleanup, so it runs first: the relocated data folder, if any.
     const dataLink = join(clone.dir, '.data', 'pg');
     cleanups.push(async () => {
-      if (stack.pid !== undefined && stack.exitCode === null) process.kill(-stack.pid, 'SIGKILL');
+      if (stack.pid !== undefined && stack.exitCode === null) process.kill(-stack.pid, 'SIGINT');
+      // The cluster writes until it has shut down; remove its folder after.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       const info = await lstat(dataLink).catch(() => undefined);
       if (info?.isSymbolicLink())
         await rm(dirname(await readlink(dataLink)), { recursive: true, force: true });
     });
 
     const lines: string[] = [];
-    const ready = await new Promise<{ api: string }>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no STACK_READY within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)),
-        READY_TIMEOUT_MS,
-      );
-      void exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`npm start exited (${signal ?? code}) before STACK_READY:\n${lines.join('\n')}`));
-      });
-      let buffered = '';
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const complete = buffered.split('\n');
-        buffered = complete.pop() ?? '';
-        for (const line of complete) {
-          lines.push(line);
-          if (line.startsWith('STACK_READY ')) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line.slice('STACK_READY '.length)));
+    const ready = await new Promise<{ api: string; pids: Record<string, number | undefined> }>(
+      (resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no STACK_READY within ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`)),
+          READY_TIMEOUT_MS,
+        );
+        void exited.then(({ code, signal }) => {
+          clearTimeout(timer);
+          reject(new Error(`npm start exited (${signal ?? code}) before STACK_READY:\n${lines.join('\n')}`));
+        });
+        let buffered = '';
+        const onData = (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const complete = buffered.split('\n');
+          buffered = complete.pop() ?? '';
+          for (const line of complete) {
+            lines.push(line);
+            if (line.startsWith('STACK_READY ')) {
+              clearTimeout(timer);
+              resolve(JSON.parse(line.slice('STACK_READY '.length)));
+            }
           }
-        }
-      };
-      stack.stdout?.on('data', onData);
-      stack.stderr?.on('data', onData);
-    });
+        };
+        stack.stdout?.on('data', onData);
+        stack.stderr?.on('data', onData);
+      },
+    );
 
     const output = lines.join('\n');
     expect(output).toContain('embedded Postgres on 127.0.0.1:');
@@ -142,9 +160,13 @@ describe('first run from a fresh clone in a private folder', () => {
     expect(await login(ready.api, renewed)).toBe(200);
     expect(await login(ready.api, first)).toBe(401);
 
-    // Ctrl+C in a terminal: SIGINT to the whole foreground process group (npm, the stack, its children).
+    // Ctrl+C in a terminal: SIGINT to the whole foreground process group (npm, the stack, its
+    // children). npm itself dies of the signal; the stack stops everything and says so.
     if (stack.pid !== undefined) process.kill(-stack.pid, 'SIGINT');
-    expect(await exited, lines.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
-    expect(lines).toContain('[stack] stopped');
+    await closed;
+    expect(lines, lines.slice(-20).join('\n')).toContain('[stack] stopped');
+    for (const [name, pid] of Object.entries(ready.pids)) {
+      if (pid !== undefined) expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    }
   }, 240_000);
 });
