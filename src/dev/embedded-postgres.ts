@@ -419,7 +419,7 @@ async function ensurePostgresUser(): Promise<PostgresUser> {
  * (EACCES, ENOENT) would crash the process with an unhandled 'error' event. While `run` is in flight,
  * such an error becomes its rejection with a message that says what to do.
  */
-async function withSpawnErrorsCaught<T>(what: string, run: () => Promise<T>): Promise<T> {
+export async function withSpawnErrorsCaught<T>(what: string, run: () => Promise<T>): Promise<T> {
   let onUncaught: ((err: Error) => void) | undefined;
   const failed = new Promise<never>((_, reject) => {
     onUncaught = (err: Error) =>
