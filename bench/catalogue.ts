@@ -226,6 +226,14 @@ export interface CatalogueBenchResult {
   pageBytes: number;
 }
 
+/** NODE_OPTIONS of the production image (the Dockerfile's ENV), so the API runs with production's runtime flags. */
+async function productionNodeOptions(): Promise<string> {
+  const dockerfile = await readFile(`${root}/Dockerfile`, 'utf8');
+  const value = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
+  if (value === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return value;
+}
+
 /** The compiled build the API runs from; rebuilt each run so the figures are of the current code. */
 function build(): void {
   const started = Date.now();
@@ -236,6 +244,7 @@ function build(): void {
 
 export async function main(): Promise<CatalogueBenchResult> {
   build();
+  const nodeOptions = await productionNodeOptions();
   const db = await prepareDatabase();
   const secret = randomBytes(32).toString('hex');
   // One prefix for the run: the API processes create queue keys, removed at the end.
@@ -247,6 +256,7 @@ export async function main(): Promise<CatalogueBenchResult> {
       {
         APP_MODE: 'production',
         NODE_ENV: 'production',
+        NODE_OPTIONS: nodeOptions,
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',
         PORT: String(port),
@@ -289,7 +299,8 @@ export async function main(): Promise<CatalogueBenchResult> {
     const barePort = await freePort();
     bareProcess = startProcess(
       ['--input-type=module', '-e', BARE_SERVER],
-      { PORT: String(barePort), BENCH_BODY_B64: pageBody.toString('base64') },
+      // The same runtime flags, so the ratio compares code, not V8 settings.
+      { PORT: String(barePort), BENCH_BODY_B64: pageBody.toString('base64'), NODE_OPTIONS: nodeOptions },
       'bare Fastify',
     );
     const bareUrl = `http://127.0.0.1:${barePort}/page`;
@@ -355,7 +366,8 @@ export async function main(): Promise<CatalogueBenchResult> {
       '',
       `\`GET /v1/products?limit=${PAGE}\` as an operator (first page of ${fmt(PRODUCTS)} products, 2 variants each; ` +
         `${fmt(pageBody.length)} bytes) against the real API as production runs it, its own process from the ` +
-        `compiled build (\`node dist/src/server.js\`, APP_MODE=production, NODE_ENV=production, LOG_LEVEL=warn), ` +
+        `compiled build (\`node dist/src/server.js\`, APP_MODE=production, NODE_ENV=production, ` +
+        `NODE_OPTIONS="${nodeOptions}" as the Dockerfile sets it, LOG_LEVEL=warn), ` +
         `and a bare Fastify process returning a fixed JSON body of the same size. ` +
         `autocannon in the bench process, ${CONNECTIONS} connections, ${SECONDS} s per run after a 2 s warm-up, ` +
         `${RUNS} runs each, alternating.`,
