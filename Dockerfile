@@ -23,14 +23,16 @@ RUN npm run build
 
 # ---- runtime: production dependencies and compiled code only ----
 FROM ${NODE_IMAGE} AS runtime
-# NODE_OPTIONS: V8's young generation is capped at 4 MiB per semi-space (default 16 MiB). Short-lived
-# request garbage is collected sooner and each process keeps ~20 MiB less resident; see BENCHMARKS.md
-# (bench/catalogue.ts runs the API with this very value, read from here).
+# NODE_OPTIONS, memory per process (BENCHMARKS.md; bench/catalogue.ts runs the API with this very
+# value, read from here): V8's young generation capped at 4 MiB per semi-space (default 16), ~20 MiB
+# less resident; and an old-generation ceiling of 256 MiB, which also makes V8 collect before the heap
+# grows to 4x its live size (its default on large hosts: RSS spikes past 200 MiB under load). The API's
+# live heap is ~40 MiB plus up to LIST_CACHE_MAX_MB of cached pages.
 ENV NODE_ENV=production \
     APP_MODE=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    NODE_OPTIONS="--max-semi-space-size=4"
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=256"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
