@@ -14,7 +14,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -391,7 +391,11 @@ export async function main(): Promise<CatalogueBenchResult> {
         `idle after start-up ${result.rssMiB.idle.toFixed(0)} MiB.`,
       '',
       'The load generator shares the CPU cores with both servers, so absolute figures understate a dedicated host; ' +
-        'the ratio is the figure to compare between runs.',
+        'the ratio is the figure to compare between runs.' +
+        (Number(loadBefore.split(' / ')[0]) > cpus().length
+          ? ` The load average before the runs exceeded the ${cpus().length} cores: other work (here, other test ` +
+            'suites) shared the machine, so req/s and latency are depressed and noisy, the ratio less so.'
+          : ''),
     ].join('\n');
     await writeBenchmarkSection('catalogue', markdown);
     process.stdout.write(`${markdown}\n`);
