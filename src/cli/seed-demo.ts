@@ -10,7 +10,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createDatabase, type Database } from '../db/client.js';
 import { crafters, products, regions, users } from '../db/schema/index.js';
 import { productContentSchema } from '../domain/catalogue.js';
-import { generatePassword } from '../lib/password.js';
+import { generatePassword, hashPassword } from '../lib/password.js';
 import { recordAudit } from '../services/audit.js';
 import type { ServiceContext } from '../services/context.js';
 import { createCrafter } from '../services/crafters.js';
@@ -53,6 +53,46 @@ export async function seedDemo(databaseUrl: string): Promise<SeedDemoResult> {
     if (crafter.created) result.crafterUser = crafter.created;
     await ensureProduct(ctx, crafter.crafterId);
     await handle.db.execute(sql`select pg_advisory_unlock(hashtext('kriya-seed-demo'))`);
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Gives the demo accounts that exist new generated passwords and returns them (`npm run
+ * demo:passwords`): the way to working demo credentials once the ones printed at creation are lost,
+ * without dropping the database. Accounts that do not exist are left out of the result.
+ */
+export async function resetDemoPasswords(databaseUrl: string): Promise<SeedDemoResult> {
+  const handle = createDatabase(databaseUrl, { max: 1 });
+  try {
+    const result: SeedDemoResult = {};
+    const accounts = [
+      ['operator', DEMO_OPERATOR_USERNAME],
+      ['crafterUser', DEMO_CRAFTER_USERNAME],
+    ] as const;
+    for (const [key, username] of accounts) {
+      const password = generatePassword();
+      const passwordHash = await hashPassword(password);
+      const reset = await handle.db.transaction(async (tx) => {
+        const [user] = await tx
+          .update(users)
+          .set({ passwordHash, updatedAt: new Date() })
+          .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+          .returning({ id: users.id });
+        if (!user) return false;
+        await recordAudit(tx, {
+          actorUserId: null,
+          action: 'user.password_reset',
+          entityType: 'user',
+          entityId: user.id,
+          requestId: 'demo-passwords',
+        });
+        return true;
+      });
+      if (reset) result[key] = { username, password };
+    }
     return result;
   } finally {
     await handle.close();

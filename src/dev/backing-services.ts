@@ -2,9 +2,11 @@
  * Finds or starts the two backing services of the dev stack: an already running local Postgres /
  * Redis when one answers, otherwise an embedded Postgres and a spawned redis-server.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import type { DevOptions } from './options.js';
-import { ensureDatabase, probePostgres, probeRedis, withDatabase } from './probes.js';
+import { databaseExists, ensureDatabase, probePostgres, probeRedis, withDatabase } from './probes.js';
 import { findOnPath, startRedisServer } from './redis-server.js';
 
 export interface BackingService {
@@ -19,13 +21,27 @@ export interface BackingService {
 
 type Log = (line: string) => void;
 
-export async function resolvePostgres(options: DevOptions, log: Log): Promise<BackingService> {
+/**
+ * The Postgres `npm start` uses. With `existing` (for tools run beside it, such as
+ * `npm run demo:passwords`): the same choice, but nothing is created, and an embedded cluster that
+ * another `npm start` is running is used as it is.
+ */
+export async function resolvePostgres(
+  options: DevOptions,
+  log: Log,
+  { existing = false }: { existing?: boolean } = {},
+): Promise<BackingService> {
   if (options.databaseUrl) return { url: options.databaseUrl, describe: 'Postgres from DATABASE_URL' };
 
   const localServer = `postgres://postgres@127.0.0.1:${options.postgresProbePort}/postgres`;
   const probe = await probePostgres(localServer);
   if (probe.ok) {
-    if (await ensureDatabase(localServer, options.databaseName))
+    if (existing) {
+      if (!(await databaseExists(localServer, options.databaseName)))
+        throw new Error(
+          `there is no database ${options.databaseName} on 127.0.0.1:${options.postgresProbePort}: run \`npm start\` first`,
+        );
+    } else if (await ensureDatabase(localServer, options.databaseName))
       log(`created database ${options.databaseName}`);
     return {
       url: withDatabase(localServer, options.databaseName),
@@ -33,19 +49,32 @@ export async function resolvePostgres(options: DevOptions, log: Log): Promise<Ba
     };
   }
 
+  if (existing && !existsSync(join(options.dataDir, 'pg', 'PG_VERSION'))) {
+    throw new Error(
+      `no Postgres answers on 127.0.0.1:${options.postgresProbePort} and there is no embedded one in ` +
+        `${options.dataDir}: run \`npm start\` first`,
+    );
+  }
   log(
-    `no usable Postgres on 127.0.0.1:${options.postgresProbePort} (${probe.reason}); starting an embedded one`,
+    existing
+      ? `no usable Postgres on 127.0.0.1:${options.postgresProbePort}; using the embedded one in ${options.dataDir}`
+      : `no usable Postgres on 127.0.0.1:${options.postgresProbePort} (${probe.reason}); starting an embedded one`,
   );
-  const embedded = await startEmbeddedPostgres(options.dataDir, log);
+  const embedded = await startEmbeddedPostgres(options.dataDir, log, { attach: existing });
   try {
-    await ensureDatabase(embedded.serverUrl, options.databaseName);
+    if (existing) {
+      if (!(await databaseExists(embedded.serverUrl, options.databaseName)))
+        throw new Error(
+          `there is no database ${options.databaseName} in ${embedded.databaseDir}: run \`npm start\` first`,
+        );
+    } else await ensureDatabase(embedded.serverUrl, options.databaseName);
   } catch (err) {
     await embedded.stop();
     throw err;
   }
   return {
     url: withDatabase(embedded.serverUrl, options.databaseName),
-    describe: `embedded Postgres on 127.0.0.1:${embedded.port} (data in ${options.dataDir}/pg)`,
+    describe: `embedded Postgres on 127.0.0.1:${embedded.port} (data in ${embedded.databaseDir})`,
     ...(embedded.pid === undefined ? {} : { pid: embedded.pid }),
     stop: embedded.stop,
   };

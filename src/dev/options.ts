@@ -33,6 +33,8 @@ const devEnvSchema = z.object({
   DEV_READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Region CSV imported on every start (idempotent). */
   DEV_REGIONS_CSV: z.string().min(1).default('data/regions/tangsel.csv'),
+  /** How the children's log lines are shown: readable (pino-pretty) or as the raw JSON they write. */
+  DEV_LOG_FORMAT: z.enum(['pretty', 'json']).default('pretty'),
   HOST: z.string().min(1).default('127.0.0.1'),
   /** API port; unset means 3000, or a free port when 3000 is taken. */
   PORT: port.optional(),
@@ -55,6 +57,7 @@ export interface DevOptions {
   redisProbePort: number;
   readyTimeoutMs: number;
   regionsCsv: string;
+  logFormat: 'pretty' | 'json';
   host: string;
   apiPort: number | undefined;
   sandboxPort: number | undefined;
@@ -83,6 +86,7 @@ export function loadDevOptions(repoRoot: string, env: NodeJS.ProcessEnv = proces
     redisProbePort: e.DEV_REDIS_PROBE_PORT,
     readyTimeoutMs: e.DEV_READY_TIMEOUT_MS,
     regionsCsv: fromRoot(e.DEV_REGIONS_CSV),
+    logFormat: e.DEV_LOG_FORMAT,
     host: e.HOST,
     apiPort: e.PORT,
     sandboxPort: e.SANDBOX_PORT,

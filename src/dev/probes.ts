@@ -45,6 +45,21 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
   }
 }
 
+/** True when `database` exists on the server of `serverUrl`. */
+export async function databaseExists(serverUrl: string, database: string): Promise<boolean> {
+  const sql = postgres(withDatabase(serverUrl, 'postgres'), {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+  try {
+    const [exists] = await sql`select 1 from pg_database where datname = ${database}`;
+    return exists !== undefined;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
 /** True when `host:port` answers a Redis `PING` with `+PONG`. */
 export async function probeRedis(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   const answer = await tcpExchange(host, port, 'PING\r\n', timeoutMs);

@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeySpec } from '../lib/secrets.js';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
+import { credentialsText, existingAccountsLines } from './credentials.js';
+import { lineFormatter } from './log-format.js';
 import { loadDevOptions } from './options.js';
 import { freePort, preferredOrFreePort, waitFor } from './ports.js';
 import { type DemoCredentials, prepareDatabase } from './prepare-database.js';
@@ -77,21 +79,17 @@ async function waitForReady(apiUrl: string, timeoutMs: number): Promise<void> {
 
 /** `forScripts` adds the DEMO_OPERATOR / DEMO_CRAFTER_USER lines that tests and scripts read. */
 function printCredentials(credentials: DemoCredentials, forScripts: boolean): void {
-  const { operator, crafterUser } = credentials;
-  if (!operator && !crafterUser) {
-    log('demo accounts already exist; their passwords were printed when they were created');
-    log('(for new ones, drop the database or delete the data folder and start again)');
+  if (!credentials.operator && !credentials.crafterUser) {
+    for (const line of existingAccountsLines()) log(line);
     return;
   }
-  const lines = ['', '  Demo accounts created. These passwords are shown ONCE; note them now:'];
-  if (operator) lines.push(`    operator      username ${operator.username}   password ${operator.password}`);
-  if (crafterUser)
-    lines.push(`    crafter user  username ${crafterUser.username}   password ${crafterUser.password}`);
-  lines.push('');
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (!forScripts) return;
-  if (operator) process.stdout.write(`DEMO_OPERATOR ${JSON.stringify(operator)}\n`);
-  if (crafterUser) process.stdout.write(`DEMO_CRAFTER_USER ${JSON.stringify(crafterUser)}\n`);
+  process.stdout.write(
+    credentialsText(
+      credentials,
+      'Demo accounts created. These passwords are shown ONCE; note them now:',
+      forScripts,
+    ),
+  );
 }
 
 function sandboxOrigin(readyLine: string): string {
@@ -219,7 +217,11 @@ async function main(): Promise<void> {
     CREDENTIALS_ACTIVE_KEY_ID: credentialsKeys.activeKeyId,
   };
 
-  const supervisor = new Supervisor(repoRoot);
+  const supervisor = new Supervisor(
+    repoRoot,
+    (text) => process.stdout.write(text),
+    lineFormatter(options.logFormat, process.stdout.isTTY === true),
+  );
   cleanups.push(() => supervisor.stopAll());
   supervisor.onChildDied(
     (exit) => void shutdown(1, `[${exit.name}] exited unexpectedly (${describeExit(exit)})`),

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { type LineFormatter, rawLines } from './log-format.js';
 
 export interface ChildExit {
   name: string;
@@ -21,6 +22,7 @@ export class ManagedChild {
     readonly name: string,
     readonly child: ChildProcess,
     write: (text: string) => void,
+    format: LineFormatter = rawLines,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ name, code, signal }));
@@ -28,7 +30,12 @@ export class ManagedChild {
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        write(`[${name}] ${line}\n`);
+        // Listeners see the raw line (SANDBOX_READY and tests match on it); people see the formatted one.
+        write(
+          format(line)
+            .map((shown) => `[${name}] ${shown}\n`)
+            .join(''),
+        );
         for (const listener of this.lineListeners) listener(line);
       });
     }
@@ -77,6 +84,7 @@ export class Supervisor {
   constructor(
     private readonly cwd: string,
     private readonly write: (text: string) => void = (text) => process.stdout.write(text),
+    private readonly format: LineFormatter = rawLines,
   ) {}
 
   /** Called once, for the first child that exits while the stack is not stopping. */
@@ -91,7 +99,7 @@ export class Supervisor {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const managed = new ManagedChild(name, child, this.write);
+    const managed = new ManagedChild(name, child, this.write, this.format);
     child.once('error', (err) => this.write(`[${name}] could not start: ${err.message}\n`));
     void managed.exited.then((exit) => {
       if (this.stopping) return;

@@ -18,7 +18,7 @@ import { DEMO_PRODUCT_TITLE } from '../../src/cli/seed-demo.js';
 import { freePort } from '../../src/dev/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -220,7 +220,7 @@ describe('npm start (src/dev/stack.ts)', () => {
     expect(stack.output.join('\n')).toContain('local Postgres on 127.0.0.1:5432');
     await assertDemoWorks(stack);
     await assertStopsCleanly(stack);
-  }, 120_000);
+  }, 180_000);
 
   it('falls back to an embedded Postgres and a spawned redis-server when nothing answers', async () => {
     // Ports that were free a moment ago: nothing answers there, as on a machine without the services.
@@ -235,5 +235,5 @@ describe('npm start (src/dev/stack.ts)', () => {
     expect(stack.ready.pids.redis).toEqual(expect.any(Number));
     await assertDemoWorks(stack);
     await assertStopsCleanly(stack);
-  }, 150_000);
+  }, 210_000);
 });
