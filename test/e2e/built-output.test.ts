@@ -43,6 +43,19 @@ function productionEnv(port: number): NodeJS.ProcessEnv {
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    // Channel credentials and hosts are required in production too (values only; nothing is called).
+    CREDENTIALS_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    CREDENTIALS_ACTIVE_KEY_ID: 'k1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    SHOPEE_BASE_URL: 'http://127.0.0.1:9/shopee',
+    SHOPEE_PARTNER_ID: '100001',
+    SHOPEE_PARTNER_KEY: randomBytes(16).toString('hex'),
+    TIKTOK_SHOP_API_BASE_URL: 'http://127.0.0.1:9/tiktok-shop',
+    TIKTOK_SHOP_AUTH_BASE_URL: 'http://127.0.0.1:9/tiktok-shop',
+    TIKTOK_SHOP_AUTHORIZE_URL: 'http://127.0.0.1:9/tiktok-shop/oauth/authorize',
+    TIKTOK_SHOP_APP_KEY: 'app-key',
+    TIKTOK_SHOP_APP_SECRET: randomBytes(16).toString('hex'),
+    PARTNER_BRAND_BASE_URL: 'http://127.0.0.1:9/partner-brand',
   };
 }
 
