@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import axios from 'axios';
-import { ChannelFailure } from './types.js';
+import { ChannelFailure, type ImageUploadCache } from './types.js';
 
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp';
 
@@ -177,4 +177,27 @@ export async function fetchImage(url: string, policy: ImageFetchPolicy): Promise
     });
   }
   return { bytes, contentType, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * The shop's remote id of each photo, in order: every photo is fetched (its content may have changed
+ * behind the same URL), and only content this shop has not received before is uploaded.
+ */
+export async function remoteImageIds(
+  connectionId: string,
+  urls: readonly string[],
+  deps: { imageCache: ImageUploadCache; imagePolicy: ImageFetchPolicy },
+  upload: (image: FetchedImage, url: string) => Promise<string>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const url of urls) {
+    const image = await fetchImage(url, deps.imagePolicy);
+    let id = await deps.imageCache.get(connectionId, image.sha256);
+    if (!id) {
+      id = await upload(image, url);
+      await deps.imageCache.put(connectionId, image.sha256, id);
+    }
+    ids.push(id);
+  }
+  return ids;
 }

@@ -3,7 +3,7 @@
  * models, keeps one shop's item equal to it, and reads it back. Each vendor call names its reference
  * page (Shopee Open Platform v2 API reference, `v2.<module>.<api>`).
  */
-import { fetchImage, type ImageFetchPolicy } from '../images.js';
+import { type ImageFetchPolicy, remoteImageIds } from '../images.js';
 import {
   type CanonicalListing,
   type CanonicalVariant,
@@ -84,36 +84,29 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
 
   async function uploadImages(ctx: ConnectionContext, urls: readonly string[]): Promise<string[]> {
     const shop = shopOf(ctx);
-    const ids: string[] = [];
-    for (const url of urls) {
-      const image = await fetchImage(url, deps.imagePolicy);
+    return remoteImageIds(ctx.connectionId, urls, deps, async (image, url) => {
       if (image.contentType === 'image/webp') {
         throw new ChannelFailure('permanent', 'image_format', {
           en: `Shopee takes JPG or PNG photos; ${url} is WebP.`,
           id: `Shopee hanya menerima foto JPG atau PNG; ${url} berformat WebP.`,
         });
       }
-      let imageId = await deps.imageCache.get(ctx.connectionId, image.sha256);
-      if (!imageId) {
-        const form = new FormData();
-        form.append('image', new Blob([image.bytes], { type: image.contentType }), `${image.sha256}.img`);
-        form.append('scene', 'normal');
-        // v2.media_space.upload_image: files only, ≤10 MB, JPG/PNG. The response carries `image_info`
-        // and, per file, `image_info_list[{id, error, message, image_info}]`; a file's refusal may come
-        // in its list entry rather than the envelope, so both are read.
-        const res = await client.post<{
-          image_info?: { image_id?: string };
-          image_info_list?: Array<{ error?: string; message?: string; image_info?: { image_id?: string } }>;
-        }>('/api/v2/media_space/upload_image', { shop, form });
-        const entry = res.response?.image_info_list?.[0];
-        if (entry?.error) throw shopeeFailure(entry.error, entry.message ?? '', now());
-        imageId = entry?.image_info?.image_id || res.response?.image_info?.image_id;
-        if (!imageId) throw unexpected('upload_image');
-        await deps.imageCache.put(ctx.connectionId, image.sha256, imageId);
-      }
-      ids.push(imageId);
-    }
-    return ids;
+      const form = new FormData();
+      form.append('image', new Blob([image.bytes], { type: image.contentType }), `${image.sha256}.img`);
+      form.append('scene', 'normal');
+      // v2.media_space.upload_image: files only, ≤10 MB, JPG/PNG. The response carries `image_info`
+      // and, per file, `image_info_list[{id, error, message, image_info}]`; a file's refusal may come
+      // in its list entry rather than the envelope, so both are read.
+      const res = await client.post<{
+        image_info?: { image_id?: string };
+        image_info_list?: Array<{ error?: string; message?: string; image_info?: { image_id?: string } }>;
+      }>('/api/v2/media_space/upload_image', { shop, form });
+      const entry = res.response?.image_info_list?.[0];
+      if (entry?.error) throw shopeeFailure(entry.error, entry.message ?? '', now());
+      const imageId = entry?.image_info?.image_id || res.response?.image_info?.image_id;
+      if (!imageId) throw unexpected('upload_image');
+      return imageId;
+    });
   }
 
   async function modelList(shop: ShopeeShop, itemId: string): Promise<ShopeeModelList> {

@@ -3,7 +3,7 @@
  * A product carries its SKUs inline; a full edit replaces the SKU list (SKUs left out are deleted),
  * so every edit sends all variants with their remote ids. Each vendor call names its reference page.
  */
-import { fetchImage, type ImageFetchPolicy } from '../images.js';
+import { type ImageFetchPolicy, remoteImageIds } from '../images.js';
 import type { CallGate } from '../shopee/client.js';
 import {
   type CanonicalListing,
@@ -62,26 +62,18 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
 
   async function uploadImages(ctx: ConnectionContext, urls: readonly string[]): Promise<string[]> {
     const auth = authOf(ctx);
-    const uris: string[] = [];
-    for (const url of urls) {
-      const image = await fetchImage(url, deps.imagePolicy);
-      let uri = await deps.imageCache.get(ctx.connectionId, image.sha256);
-      if (!uri) {
-        const form = new FormData();
-        form.append('data', new Blob([image.bytes], { type: image.contentType }), `${image.sha256}.img`);
-        form.append('use_case', 'MAIN_IMAGE');
-        // product/202309/images/upload: multipart, body unsigned, no shop_cipher.
-        const data = await client.request<{ uri?: string }>('POST', '/product/202309/images/upload', {
-          auth: { accessToken: auth.accessToken, budgetShop: auth.shopCipher },
-          form,
-        });
-        uri = data?.uri;
-        if (!uri) throw unexpected('images/upload');
-        await deps.imageCache.put(ctx.connectionId, image.sha256, uri);
-      }
-      uris.push(uri);
-    }
-    return uris;
+    return remoteImageIds(ctx.connectionId, urls, deps, async (image) => {
+      const form = new FormData();
+      form.append('data', new Blob([image.bytes], { type: image.contentType }), `${image.sha256}.img`);
+      form.append('use_case', 'MAIN_IMAGE');
+      // product/202309/images/upload: multipart, body unsigned, no shop_cipher.
+      const data = await client.request<{ uri?: string }>('POST', '/product/202309/images/upload', {
+        auth: { accessToken: auth.accessToken, budgetShop: auth.shopCipher },
+        form,
+      });
+      if (!data?.uri) throw unexpected('images/upload');
+      return data.uri;
+    });
   }
 
   /** Our variant id → TikTok SKU id, matched by seller SKU. */
