@@ -33,6 +33,7 @@ import { type Keyring, sealJson } from '../lib/secrets.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findCrafterInScope } from './crafters.js';
+import { requestPushesWhere } from './listing-outbox.js';
 
 export type ConnectionRow = typeof channelConnections.$inferSelect;
 export type Channel = ConnectionRow['channel'];
@@ -571,7 +572,7 @@ export async function listConnections(
   return rows.map(toConnectionView);
 }
 
-async function findConnectionInScope(
+export async function findConnectionInScope(
   tx: DbOrTx,
   ctx: ServiceContext,
   id: string,
@@ -690,6 +691,14 @@ export async function updateConnectionSettings(
       after: auditView(row),
       requestId: ctx.requestId,
     });
+    // The shop's listings show prices and stock through these settings: a change goes out to them.
+    const settingsChanged =
+      row.priceMarkupKind !== before.priceMarkupKind ||
+      row.priceMarkupValue !== before.priceMarkupValue ||
+      row.priceRoundingStepIdr !== before.priceRoundingStepIdr ||
+      row.stockBufferPercent !== before.stockBufferPercent ||
+      row.stockBufferMaxUnits !== before.stockBufferMaxUnits;
+    if (settingsChanged) await requestPushesWhere(tx, sql`l.connection_id = ${id}`);
     return toConnectionView(row);
   });
 }
