@@ -183,7 +183,11 @@ async function assertDemoWorks(stack: RunningStack): Promise<void> {
   }
   const photo = await fetch(`${stack.ready.sandbox}/__sandbox/demo-images/batik.png`);
   expect(photo.headers.get('content-type')).toBe('image/png');
-  expect(Buffer.from(await photo.arrayBuffer()).subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(
+    Buffer.from(await photo.arrayBuffer())
+      .subarray(1, 4)
+      .toString('latin1'),
+  ).toBe('PNG');
 }
 
 /** SIGTERM stops the stack with exit 0 and leaves none of the processes it started behind. */
