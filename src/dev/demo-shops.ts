@@ -110,11 +110,12 @@ async function connectTiktok(
   const connection = await callback(
     `${input.apiUrl}/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`,
   );
-  // The shop's sales warehouse holds the stock TikTok Shop lists (placementFor reads it here).
+  // The callback reads the shop's sales warehouse itself; should that lookup have failed, the demo
+  // still names the warehouse the sandbox opened the shop with, so its listings can go live.
   await ctx.db
     .update(channelConnections)
     .set({ warehouseId: shop.warehouse_id, updatedAt: sql`now()` })
-    .where(eq(channelConnections.id, connection.id));
+    .where(and(eq(channelConnections.id, connection.id), isNull(channelConnections.warehouseId)));
   return connection;
 }
 
