@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LATEST_TIME_MS } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { ControlInputError, type PlatformModule, type PlatformName } from '../core/contract.js';
+import { demoImagePng } from './demo-images.js';
 
 export interface ControlOptions {
   ctx: CoreContext;
@@ -155,6 +156,15 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
     return { calls: ctx.callLog.list(filter) };
   });
   app.get('/counters', async () => ({ counters: ctx.callLog.counters() }));
+  // Demo product photos (see demo-images.ts): the crafter's image host, for `npm start`.
+  app.get('/demo-images/:name', async (request, reply) => {
+    const { name } = z
+      .object({ name: z.string().regex(/^[a-z0-9-]{1,40}\.png$/, 'a name such as batik.png') })
+      .strict()
+      .parse(request.params);
+    reply.header('content-type', 'image/png').header('cache-control', 'public, max-age=86400');
+    return reply.send(demoImagePng(name));
+  });
   app.get('/webhooks', async (request) => {
     const query = z
       .object({

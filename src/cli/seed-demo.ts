@@ -1,6 +1,8 @@
 /**
  * Demo data for `npm start`: an operator, a crafter in a Tangsel kelurahan with its own login, and
- * one active product with two variants, through the same services the API uses. Idempotent: a second run creates nothing and returns no
+ * active products with two variants each in demo categories, through the same services the API
+ * uses (connecting the crafter's sandbox shops and publishing happen once the stack runs, see
+ * src/dev/demo-shops.ts). Idempotent: a second run creates nothing and returns no
  * credentials; generated passwords are returned (and printed) only by the run that created them.
  *
  * CLI: `tsx src/cli/seed-demo.ts` (reads DATABASE_URL through the config schema).
@@ -35,7 +37,12 @@ export interface SeedDemoResult {
   crafterUser?: Credentials;
 }
 
-export async function seedDemo(databaseUrl: string): Promise<SeedDemoResult> {
+export interface SeedDemoOptions {
+  /** Origin of the sandbox, whose demo photos the products show (none: products without photos). */
+  imageOrigin?: string | undefined;
+}
+
+export async function seedDemo(databaseUrl: string, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   // One connection: the session advisory lock below then covers every statement of this seed, so
   // two stacks seeding the same database at once do not both create the accounts.
   const handle = createDatabase(databaseUrl, { max: 1 });
@@ -51,7 +58,7 @@ export async function seedDemo(databaseUrl: string): Promise<SeedDemoResult> {
     };
     const crafter = await ensureCrafter(ctx);
     if (crafter.created) result.crafterUser = crafter.created;
-    await ensureProduct(ctx, crafter.crafterId);
+    await ensureProducts(ctx, crafter.crafterId, options.imageOrigin);
     await handle.db.execute(sql`select pg_advisory_unlock(hashtext('kriya-seed-demo'))`);
     return result;
   } finally {
@@ -174,44 +181,66 @@ async function ensureCrafter(ctx: ServiceContext): Promise<{ crafterId: string; 
   return { crafterId, created: { username: DEMO_CRAFTER_USERNAME, password } };
 }
 
-/** Validated by the API's own schema, so the demo product is one the API would accept. */
-const DEMO_PRODUCT = productContentSchema.parse({
-  title: DEMO_PRODUCT_TITLE,
-  description: 'Kemeja batik tulis, pewarna alami, dibuat di Ciater, Serpong.',
-  category: 'fashion/shirts',
-  attributes: { material: 'katun primisima', motif: 'kembang kenanga' },
-  status: 'active',
-  variants: [
-    {
-      sku: 'DEMO-BATIK-M',
-      options: { size: 'M', colour: 'indigo' },
-      priceIdr: 350_000,
-      stock: 12,
-      weightGrams: 250,
+/**
+ * The demo products, one per demo category (the council's default category mappings place them on
+ * Shopee and TikTok Shop). Validated by the API's own schema, so each is one the API would accept;
+ * the photos are added after validation, because they come from the sandbox's loopback address,
+ * which the schema (rightly) refuses from crafters.
+ */
+const DEMO_PRODUCTS = [
+  {
+    photo: 'batik',
+    content: {
+      title: DEMO_PRODUCT_TITLE,
+      description: 'Kemeja batik tulis, pewarna alami, dibuat di Ciater, Serpong.',
+      category: 'batik',
+      attributes: { material: 'katun primisima', motif: 'kembang kenanga' },
+      status: 'active',
+      variants: [
+        { sku: 'DEMO-BATIK-M', options: { size: 'M' }, priceIdr: 350_000, stock: 12, weightGrams: 250 },
+        { sku: 'DEMO-BATIK-L', options: { size: 'L' }, priceIdr: 375_000, stock: 8, weightGrams: 270 },
+      ],
     },
-    {
-      sku: 'DEMO-BATIK-L',
-      options: { size: 'L', colour: 'indigo' },
-      priceIdr: 375_000,
-      stock: 8,
-      weightGrams: 270,
+  },
+  {
+    photo: 'tas-anyaman',
+    content: {
+      title: 'Tas Anyaman Pandan Ciater',
+      description: 'Tas anyaman pandan buatan tangan perajin Ciater, kuat dan ringan untuk sehari-hari.',
+      category: 'kerajinan/anyaman',
+      attributes: { bahan: 'pandan' },
+      status: 'active',
+      variants: [
+        {
+          sku: 'DEMO-TAS-MERAH',
+          options: { warna: 'Merah' },
+          priceIdr: 150_000,
+          stock: 10,
+          weightGrams: 400,
+        },
+        { sku: 'DEMO-TAS-HIJAU', options: { warna: 'Hijau' }, priceIdr: 155_000, stock: 6, weightGrams: 400 },
+      ],
     },
-  ],
-});
+  },
+] as const;
 
-async function ensureProduct(ctx: ServiceContext, crafterId: string): Promise<void> {
-  const [existing] = await ctx.db
-    .select({ id: products.id })
-    .from(products)
-    .where(
-      and(
-        eq(products.crafterId, crafterId),
-        eq(products.title, DEMO_PRODUCT_TITLE),
-        isNull(products.deletedAt),
-      ),
-    );
-  if (existing) return;
-  await createProduct(ctx, { ...DEMO_PRODUCT, crafterId });
+function demoProducts(imageOrigin: string | undefined) {
+  return DEMO_PRODUCTS.map(({ photo, content }) => ({
+    ...productContentSchema.parse(content),
+    imageUrls: imageOrigin ? [`${imageOrigin}/__sandbox/demo-images/${photo}.png`] : [],
+  }));
+}
+
+async function ensureProducts(ctx: ServiceContext, crafterId: string, imageOrigin: string | undefined) {
+  for (const product of demoProducts(imageOrigin)) {
+    const [existing] = await ctx.db
+      .select({ id: products.id })
+      .from(products)
+      .where(
+        and(eq(products.crafterId, crafterId), eq(products.title, product.title), isNull(products.deletedAt)),
+      );
+    if (!existing) await createProduct(ctx, { ...product, crafterId });
+  }
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];

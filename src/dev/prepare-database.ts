@@ -14,6 +14,8 @@ export async function prepareDatabase(
   databaseUrl: string,
   regionsCsv: string,
   log: (line: string) => void,
+  /** The sandbox origin, for the demo products' photos. */
+  imageOrigin?: string,
 ): Promise<DemoCredentials> {
   let started = Date.now();
   await runMigrations(databaseUrl);
@@ -24,7 +26,7 @@ export async function prepareDatabase(
   log(`regions imported from ${regionsCsv} (${Date.now() - started} ms)`);
 
   started = Date.now();
-  const created = await seedDemo(databaseUrl);
+  const created = await seedDemo(databaseUrl, { imageOrigin });
   log(`demo data ready (${Date.now() - started} ms)`);
   const credentials: DemoCredentials = {};
   if (created.operator) credentials.operator = created.operator;

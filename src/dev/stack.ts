@@ -15,9 +15,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/env.js';
 import { generateKeySpec } from '../lib/secrets.js';
 import { type BackingService, resolvePostgres, resolveRedis } from './backing-services.js';
 import { credentialsText, existingAccountsLines } from './credentials.js';
+import { connectDemoShops } from './demo-shops.js';
 import { lineFormatter } from './log-format.js';
 import { loadDevOptions } from './options.js';
 import { freePort, preferredOrFreePort, waitFor } from './ports.js';
@@ -237,7 +239,12 @@ async function main(): Promise<void> {
   const sandboxReady = sandbox.waitForLine(/^SANDBOX_READY (\{.*\})\s*$/, options.readyTimeoutMs);
   sandboxReady.catch(() => {}); // awaited below; a start-up failure before then must not be "unhandled"
 
-  const credentials = await prepareDatabase(postgres.url, options.regionsCsv, log);
+  const credentials = await prepareDatabase(
+    postgres.url,
+    options.regionsCsv,
+    log,
+    `http://${publicHost}:${sandboxPort}`,
+  );
   // Printed now, so they are not lost if a later step fails, and repeated once the stack is ready.
   printCredentials(credentials, true);
   await unlessStopping();
@@ -267,6 +274,24 @@ async function main(): Promise<void> {
   const sandboxUrl = sandboxOrigin(readyLine);
   await registerDemoApps(`${sandboxUrl}/__sandbox`, channelApps);
   await unlessStopping();
+  // The demo crafter's sandbox shops, connected and published to. A failure here leaves the stack
+  // usable (connect by hand, see the README), so it is reported, not fatal.
+  let demoShops: Awaited<ReturnType<typeof connectDemoShops>> | undefined;
+  try {
+    demoShops = await connectDemoShops({
+      databaseUrl: postgres.url,
+      config: loadConfig(appEnv),
+      apiUrl,
+      controlUrl: `${sandboxUrl}/__sandbox`,
+      log,
+    });
+    log(
+      `demo: ${demoShops.listings} listings published to Shopee shop ${demoShops.shopee.shopId} and Tokopedia shop ${demoShops.tiktokShop.shopId}`,
+    );
+  } catch (err) {
+    log(`demo shops not connected: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  await unlessStopping();
 
   if (credentials.operator || credentials.crafterUser) printCredentials(credentials, false);
   const pids = (children: ManagedChild[]) => Object.fromEntries(children.map((c) => [c.name, c.pid]));
@@ -279,6 +304,12 @@ async function main(): Promise<void> {
       `    Queue dashboard  ${apiUrl}/admin/queues   (operator login)`,
       `    Metrics          ${metricsUrl}   (own listener, not on the API port)`,
       `    Sandbox          ${sandboxUrl}`,
+      ...(demoShops
+        ? [
+            `    Demo Shopee shop ${sandboxUrl}/__sandbox/shopee/shops/${demoShops.shopee.shopId}/state`,
+            `    Demo Tokopedia   ${sandboxUrl}/__sandbox/tiktok-shop/shops/${demoShops.tiktokShop.shopId}/state`,
+          ]
+        : []),
       `    Database         ${postgres.describe}`,
       `    Redis            ${redis.describe}`,
       '  Press Ctrl+C to stop.',
@@ -293,6 +324,7 @@ async function main(): Promise<void> {
       queues: `${apiUrl}/admin/queues`,
       metrics: metricsUrl,
       sandbox: sandboxUrl,
+      ...(demoShops ? { demoShops } : {}),
       pids: { ...pids([sandbox, api, worker]), postgres: postgres.pid, redis: redis.pid },
     })}\n`,
   );

@@ -30,6 +30,7 @@ import { authRoutes } from './routes/auth/index.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
@@ -61,6 +62,14 @@ export const OPENAPI_TAGS = [
   {
     name: 'connections',
     description: "Crafters' shops on Shopee and Tokopedia (TikTok Shop) and partner-brand enrolments",
+  },
+  {
+    name: 'listings',
+    description: 'Products published to those shops: state, remote ids, errors, resync, overrides',
+  },
+  {
+    name: 'category-mappings',
+    description: 'The council’s placement of each canonical category on each channel',
   },
   { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
 ];
@@ -202,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       stateSecret: config.authTokenSecret,
     },
   });
+  await app.register(listingRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -68,6 +68,10 @@ function catalogueSync(deleted: boolean): OutboxRoute {
 export const OUTBOX_ROUTES = {
   'product.changed': [catalogueSync(false)],
   'product.deleted': [catalogueSync(true)],
+  // STUB (helper h10, listings API): the listings API writes these; the push pipeline (h11) replaces
+  // the empty route lists with per-channel routes. Until then the relay dead-letters such rows.
+  'listing.push_requested': [],
+  'listing.delist_requested': [],
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;

@@ -4,7 +4,7 @@ import { auditLog } from '../db/schema/index.js';
 export interface AuditEntry {
   actorUserId: string | null;
   action: string;
-  entityType: 'region' | 'crafter' | 'user' | 'product' | 'connection';
+  entityType: 'region' | 'crafter' | 'user' | 'product' | 'connection' | 'listing' | 'category_mapping';
   entityId: string;
   before?: unknown;
   after?: unknown;

@@ -15,7 +15,8 @@ import {
   tiktokAuthorizeUrl,
   tiktokExchangeCode,
 } from '../channels/tiktok-shop/auth.js';
-import type { ChannelsConfig } from '../config/env.js';
+import { tiktokSign } from '../channels/tiktok-shop/signing.js';
+import type { ChannelsConfig, TiktokShopChannelConfig } from '../config/env.js';
 import type { Database, DbOrTx } from '../db/client.js';
 import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
 import { channelConnections, channelListings, connectionAuthStates, crafters } from '../db/schema/index.js';
@@ -33,6 +34,7 @@ import { type Keyring, sealJson } from '../lib/secrets.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findCrafterInScope } from './crafters.js';
+import { requestPushesWhere } from './listing-outbox.js';
 
 export type ConnectionRow = typeof channelConnections.$inferSelect;
 export type Channel = ConnectionRow['channel'];
@@ -274,6 +276,46 @@ interface ExchangedShop {
   externalShopId: string;
   shopCipher: string | null;
   shopName: string | null;
+  /** TikTok Shop: the shop's default sales warehouse, where listed stock lives (null: not found). */
+  warehouseId: string | null;
+}
+
+/**
+ * The shop's default sales warehouse (Get Warehouse List), read once at connect time so listings
+ * can name it on every SKU. Best effort: a shop whose warehouse cannot be read is still connected,
+ * and its listings say what is missing (see placementFor).
+ */
+async function tiktokSalesWarehouse(
+  apiHttp: AxiosInstance,
+  config: TiktokShopChannelConfig,
+  accessToken: string,
+  shopCipher: string,
+): Promise<string | null> {
+  const path = '/logistics/202309/warehouses';
+  const query: Record<string, string> = {
+    app_key: config.appKey,
+    shop_cipher: shopCipher,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  };
+  try {
+    const res = await apiHttp.get(path, {
+      params: { ...query, sign: tiktokSign(config.appSecret, path, query) },
+      headers: { 'x-tts-access-token': accessToken, 'content-type': 'application/json' },
+    });
+    const body = res.data as {
+      code?: number;
+      data?: {
+        warehouses?: Array<{ id?: string; type?: string; is_default?: boolean; effect_status?: string }>;
+      };
+    };
+    if (res.status !== 200 || body.code !== 0) return null;
+    const sales = (body.data?.warehouses ?? []).filter(
+      (w) => w.id && w.type === 'SALES_WAREHOUSE' && w.effect_status !== 'DISABLED',
+    );
+    return (sales.find((w) => w.is_default) ?? sales[0])?.id ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function mapAuthFailure(err: unknown, channelName: Channel): never {
@@ -311,7 +353,13 @@ async function exchange(
         input.code,
         input.shopId as string,
       );
-      return { grant, externalShopId: input.shopId as string, shopCipher: null, shopName: null };
+      return {
+        grant,
+        externalShopId: input.shopId as string,
+        shopCipher: null,
+        shopName: null,
+        warehouseId: null,
+      };
     }
     const config = deps.channels.tiktokShop;
     if (!config) throw new ChannelNotConfiguredError(CHANNEL_LABEL.tiktok_shop);
@@ -335,7 +383,19 @@ async function exchange(
         },
       );
     }
-    return { grant, externalShopId: shop.id, shopCipher: shop.cipher, shopName: shop.name || null };
+    const warehouseId = await tiktokSalesWarehouse(
+      http.tiktokApi ?? createChannelHttp(config.apiBaseUrl, timeout),
+      config,
+      grant.accessToken,
+      shop.cipher,
+    );
+    return {
+      grant,
+      externalShopId: shop.id,
+      shopCipher: shop.cipher,
+      shopName: shop.name || null,
+      warehouseId,
+    };
   } catch (err) {
     return mapAuthFailure(err, channelName);
   }
@@ -418,6 +478,7 @@ export async function completeAuthorization(
         ...sealSecrets(deps.keyring, id, secrets),
         shopCipher: shop.shopCipher,
         ...(shop.shopName ? { shopName: shop.shopName } : {}),
+        ...(shop.warehouseId ? { warehouseId: shop.warehouseId } : {}),
         status: 'active' as const,
         statusReason: null,
         statusReasonId: null,
@@ -571,7 +632,7 @@ export async function listConnections(
   return rows.map(toConnectionView);
 }
 
-async function findConnectionInScope(
+export async function findConnectionInScope(
   tx: DbOrTx,
   ctx: ServiceContext,
   id: string,
@@ -690,6 +751,14 @@ export async function updateConnectionSettings(
       after: auditView(row),
       requestId: ctx.requestId,
     });
+    // The shop's listings show prices and stock through these settings: a change goes out to them.
+    const settingsChanged =
+      row.priceMarkupKind !== before.priceMarkupKind ||
+      row.priceMarkupValue !== before.priceMarkupValue ||
+      row.priceRoundingStepIdr !== before.priceRoundingStepIdr ||
+      row.stockBufferPercent !== before.stockBufferPercent ||
+      row.stockBufferMaxUnits !== before.stockBufferMaxUnits;
+    if (settingsChanged) await requestPushesWhere(tx, sql`l.connection_id = ${id}`);
     return toConnectionView(row);
   });
 }

@@ -74,6 +74,21 @@ async function freshConnectionOfA(w: World): Promise<string> {
   return id;
 }
 
+/** A product of crafter A published to a fresh connection of A (written as the operator). */
+async function freshListingOfA(w: World): Promise<{ id: string; etag: string }> {
+  const product = await freshProductOfA(w);
+  const connectionId = await freshConnectionOfA(w);
+  const res = await w.api.app.inject({
+    method: 'POST',
+    url: `/v1/products/${product.id}/listings`,
+    headers: w.api.auth(w.principals.operator),
+    payload: { connectionIds: [connectionId] },
+  });
+  if (res.statusCode !== 200) throw new Error(`listing not created: ${res.statusCode} ${res.body}`);
+  const id = res.json().items[0].id as string;
+  return { id, etag: `"${res.json().items[0].version}"` };
+}
+
 const table: Record<string, RouteCase> = {
   //                                                  crafterA crafterB kelIn  kelOut kecAdm cityAdm operator
   'GET /health/live': {
@@ -264,6 +279,59 @@ const table: Record<string, RouteCase> = {
   'DELETE /v1/connections/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({ method: 'DELETE', url: `/v1/connections/${await freshConnectionOfA(w)}` }),
+  },
+  'POST /v1/products/:id/listings': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'POST',
+      url: `/v1/products/${(await freshProductOfA(w)).id}/listings`,
+      payload: { connectionIds: [await freshConnectionOfA(w)] },
+    }),
+  },
+  'GET /v1/products/:id/listings': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'GET', url: `/v1/products/${(await freshProductOfA(w)).id}/listings` }),
+  },
+  'GET /v1/connections/:id/listings': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'GET', url: `/v1/connections/${await freshConnectionOfA(w)}/listings` }),
+  },
+  'GET /v1/listings/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'GET', url: `/v1/listings/${(await freshListingOfA(w)).id}` }),
+  },
+  'POST /v1/listings/:id/resync': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'POST', url: `/v1/listings/${(await freshListingOfA(w)).id}/resync` }),
+  },
+  'PATCH /v1/listings/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const listing = await freshListingOfA(w);
+      return {
+        method: 'PATCH',
+        url: `/v1/listings/${listing.id}`,
+        headers: { 'if-match': listing.etag },
+        payload: { stockBuffer: { percent: 10, maxUnits: null } },
+      };
+    },
+  },
+  'DELETE /v1/listings/:id': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'DELETE', url: `/v1/listings/${(await freshListingOfA(w)).id}` }),
+  },
+  'GET /v1/category-mappings': {
+    row: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/category-mappings' }),
+  },
+  'PUT /v1/category-mappings/:channel/:category': {
+    // Mappings apply to every crafter: only the city level and operators maintain them.
+    row: row(403, 403, 403, 403, 403, 'ok', 'ok'),
+    request: () => ({
+      method: 'PUT',
+      url: `/v1/category-mappings/shopee/matrix-${uniqueSuffix()}`,
+      payload: { channelCategoryId: '100101', logisticsChannelId: '8005' },
+    }),
   },
   'DELETE /v1/products/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),

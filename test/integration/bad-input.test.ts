@@ -35,6 +35,9 @@ interface Target {
   etag: string;
   /** The current ETag of crafter A, which the crafter route aims at. */
   crafterEtag: string;
+  /** That product published to `listingConnectionOfA`: the listing routes aim at it. */
+  listingId: string;
+  listingEtag: string;
 }
 
 interface WriteSpec {
@@ -189,10 +192,58 @@ const specs: Record<string, WriteSpec> = {
     url: () => `/v1/connections/${connectionOfA}`,
     valid: () => undefined,
   },
+  'POST /v1/products/:id/listings': {
+    as: 'operator',
+    body: 'json',
+    url: (_w, t) => `/v1/products/${t.id}/listings`,
+    valid: () => ({ connectionIds: [listingConnectionOfA] }),
+    wrongType: ['connectionIds', 'not-a-list'],
+    required: 'connectionIds',
+  },
+  'POST /v1/listings/:id/resync': {
+    as: 'operator',
+    body: 'none',
+    url: (_w, t) => `/v1/listings/${t.listingId}/resync`,
+    valid: () => undefined,
+  },
+  'PATCH /v1/listings/:id': {
+    as: 'operator',
+    body: 'json',
+    url: (_w, t) => `/v1/listings/${t.listingId}`,
+    headers: (t) => ({ 'if-match': t.listingEtag }),
+    valid: () => ({
+      priceRule: { kind: 'fixed', value: 5000, roundingStepIdr: 1000 },
+      stockBuffer: { percent: 10, maxUnits: null },
+    }),
+    wrongType: ['priceRule', 'fixed'],
+  },
+  'DELETE /v1/listings/:id': {
+    as: 'operator',
+    body: 'none',
+    url: (_w, t) => `/v1/listings/${t.listingId}`,
+    valid: () => undefined,
+  },
+  'PUT /v1/category-mappings/:channel/:category': {
+    as: 'operator',
+    body: 'json',
+    url: () => '/v1/category-mappings/shopee/bad-input%2Fkategori',
+    valid: () => ({
+      channelCategoryId: '100101',
+      requiredAttributes: [{ id: '200001', name: 'Bahan', valueId: '3001', value: 'Katun' }],
+      brandId: '1100004',
+      brandName: 'Dekranasda Tangsel',
+      logisticsChannelId: '8005',
+    }),
+    wrongType: ['requiredAttributes', { id: '200001' }],
+    required: 'channelCategoryId',
+    longString: 'brandName',
+  },
 };
 
 /** A connection of crafter A for the disconnect route (written directly: connecting needs a marketplace). */
 let connectionOfA = '';
+/** Another one the listing routes publish to (the disconnect route's valid case ends the first). */
+const listingConnectionOfA = randomUUID();
 
 const api = await startTestApi('bad_input', {
   // Channel settings so that starting an authorization works (it makes no call; nothing listens there).
@@ -211,6 +262,17 @@ let target: Target;
 
 beforeAll(async () => {
   world = await buildWorld(api);
+  await api.database.db.insert(channelConnections).values({
+    id: listingConnectionOfA,
+    crafterId: world.crafterA.id,
+    channel: 'shopee',
+    externalShopId: '7700001',
+    ...sealSecrets(api.config.credentialsKeyring, listingConnectionOfA, {
+      kind: 'oauth',
+      accessToken: 'a',
+      refreshToken: 'r',
+    }),
+  });
   target = await freshTarget();
   connectionOfA = randomUUID();
   await api.database.db.insert(channelConnections).values({
@@ -228,7 +290,21 @@ beforeAll(async () => {
 });
 
 async function freshTarget(): Promise<Target> {
-  return { ...(await freshProductOfA(world)), crafterEtag: await crafterEtagOfA(world) };
+  const product = await freshProductOfA(world);
+  const published = await api.app.inject({
+    method: 'POST',
+    url: `/v1/products/${product.id}/listings`,
+    headers: api.auth(world.principals.operator),
+    payload: { connectionIds: [listingConnectionOfA] },
+  });
+  if (published.statusCode !== 200) throw new Error(`not published: ${published.body}`);
+  const listing = published.json().items[0] as { id: string; version: number };
+  return {
+    ...product,
+    crafterEtag: await crafterEtagOfA(world),
+    listingId: listing.id,
+    listingEtag: `"${listing.version}"`,
+  };
 }
 afterAll(async () => {
   await api.close();
@@ -244,6 +320,8 @@ const TABLES = [
   'idempotency_keys',
   'channel_connections',
   'connection_auth_states',
+  'channel_listings',
+  'channel_category_mappings',
 ] as const;
 
 /** Everything a write could change: row counts and the versions of the records aimed at. */
@@ -257,7 +335,11 @@ async function snapshot(): Promise<Record<string, unknown>> {
     .sql`select version, phone, updated_at from crafters where id = ${world.crafterA.id}`;
   const [product] = await api.database
     .sql`select version, title, deleted_at, updated_at from products where id = ${target.id}`;
-  return { counts, crafter, product };
+  const [listing] = await api.database
+    .sql`select version, state, price_markup_kind, stock_buffer_percent from channel_listings where id = ${target.listingId}`;
+  const mappings = await api.database
+    .sql`select channel, canonical_category, version from channel_category_mappings order by 1, 2`;
+  return { counts, crafter, product, listing, mappings };
 }
 
 function authFor(spec: WriteSpec): Record<string, string> {
@@ -592,6 +674,10 @@ describe('bad query parameters and ids on read routes', () => {
     ['bad product id', '/v1/products/00000000-0000-0000-0000-00000000000g'],
     ['overlong id', `/v1/products/${'a'.repeat(300)}`],
     ['bad connection id', '/v1/connections/not-a-uuid'],
+    ['bad listing id', '/v1/listings/not-a-uuid'],
+    ['bad product id in a listing list', '/v1/products/not-a-uuid/listings'],
+    ['bad listing state filter', '/v1/connections/00000000-0000-0000-0000-000000000000/listings?state=gone'],
+    ['unknown channel filter on category mappings', '/v1/category-mappings?channel=lazada'],
     ['bad crafter id in a connection list', '/v1/crafters/not-a-uuid/connections'],
     ['unknown channel in a callback', '/v1/connections/callback/lazada?state=a&code=b'],
     ['callback without a state', '/v1/connections/callback/shopee?code=b&shop_id=1'],
@@ -654,6 +740,9 @@ describe('bad query parameters and ids on read routes', () => {
       'GET /v1/users/:id',
       'GET /v1/products/:id',
       'GET /v1/connections/:id',
+      'GET /v1/listings/:id',
+      'GET /v1/products/:id/listings',
+      'GET /v1/connections/:id/listings',
     ]);
     for (const key of withId) {
       expect(

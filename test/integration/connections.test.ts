@@ -218,7 +218,7 @@ describe('Shopee authorization', () => {
 });
 
 describe('TikTok Shop (Tokopedia) authorization', () => {
-  it('links with app_key and state; the callback stores tokens, shop id and shop cipher', async () => {
+  it('links with app_key and state; the callback stores tokens, shop id, shop cipher and sales warehouse', async () => {
     const link = await authorize('tiktok-shop');
     const url = new URL(link.authorizationUrl);
     expect(url.searchParams.get('app_key')).toBe(channels.tiktokApp.appKey);
@@ -228,6 +228,7 @@ describe('TikTok Shop (Tokopedia) authorization', () => {
     const shop = channels.tiktok.control.createShop({ name: 'Toko Anyaman', tokopedia: true }) as {
       shop_id: string;
       cipher: string;
+      warehouse_id: string;
     };
     const { auth_code } = channels.tiktok.control.authorizeShop({
       app_key: channels.tiktokApp.appKey,
@@ -249,6 +250,8 @@ describe('TikTok Shop (Tokopedia) authorization', () => {
       .from(channelConnections)
       .where(eq(channelConnections.id, res.json().id));
     expect(row?.shopCipher).toBe(shop.cipher);
+    // The shop's default sales warehouse (not its return warehouse), which every SKU's stock names.
+    expect(row?.warehouseId).toBe(shop.warehouse_id);
     const secrets = (await storedSecrets(res.json().id)) as OAuthSecrets;
     expect(secrets.accessToken).toMatch(/^ROW_/);
     // The authorized-shops call was signed correctly and carried the token in the header.

@@ -16,6 +16,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { products, variants } from './catalogue.js';
 import { channel, channelConnections, priceMarkupKind } from './channels.js';
+import { users } from './users.js';
 
 export const listingState = pgEnum('listing_state', [
   'pending',
@@ -182,15 +183,23 @@ export const channelCategoryMappings = pgTable(
     /** The catalogue's category (products.category). */
     canonicalCategory: text('canonical_category').notNull(),
     channelCategoryId: text('channel_category_id').notNull(),
-    /** Attributes the channel requires for this category: `[{ id, name, value }]` with fixed values. */
+    /**
+     * Attributes the channel requires for this category, with fixed values: `[{ id, name, valueId?,
+     * value }]` (`valueId` for attributes with a fixed value list, `value` its display name or free text).
+     */
     requiredAttributes: jsonb('required_attributes')
-      .$type<Array<{ id: string; name: string; value: string }>>()
+      .$type<Array<{ id: string; name: string; valueId?: string; value: string }>>()
       .notNull()
       .default([]),
     brandId: text('brand_id'),
     brandName: text('brand_name'),
     /** Shopee `logistic_id`; TikTok Shop uses the shop's warehouse (on the connection) instead. */
     logisticsChannelId: text('logistics_channel_id'),
+    /** Shopee SIZE_SELECTION channels: the size to ship in. */
+    logisticsSizeId: text('logistics_size_id'),
+    /** Package size in cm, for channels or categories that require one (TikTok Shop ceramics, snacks). */
+    packageCm: jsonb('package_cm').$type<{ length: number; width: number; height: number }>(),
+    updatedByUserId: uuid('updated_by_user_id').references(() => users.id),
     version: integer('version').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
