@@ -279,7 +279,11 @@ describe('list cache when its LISTEN connection is lost', () => {
     const listener = await listenerPid();
     await api.database.sql`select pg_terminate_backend(${listener})`;
     // Wait for a new LISTEN backend: the cache is back, and must have forgotten the old page.
-    await eventually(async () => ((await listenerPid().catch(() => listener)) ?? listener) !== listener);
+    // A generous bound: on a loaded machine the reconnect can take seconds (a condition, not a timing).
+    await eventually(
+      async () => ((await listenerPid().catch(() => listener)) ?? listener) !== listener,
+      20_000,
+    );
     await settle();
     expect((await page(user)).items[0]?.title).toBe('hilang bersama koneksi');
   });
