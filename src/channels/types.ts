@@ -150,6 +150,11 @@ export interface ListingProblem {
   message: HumanMessage;
 }
 
+/** What a validation is for: creating the remote listing, or updating one that exists. */
+export interface ValidationContext {
+  creating: boolean;
+}
+
 /** Remote image ids already uploaded to one shop, by content hash (uploads are files, and slow). */
 export interface ImageUploadCache {
   get(connectionId: string, sha256: string): Promise<string | undefined>;
@@ -165,8 +170,13 @@ export interface ChannelAdapter {
   readonly limits: ChannelLimits;
   readonly rateLimit: ChannelRateLimit;
 
-  /** Pure check of a listing against the channel's rules; an empty list means it can be pushed. */
-  validate(listing: CanonicalListing): ListingProblem[];
+  /**
+   * Pure check of a listing against the channel's rules; an empty list means it can be pushed.
+   * `context.creating` adds the rules that only creation has (TikTok Shop creates no SKU with 0
+   * stock, yet an existing listing may show a sold-out SKU); omitted, the listing is checked as an
+   * update of an existing remote listing.
+   */
+  validate(listing: CanonicalListing, context?: ValidationContext): ListingProblem[];
 
   /**
    * Finds items carrying `sku` as their item-level SKU that were created or changed since `since`

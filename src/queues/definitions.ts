@@ -3,6 +3,7 @@
  * never credentials or catalogue snapshots: processors reload the current state from Postgres.
  */
 import { z } from 'zod';
+import type { Channel } from '../channels/types.js';
 
 export const QUEUE = {
   /** Product changes on their way to channels (fed by the outbox relay). */
@@ -11,9 +12,39 @@ export const QUEUE = {
   maintenance: 'maintenance',
   /** Channel connection upkeep: token refresh scans and one refresh job per due connection. */
   connections: 'connections',
+  /**
+   * Outward sync, one queue per channel so that a platform that fails or throttles only slows its
+   * own queue: a TikTok failure never re-pushes to Shopee. One job per listing, coalesced.
+   */
+  pushShopee: 'push-shopee',
+  pushTiktokShop: 'push-tiktok-shop',
+  pushPartnerBrand: 'push-partner-brand',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+/** The push queue of each channel. */
+export const PUSH_QUEUE: { readonly [C in Channel]: QueueName } = {
+  shopee: QUEUE.pushShopee,
+  tiktok_shop: QUEUE.pushTiktokShop,
+  partner_brand: QUEUE.pushPartnerBrand,
+};
+export const PUSH_QUEUES: readonly QueueName[] = Object.values(PUSH_QUEUE);
+
+/**
+ * A push of one listing. The listing id only: the processor loads the current product, listing and
+ * connection (and opens the credentials in memory) when it runs, so a job never carries a snapshot.
+ */
+export const pushListingJob = z.strictObject({ listingId: z.uuid() });
+export type PushListingJob = z.infer<typeof pushListingJob>;
+
+/**
+ * One waiting push per listing: later edits are absorbed by the waiting job, and an edit relayed
+ * while the push runs gets exactly one more push after it (`keepLastIfActive`).
+ */
+export function pushJobOptions(listingId: string) {
+  return { deduplication: { id: `listing:${listingId}`, keepLastIfActive: true } } as const;
+}
 
 export const catalogueSyncJob = z.strictObject({
   productId: z.uuid(),
