@@ -1,0 +1,333 @@
+/**
+ * The push pipeline against the real sandbox, Postgres and Redis: a Shopee shop connected through the
+ * real authorization flow, listings pushed by the push service with the worker's channel runtime
+ * (Redis shop budget as the gate, circuit breaker, image cache in Postgres). Shopee's mandated waits
+ * (5 s before tiers) pass on the sandbox clock: the adapter's `sleep` moves it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Queue } from 'bullmq';
+import { eq, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  channelCategoryMappings,
+  channelConnections,
+  channelListings,
+  channelListingVariants,
+  listingPushAttempts,
+  products,
+  variants,
+} from '../../src/db/schema/index.js';
+import type { Principal } from '../../src/domain/scope.js';
+import { createQueueRedis } from '../../src/lib/redis.js';
+import { createQueue } from '../../src/queues/connection.js';
+import { PUSH_QUEUE } from '../../src/queues/definitions.js';
+import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import {
+  type ListingPushDeps,
+  pushListing,
+  RemotePushError,
+  recordPushFailure,
+} from '../../src/services/listing-push.js';
+import { reconcileListings } from '../../src/services/listing-reconciler.js';
+import { makeCrafter, makeUser } from '../factories/index.js';
+import { makeProduct } from '../factories/products.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import { makePng } from '../sandbox/tiktok-shop/client.js';
+
+let channels: ChannelSandbox;
+let api: TestApi;
+let redis: Redis;
+let runtime: ChannelRuntime;
+let photos: Server;
+let photoOrigin: string;
+let crafter: { id: string };
+let user: Principal;
+let shopee: { id: string; externalShopId: string };
+const prefix = `h11_push_${Date.now()}`;
+
+const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
+  db: api.database.db,
+  adapters: runtime.adapters,
+  guard: runtime.guard,
+  keyring: api.config.credentialsKeyring,
+  ...extra,
+});
+
+async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
+  const link = await api.app.inject({
+    method: 'POST',
+    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
+    headers: api.auth(user),
+  });
+  const url = new URL(link.json().authorizationUrl);
+  const redirect = await fetch(url, { redirect: 'manual' });
+  const location = new URL(redirect.headers.get('location') as string);
+  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+const shopeeCalls = (endpoint: string) =>
+  channels.sandbox.ctx.callLog.list({ platform: 'shopee', endpoint }).length;
+
+async function publish(productId: string, connectionId: string): Promise<string> {
+  const [row] = await api.database.db
+    .insert(channelListings)
+    .values({ productId, connectionId })
+    .returning({ id: channelListings.id });
+  return (row as { id: string }).id;
+}
+
+async function listing(id: string) {
+  const [row] = await api.database.db.select().from(channelListings).where(eq(channelListings.id, id));
+  if (!row) throw new Error('no listing');
+  return row;
+}
+
+async function newProduct(stockA = 10, stockB = 7) {
+  return makeProduct(api.database.db, crafter.id, {
+    category: 'kerajinan/anyaman',
+    title: 'Tas Anyaman Pandan Motif Ciater Handmade',
+    description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
+    imageUrls: [`${photoOrigin}/tas-1.png`],
+    variants: [
+      {
+        sku: `H11-${Date.now()}-A`,
+        options: { warna: 'merah' },
+        priceIdr: 150_000,
+        stock: stockA,
+        weightGrams: 400,
+      },
+      {
+        sku: `H11-${Date.now()}-B`,
+        options: { warna: 'hijau' },
+        priceIdr: 175_000,
+        stock: stockB,
+        weightGrams: 400,
+      },
+    ],
+  });
+}
+
+/** An edit as the product service makes it: new values and a version bump. */
+async function editPrice(productId: string, priceIdr: number): Promise<void> {
+  await api.database.db.update(variants).set({ priceIdr }).where(eq(variants.productId, productId));
+  await api.database.db
+    .update(products)
+    .set({ version: sql`${products.version} + 1` })
+    .where(eq(products.id, productId));
+}
+
+beforeAll(async () => {
+  channels = await startChannelSandbox();
+  api = await startTestApi('h11_listing_push', channels.env);
+  redis = createQueueRedis('redis://127.0.0.1:6379');
+  const photo = makePng(600, 600);
+  photos = createServer((req, res) => {
+    if (req.url === '/tas-1.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
+  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
+  runtime = createChannelRuntime({
+    db: api.database.db,
+    redis,
+    prefix,
+    channels: api.config.channels,
+    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+    // Shopee's "at least 5 s between add_item and init_tier_variation" passes on Shopee's clock.
+    sleep: async (ms) => {
+      channels.sandbox.ctx.clock.advance(ms);
+    },
+    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+  });
+  crafter = await makeCrafter(api.database.db);
+  user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
+  shopee = await connectShopee();
+  // A price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %.
+  await api.database.db
+    .update(channelConnections)
+    .set({
+      priceMarkupKind: 'percent',
+      priceMarkupValue: 1_000,
+      priceRoundingStepIdr: 500,
+      stockBufferPercent: 20,
+    })
+    .where(eq(channelConnections.id, shopee.id));
+  await api.database.db.insert(channelCategoryMappings).values({
+    channel: 'shopee',
+    canonicalCategory: 'kerajinan/anyaman',
+    channelCategoryId: '100102',
+    requiredAttributes: [{ id: '200001', name: 'Bahan', value: '3001' }],
+    // Hemat: a fixed-price channel (no package size to declare; the mapping has no package field yet).
+    logisticsChannelId: '8005',
+  });
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await api?.close();
+  await channels?.close();
+  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+});
+
+describe('listing push (Shopee sandbox)', () => {
+  it('a product with two variants goes live with its models, prices after the rule and stock after the buffer', async () => {
+    const product = await newProduct(10, 7);
+    const id = await publish(product.id, shopee.id);
+    const result = await pushListing(deps(), id);
+    expect(result.outcome).toBe('live');
+    const row = await listing(id);
+    expect(row.state).toBe('live');
+    expect(row.remoteItemId).toBeTruthy();
+    expect(row.pushedVersion).toBe(product.version);
+    const models = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, id));
+    expect(models).toHaveLength(2);
+    expect(models.every((m) => m.remoteModelId)).toBe(true);
+    // 150,000 + 10 % = 165,000; 175,000 + 10 % = 192,500. Stock 10 − 20 % = 8; 7 − ceil(1.4) = 5.
+    expect(models.map((m) => [m.pushedPriceIdr, m.pushedStock]).sort()).toEqual(
+      [
+        [165_000, 8],
+        [192_500, 5],
+      ].sort(),
+    );
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(1);
+    const attempts = await api.database.db
+      .select()
+      .from(listingPushAttempts)
+      .where(eq(listingPushAttempts.listingId, id));
+    expect(attempts.map((a) => [a.kind, a.outcome])).toEqual([['create', 'success']]);
+
+    // A price-only edit takes the batch price call, not a full update.
+    const updatesBefore = shopeeCalls('/api/v2/product/update_item');
+    await editPrice(product.id, 200_000);
+    const edited = await pushListing(deps(), id);
+    expect(edited).toMatchObject({ outcome: 'live', kind: 'price_stock' });
+    expect(shopeeCalls('/api/v2/product/update_item')).toBe(updatesBefore);
+    expect(shopeeCalls('/api/v2/product/update_price')).toBeGreaterThanOrEqual(1);
+    // Nothing changed since: no remote call at all.
+    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('unchanged');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+  });
+
+  it('a crash between the remote create and the commit: the retry adopts the item, no second add_item', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    const addsBefore = shopeeCalls('/api/v2/product/add_item');
+    const crash = new Error('worker killed');
+    await expect(
+      pushListing(
+        deps({
+          afterRemoteCreate: () => {
+            throw crash;
+          },
+        }),
+        id,
+      ),
+    ).rejects.toBe(crash);
+    const half = await listing(id);
+    expect(half.remoteItemId).toBeNull();
+    expect(half.createIntentSku).toBeTruthy();
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
+
+    const retry = await pushListing(deps(), id);
+    expect(retry.outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
+    expect((await listing(id)).remoteItemId).toBeTruthy();
+  });
+
+  it('a category with no mapping leaves the listing needs_attention with what to fill in, and calls nothing', async () => {
+    const product = await makeProduct(api.database.db, crafter.id, { category: 'kerajinan/batik' });
+    const id = await publish(product.id, shopee.id);
+    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('needs_attention');
+    const row = await listing(id);
+    expect(row.state).toBe('needs_attention');
+    expect(row.lastError).toContain('kerajinan/batik');
+    expect(row.lastErrorId).toContain('kerajinan/batik');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+  });
+
+  it('a permanent refusal: failed with the platform reason in plain words, fail without retry', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    // A category Shopee does not know: refused for good.
+    await api.database.db
+      .update(channelCategoryMappings)
+      .set({ channelCategoryId: '999999' })
+      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    try {
+      const err = await pushListing(deps(), id).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RemotePushError);
+      const action = await recordPushFailure(deps(), id, err, {
+        attemptsMade: 0,
+        maxAttempts: 8,
+        backoffMs: 2_000,
+      });
+      expect(action.action).toBe('fail');
+      const row = await listing(id);
+      expect(row.state).toBe('failed');
+      expect(row.lastError?.length).toBeGreaterThan(10);
+      expect(row.lastErrorId).not.toBe(row.lastError);
+      expect(row.nextAttemptAt).toBeNull();
+    } finally {
+      await api.database.db
+        .update(channelCategoryMappings)
+        .set({ channelCategoryId: '100102' })
+        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    }
+  });
+
+  it('a revoked token: the connection and its listings become reauth_required, the job ends', async () => {
+    const other = await connectShopee();
+    const product = await newProduct();
+    const id = await publish(product.id, other.id);
+    // The shop's access token lifetime (4 h) passes on the sandbox clock: Shopee no longer accepts it.
+    channels.sandbox.ctx.clock.advance(4 * 3600_000 + 60_000);
+    const err = await pushListing(deps(), id).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RemotePushError);
+    const action = await recordPushFailure(deps(), id, err, {
+      attemptsMade: 0,
+      maxAttempts: 8,
+      backoffMs: 2_000,
+    });
+    expect(action.action).toBe('done');
+    expect((await listing(id)).state).toBe('reauth_required');
+    const [conn] = await api.database.db
+      .select()
+      .from(channelConnections)
+      .where(eq(channelConnections.id, other.id));
+    expect(conn?.status).toBe('reauth_required');
+  });
+
+  it('the reconciler queues listings behind their product, once, on their channel queue', async () => {
+    const queue: Queue = createQueue(PUSH_QUEUE.shopee, redis, prefix);
+    try {
+      const product = await newProduct();
+      const id = await publish(product.id, shopee.id);
+      const first = await reconcileListings(api.database.db, [queue]);
+      expect(first).toBeGreaterThanOrEqual(1);
+      const again = await reconcileListings(api.database.db, [queue]);
+      expect(again).toBe(0);
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.filter((j) => j.data.listingId === id)).toHaveLength(1);
+      expect((await listing(id)).queuedAt).not.toBeNull();
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
