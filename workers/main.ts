@@ -6,6 +6,7 @@ import { Worker } from 'bullmq';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
+import { circuitKey } from '../src/http/metrics-collectors.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createQueueRedis } from '../src/lib/redis.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
@@ -50,6 +51,13 @@ const runtime = createChannelRuntime({
     // Crafters' photo URLs are public; only the configured sandbox is reachable privately (demo, test).
     allowedPrivateOrigins:
       config.mode !== 'production' && config.sandboxUrl ? [new URL(config.sandboxUrl).origin] : [],
+  },
+  // Seen by the API's metrics (kriya_channel_circuit_open); expires by itself if this worker dies.
+  onCircuit: (channel, open) => {
+    const key = circuitKey(prefix, channel);
+    const write = open ? connection.set(key, '1', 'PX', 60_000) : connection.del(key);
+    write.catch(() => {});
+    log.warn({ channel, open }, open ? 'channel circuit opened' : 'channel circuit closed');
   },
 });
 const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(

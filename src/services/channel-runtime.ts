@@ -69,6 +69,8 @@ export interface ChannelRuntimeOptions {
   now?: () => Date;
   /** Called when the gate turns a request away because the shop's budget is spent for a long while. */
   onGateThrottle?: (channel: Channel) => void;
+  /** Called when a channel's circuit opens (`true`) or closes again (`false`). */
+  onCircuit?: (channel: Channel, open: boolean) => void;
 }
 
 export interface ChannelRuntime {
@@ -141,13 +143,16 @@ export function createChannelRuntime(options: ChannelRuntimeOptions): ChannelRun
     limit = adapter.rateLimit;
     adapters[channel] = adapter;
     // Only failures that say the platform is unwell open the circuit; refusals of content do not.
-    breakers[channel] = circuitBreaker(
+    const breaker = circuitBreaker(
       handleWhen((err) => classifyChannelFailure(err).kind === 'retryable'),
       {
         halfOpenAfter: breakerOpenMs,
         breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
       },
     );
+    breaker.onBreak(() => options.onCircuit?.(channel, true));
+    breaker.onReset(() => options.onCircuit?.(channel, false));
+    breakers[channel] = breaker;
   }
   return {
     adapters,

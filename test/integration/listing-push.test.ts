@@ -24,6 +24,7 @@ import { createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { PUSH_QUEUE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import { sealSecrets } from '../../src/services/connections.js';
 import {
   type ListingPushDeps,
   pushListing,
@@ -288,12 +289,21 @@ describe('listing push (Shopee sandbox)', () => {
     }
   });
 
-  it('a revoked token: the connection and its listings become reauth_required, the job ends', async () => {
+  it('a refused token: the connection and its listings become reauth_required, the job ends', async () => {
     const other = await connectShopee();
     const product = await newProduct();
     const id = await publish(product.id, other.id);
-    // The shop's access token lifetime (4 h) passes on the sandbox clock: Shopee no longer accepts it.
-    channels.sandbox.ctx.clock.advance(4 * 3600_000 + 60_000);
+    // The shop's token as Shopee sees it after the seller revoked the authorisation: unknown.
+    await api.database.db
+      .update(channelConnections)
+      .set(
+        sealSecrets(api.config.credentialsKeyring, other.id, {
+          kind: 'oauth',
+          accessToken: 'revoked-by-the-seller-0000000000',
+          refreshToken: 'revoked-by-the-seller-1111111111',
+        }),
+      )
+      .where(eq(channelConnections.id, other.id));
     const err = await pushListing(deps(), id).then(
       () => null,
       (e: unknown) => e,
