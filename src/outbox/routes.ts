@@ -16,6 +16,8 @@ import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
   type CatalogueSyncJob,
   catalogueSyncJob,
+  EDIT_COALESCE_MS,
+  EDIT_JOB,
   PUSH_QUEUE,
   pushJobOptions,
   QUEUE,
@@ -92,9 +94,9 @@ const productListingsPush: OutboxRoute = async (row, { db }) => {
     );
   return listings.map((l) => ({
     queue: PUSH_QUEUE[l.channel],
-    name: 'push',
+    name: EDIT_JOB,
     data: { listingId: l.id },
-    opts: pushJobOptions(l.id),
+    opts: pushJobOptions(l.id, EDIT_COALESCE_MS),
   }));
 };
 

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Queue } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import {
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
-import { PUSH_QUEUE } from '../../src/queues/definitions.js';
+import { EDIT_COALESCE_MS, EDIT_JOB, PUSH_QUEUE, pushJobOptions } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { sealSecrets } from '../../src/services/connections.js';
 import {
@@ -32,6 +32,7 @@ import {
   recordPushFailure,
 } from '../../src/services/listing-push.js';
 import { reconcileListings } from '../../src/services/listing-reconciler.js';
+import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -338,6 +339,138 @@ describe('listing push (Shopee sandbox)', () => {
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();
+    }
+  });
+});
+
+/** Polls a condition (no fixed sleeps): resolves once it holds, fails after `timeoutMs`. */
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('push worker (BullMQ, Shopee queue)', () => {
+  let queue: Queue;
+  let worker: Worker;
+  let workerRedis: Redis;
+  /** As the outbox route adds an edit's push (coalescing window included). */
+  const enqueue = (listingId: string, delayMs = EDIT_COALESCE_MS) =>
+    queue.add(EDIT_JOB, { listingId }, pushJobOptions(listingId, delayMs));
+
+  beforeAll(async () => {
+    queue = createQueue(PUSH_QUEUE.shopee, redis, prefix);
+    workerRedis = createQueueRedis('redis://127.0.0.1:6379');
+    worker = new Worker(
+      PUSH_QUEUE.shopee,
+      (job: Job, token?: string) =>
+        processPushListing({ ...deps(), channel: 'shopee', breakerOpenMs: 1_000 }, job, token),
+      { connection: workerRedis, prefix, concurrency: 4 },
+    );
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+    workerRedis?.disconnect();
+    channels.sandbox.ctx.faults.clear();
+  });
+
+  it('many quick edits coalesce into few update calls, and the last edit arrives', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    await enqueue(id);
+    await waitFor(
+      () => listing(id),
+      (l) => l.state === 'live',
+    );
+    const before = shopeeCalls('/api/v2/product/update_price');
+    for (let i = 1; i <= 20; i += 1) {
+      await editPrice(product.id, 150_000 + i * 1_000);
+      await enqueue(id);
+      // Edits spread over ~1 s, as a crafter's burst of PATCHes would be.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const [current] = await api.database.db.select().from(products).where(eq(products.id, product.id));
+    await waitFor(
+      () => listing(id),
+      (l) => l.pushedVersion === current?.version && l.state === 'live',
+    );
+    const calls = shopeeCalls('/api/v2/product/update_price') - before;
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(3);
+    const models = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, id));
+    // 170,000 + 10 % = 187,000 (already a multiple of 500).
+    expect(models.every((m) => m.pushedPriceIdr === 187_000)).toBe(true);
+  });
+
+  it('a throttle delays the job without spending an attempt, then the edit arrives', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    await enqueue(id);
+    await waitFor(
+      () => listing(id),
+      (l) => l.state === 'live',
+    );
+    channels.sandbox.ctx.faults.set([
+      { platform: 'shopee', endpoint: '/api/v2/product/update_price', throttleRate: 1 },
+    ]);
+    await editPrice(product.id, 210_000);
+    const job = await enqueue(id);
+    const throttled = await waitFor(
+      () => api.database.db.select().from(listingPushAttempts).where(eq(listingPushAttempts.listingId, id)),
+      (rows) => rows.some((r) => r.outcome === 'throttled'),
+    );
+    expect(throttled.some((r) => r.outcome === 'throttled')).toBe(true);
+    expect((await listing(id)).nextAttemptAt).not.toBeNull();
+    channels.sandbox.ctx.faults.clear();
+    const [current] = await api.database.db.select().from(products).where(eq(products.id, product.id));
+    await waitFor(
+      () => listing(id),
+      (l) => l.pushedVersion === current?.version,
+    );
+    const done = await queue.getJob(job.id as string);
+    // Two runs, one attempt: the throttled run was moved back to delayed without counting.
+    expect(done?.attemptsStarted).toBe(2);
+    expect(done?.attemptsMade).toBe(1);
+    expect((await listing(id)).attempts).toBe(0);
+  });
+
+  it('a permanent refusal fails the job at once: failed in plain words, one add_item in the call log', async () => {
+    await api.database.db
+      .update(channelCategoryMappings)
+      .set({ channelCategoryId: '999999' })
+      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    try {
+      const product = await newProduct();
+      const id = await publish(product.id, shopee.id);
+      const before = shopeeCalls('/api/v2/product/add_item');
+      const job = await enqueue(id);
+      const row = await waitFor(
+        () => listing(id),
+        (l) => l.state === 'failed',
+      );
+      expect(row.lastError).toMatch(/Shopee/);
+      expect(row.lastErrorId?.length).toBeGreaterThan(10);
+      await waitFor(
+        async () => (await queue.getJob(job.id as string))?.failedReason,
+        (reason) => typeof reason === 'string',
+      );
+      expect(shopeeCalls('/api/v2/product/add_item') - before).toBe(1);
+      expect((await queue.getJob(job.id as string))?.attemptsMade).toBe(1);
+    } finally {
+      await api.database.db
+        .update(channelCategoryMappings)
+        .set({ channelCategoryId: '100102' })
+        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
     }
   });
 });

@@ -10,7 +10,7 @@
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Channel } from '../../src/channels/types.js';
-import { pushListingJob } from '../../src/queues/definitions.js';
+import { EDIT_COALESCE_MS, EDIT_JOB, pushListingJob } from '../../src/queues/definitions.js';
 import { isOpenCircuit } from '../../src/services/channel-runtime.js';
 import {
   type ListingPushDeps,
@@ -40,6 +40,13 @@ export async function processPushListing(
   token: string | undefined,
 ): Promise<PushResult> {
   const { listingId } = pushListingJob.parse(job.data);
+  // Coalescing: an edit's push waits out its window on its first run (see EDIT_JOB), spending nothing;
+  // edits relayed meanwhile are absorbed by it (same deduplication id).
+  const coalesceUntil = job.timestamp + EDIT_COALESCE_MS;
+  if (job.name === EDIT_JOB && job.attemptsStarted <= 1 && Date.now() < coalesceUntil) {
+    await job.moveToDelayed(coalesceUntil, token);
+    throw new DelayedError();
+  }
   try {
     const result = await pushListing(deps, listingId);
     deps.metrics?.outcome(deps.channel, result.outcome);
