@@ -48,6 +48,7 @@ let photoOrigin: string;
 let crafter: { id: string };
 let user: Principal;
 let shopee: { id: string; externalShopId: string };
+let tiktok: { id: string };
 const prefix = `h11_push_${Date.now()}`;
 
 const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
@@ -68,6 +69,29 @@ async function connectShopee(): Promise<{ id: string; externalShopId: string }> 
   const redirect = await fetch(url, { redirect: 'manual' });
   const location = new URL(redirect.headers.get('location') as string);
   const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+/** Connects a Tokopedia shop (TikTok Shop API) through the real authorization flow. */
+async function connectTiktok(warehouseId: string): Promise<{ id: string }> {
+  const link = await api.app.inject({
+    method: 'POST',
+    url: `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
+    headers: api.auth(user),
+  });
+  const state = new URL(link.json().authorizationUrl).searchParams.get('state') as string;
+  const shop = channels.tiktok.control.createShop({ tokopedia: true, warehouse_id: warehouseId }) as {
+    shop_id: string;
+  };
+  const { auth_code } = channels.tiktok.control.authorizeShop({
+    app_key: channels.tiktokApp.appKey,
+    shop_id: shop.shop_id,
+  }) as { auth_code: string };
+  const res = await api.app.inject({
+    method: 'GET',
+    url: `/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
@@ -159,6 +183,18 @@ beforeAll(async () => {
       stockBufferPercent: 20,
     })
     .where(eq(channelConnections.id, shopee.id));
+  // The shop's sales warehouse, as Get Warehouse List names it (the connection keeps it).
+  tiktok = await connectTiktok('7300000000000000001');
+  await api.database.db
+    .update(channelConnections)
+    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
+    .where(eq(channelConnections.id, tiktok.id));
+  await api.database.db.insert(channelCategoryMappings).values({
+    channel: 'tiktok_shop',
+    canonicalCategory: 'kerajinan/anyaman',
+    channelCategoryId: '600201',
+    requiredAttributes: [{ id: '102001', name: 'Bahan', value: '1020010' }],
+  });
   await api.database.db.insert(channelCategoryMappings).values({
     channel: 'shopee',
     canonicalCategory: 'kerajinan/anyaman',
@@ -176,7 +212,32 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
 });
 
-describe('listing push (Shopee sandbox)', () => {
+describe('listing push (sandbox)', () => {
+  it('one product, two variants, published to Shopee and Tokopedia: live in both shops with their own rules', async () => {
+    const product = await newProduct(10, 7);
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('live');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('live');
+    const tiktokRow = await listing(onTiktok);
+    expect(tiktokRow.state).toBe('live');
+    expect(tiktokRow.remoteItemId).toBeTruthy();
+    expect(tiktokRow.remoteItemId).not.toBe((await listing(onShopee)).remoteItemId);
+    const skus = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, onTiktok));
+    // No price rule on this shop; a cap of 6 units: 10 → 6, 7 → 6.
+    expect(skus.map((v) => [v.remoteSku, v.pushedPriceIdr, v.pushedStock]).sort()).toEqual(
+      product.variants.map((v) => [v.sku, v.priceIdr, 6]).sort(),
+    );
+    expect(skus.every((v) => v.remoteModelId)).toBe(true);
+    expect(
+      channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop', endpoint: '/product/202309/products' })
+        .length,
+    ).toBe(1);
+  });
+
   it('a product with two variants goes live with its models, prices after the rule and stock after the buffer', async () => {
     const product = await newProduct(10, 7);
     const id = await publish(product.id, shopee.id);
