@@ -16,13 +16,22 @@ import {
   channelListings,
   channelListingVariants,
   listingPushAttempts,
+  outbox,
   products,
   variants,
 } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
+import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
-import { EDIT_COALESCE_MS, EDIT_JOB, PUSH_QUEUE, pushJobOptions } from '../../src/queues/definitions.js';
+import {
+  EDIT_COALESCE_MS,
+  EDIT_JOB,
+  PUSH_QUEUE,
+  pushJobOptions,
+  type QueueName,
+} from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { sealSecrets } from '../../src/services/connections.js';
 import {
@@ -59,13 +68,14 @@ const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
   ...extra,
 });
 
-async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
+async function connectShopee(shopId?: string): Promise<{ id: string; externalShopId: string }> {
   const link = await api.app.inject({
     method: 'POST',
     url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
     headers: api.auth(user),
   });
   const url = new URL(link.json().authorizationUrl);
+  if (shopId) url.searchParams.set('shop_id', shopId);
   const redirect = await fetch(url, { redirect: 'manual' });
   const location = new URL(redirect.headers.get('location') as string);
   const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
@@ -95,6 +105,10 @@ async function connectTiktok(warehouseId: string): Promise<{ id: string }> {
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
+
+/** The outbox routes to the push queues only (this suite runs no catalogue-sync queue). */
+const pushRoutes = (topic: string) =>
+  topic.startsWith('listing.') ? routesOf(topic) : routesOf(topic).slice(1);
 
 const shopeeCalls = (endpoint: string) =>
   channels.sandbox.ctx.callLog.list({ platform: 'shopee', endpoint }).length;
@@ -384,6 +398,57 @@ describe('listing push (sandbox)', () => {
       .from(channelConnections)
       .where(eq(channelConnections.id, other.id));
     expect(conn?.status).toBe('reauth_required');
+
+    // The crafter reconnects the shop: the waiting listing is pending again, its push is in the
+    // outbox, the relay routes it to the Shopee queue, and the push makes it live.
+    await connectShopee(other.externalShopId);
+    expect((await listing(id)).state).toBe('pending');
+    const queues = (Object.values(PUSH_QUEUE) as QueueName[]).map((name) =>
+      createQueue(name, redis, `${prefix}_reconnect`),
+    );
+    try {
+      await relayOutboxBatch(api.database.db, queues, { limit: 1_000, routes: pushRoutes });
+      const jobs = await (queues[0] as Queue).getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.filter((j) => j.data.listingId === id)).toHaveLength(1);
+      expect((await pushListing(deps(), id)).outcome).toBe('live');
+    } finally {
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+    }
+  });
+
+  it('a product edit is routed to one job per listing, each on its own channel queue', async () => {
+    const product = await newProduct();
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    const queues = [
+      createQueue(PUSH_QUEUE.shopee, redis, `${prefix}_routes`),
+      createQueue(PUSH_QUEUE.tiktok_shop, redis, `${prefix}_routes`),
+      createQueue(PUSH_QUEUE.partner_brand, redis, `${prefix}_routes`),
+    ];
+    try {
+      await editPrice(product.id, 160_000);
+      await api.database.db.insert(outbox).values({
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: product.id,
+        payload: { productId: product.id, crafterId: crafter.id, version: product.version + 1 },
+      });
+      await relayOutboxBatch(api.database.db, queues, { limit: 1_000, routes: pushRoutes });
+      const [shopeeJobs, tiktokJobs] = await Promise.all(
+        queues.slice(0, 2).map((q) => q.getJobs(['waiting', 'delayed', 'prioritized'])),
+      );
+      expect(shopeeJobs?.map((j) => j.data)).toContainEqual({ listingId: onShopee });
+      expect(shopeeJobs?.map((j) => j.data)).not.toContainEqual({ listingId: onTiktok });
+      expect(tiktokJobs?.map((j) => j.data)).toContainEqual({ listingId: onTiktok });
+    } finally {
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+    }
   });
 
   it('the reconciler queues listings behind their product, once, on their channel queue', async () => {
