@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   channelCategoryMappings,
@@ -21,6 +22,7 @@ import {
   variants,
 } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
+import { registerSyncMetrics } from '../../src/http/metrics-collectors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { relayOutboxBatch } from '../../src/outbox/relay.js';
 import { routesOf } from '../../src/outbox/routes.js';
@@ -417,6 +419,39 @@ describe('listing push (sandbox)', () => {
         await q.close();
       }
     }
+  });
+
+  it('a deleted product ends its remote listing: delisted, with the delist recorded', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    // Shopee takes no item down while it is in review: let the review pass on the sandbox clock.
+    channels.sandbox.ctx.clock.advance(601_000);
+    const before = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    await api.database.db
+      .update(products)
+      .set({ deletedAt: new Date(), version: sql`${products.version} + 1` })
+      .where(eq(products.id, product.id));
+    expect((await pushListing(deps(), id)).outcome).toBe('delisted');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBeGreaterThan(before);
+    const row = await listing(id);
+    expect(row.state).toBe('delisted');
+    expect(row.delistedAt).not.toBeNull();
+    // Delisted stays delisted: a later job calls nothing.
+    const after = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('skipped');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(after);
+  });
+
+  it('metrics: sync lag per channel and push outcomes per channel, read from Postgres', async () => {
+    const registry = new Registry();
+    registerSyncMetrics(registry, api.database.db, []);
+    const product = await newProduct();
+    await publish(product.id, tiktok.id);
+    const text = await registry.metrics();
+    expect(text).toMatch(/kriya_sync_lag_seconds\{channel="tiktok_shop"\} [0-9.]+/);
+    expect(text).toMatch(/kriya_listing_pushes_last_hour\{channel="shopee",outcome="success"\} [1-9]/);
+    expect(text).toContain('# TYPE kriya_shop_throttles_last_hour gauge');
   });
 
   it('a product edit is routed to one job per listing, each on its own channel queue', async () => {
