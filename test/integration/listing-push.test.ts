@@ -34,7 +34,11 @@ import {
   pushJobOptions,
   type QueueName,
 } from '../../src/queues/definitions.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import {
+  type ChannelRuntime,
+  createChannelRuntime,
+  isOpenCircuit,
+} from '../../src/services/channel-runtime.js';
 import { sealSecrets } from '../../src/services/connections.js';
 import {
   type ListingPushDeps,
@@ -452,6 +456,54 @@ describe('listing push (sandbox)', () => {
     expect(text).toMatch(/kriya_sync_lag_seconds\{channel="tiktok_shop"\} [0-9.]+/);
     expect(text).toMatch(/kriya_listing_pushes_last_hour\{channel="shopee",outcome="success"\} [1-9]/);
     expect(text).toContain('# TYPE kriya_shop_throttles_last_hour gauge');
+  });
+
+  it('a dead platform opens its own circuit: its pushes are delayed, the other channel still goes out', async () => {
+    const own = createChannelRuntime({
+      db: api.database.db,
+      redis,
+      prefix,
+      channels: api.config.channels,
+      imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+      breakerFailures: 2,
+      breakerOpenMs: 60_000,
+      sleep: async (ms) => {
+        channels.sandbox.ctx.clock.advance(ms);
+      },
+      now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+    });
+    const guarded = deps({ adapters: own.adapters, guard: own.guard });
+    const product = await newProduct();
+    const onTiktok = await publish(product.id, tiktok.id);
+    const onShopee = await publish(product.id, shopee.id);
+    channels.sandbox.ctx.faults.set([{ platform: 'tiktok-shop', errorRate: 1 }]);
+    try {
+      for (let i = 0; i < 2; i += 1) {
+        const err = await pushListing(guarded, onTiktok).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(RemotePushError);
+      }
+      expect(own.openCircuits()).toEqual(['tiktok_shop']);
+      const calls = channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop' }).length;
+      const err = await pushListing(guarded, onTiktok).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // No call reached the platform; the job is delayed for the open time, spending no attempt.
+      expect(channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop' }).length).toBe(calls);
+      const action = await recordPushFailure(guarded, onTiktok, err, {
+        attemptsMade: 0,
+        maxAttempts: 8,
+        backoffMs: 2_000,
+        ...(err instanceof RemotePushError && isOpenCircuit(err.cause) ? { circuitOpenMs: 60_000 } : {}),
+      });
+      expect(action).toMatchObject({ action: 'delay', reason: 'circuit_open' });
+      expect((await pushListing(guarded, onShopee)).outcome).toBe('live');
+    } finally {
+      channels.sandbox.ctx.faults.clear();
+    }
   });
 
   it('a product edit is routed to one job per listing, each on its own channel queue', async () => {
