@@ -295,6 +295,13 @@ describe('listing push (sandbox)', () => {
     expect(edited).toMatchObject({ outcome: 'live', kind: 'price_stock' });
     expect(shopeeCalls('/api/v2/product/update_item')).toBe(updatesBefore);
     expect(shopeeCalls('/api/v2/product/update_price')).toBeGreaterThanOrEqual(1);
+    // A content edit (the title) takes the full update.
+    await api.database.db
+      .update(products)
+      .set({ title: 'Tas Anyaman Pandan Motif Ciater Edisi Baru', version: sql`${products.version} + 1` })
+      .where(eq(products.id, product.id));
+    expect(await pushListing(deps(), id)).toMatchObject({ outcome: 'live', kind: 'update' });
+    expect(shopeeCalls('/api/v2/product/update_item')).toBe(updatesBefore + 1);
     // Nothing changed since: no remote call at all.
     const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
     expect((await pushListing(deps(), id)).outcome).toBe('unchanged');
