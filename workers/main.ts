@@ -3,16 +3,21 @@
  * outbox relay, the queue processors and declares the schedules. Many can run at once.
  */
 import { Worker } from 'bullmq';
+import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
+import { circuitKey } from '../src/http/metrics-collectors.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createQueueRedis } from '../src/lib/redis.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
 import { createQueue } from '../src/queues/connection.js';
-import { QUEUE } from '../src/queues/definitions.js';
+import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
+import { createChannelRuntime } from '../src/services/channel-runtime.js';
+import { startListingReconciler } from '../src/services/listing-reconciler.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
+import { processPushListing } from './processors/push-listing.js';
 import { declareConnectionSchedules, declareSchedules } from './scheduler.js';
 
 const config = loadConfigOrExit();
@@ -34,7 +39,52 @@ const refreshDeps = {
   log,
 };
 
+const pushQueues = Object.values(PUSH_QUEUE).map((name) => createQueue(name, connection, prefix));
+const runtime = createChannelRuntime({
+  db: database.db,
+  redis: connection,
+  prefix,
+  channels: config.channels,
+  imagePolicy: {
+    maxBytes: 5_000_000,
+    timeoutMs: config.channels.httpTimeoutMs,
+    // Crafters' photo URLs are public; only the configured sandbox is reachable privately (demo, test).
+    allowedPrivateOrigins:
+      config.mode !== 'production' && config.sandboxUrl ? [new URL(config.sandboxUrl).origin] : [],
+  },
+  // Seen by the API's metrics (kriya_channel_circuit_open); expires by itself if this worker dies.
+  onCircuit: (channel, open) => {
+    const key = circuitKey(prefix, channel);
+    const write = open ? connection.set(key, '1', 'PX', 60_000) : connection.del(key);
+    write.catch(() => {});
+    log.warn({ channel, open }, open ? 'channel circuit opened' : 'channel circuit closed');
+  },
+});
+const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
+  (channel) =>
+    new Worker(
+      PUSH_QUEUE[channel],
+      (job, token) =>
+        processPushListing(
+          {
+            db: database.db,
+            adapters: runtime.adapters,
+            guard: runtime.guard,
+            keyring: config.credentialsKeyring,
+            partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+            log,
+            channel,
+            breakerOpenMs: runtime.breakerOpenMs,
+          },
+          job,
+          token,
+        ),
+      { connection, prefix, concurrency: 10 },
+    ),
+);
+
 const workers = [
+  ...pushWorkers,
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
     connection,
     prefix,
@@ -55,11 +105,16 @@ for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue], {
+const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, ...pushQueues], {
   onError: (err) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
   onDeadLetter: (count) =>
     log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
+});
+// Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
+const reconciler = startListingReconciler(database.db, pushQueues, {
+  onError: (err) =>
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'listing reconciler failed'),
 });
 log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
 
@@ -69,8 +124,11 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   log.info({ signal }, 'worker shutting down');
   await relay.stop();
+  await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
-  await Promise.all([catalogueQueue.close(), maintenanceQueue.close(), connectionsQueue.close()]);
+  await Promise.all(
+    [catalogueQueue, maintenanceQueue, connectionsQueue, ...pushQueues].map((q) => q.close()),
+  );
   connection.disconnect();
   await database.close();
   process.exit(0);

@@ -20,6 +20,10 @@ export interface ChannelDeps {
   imagePolicy: ImageFetchPolicy;
   /** Waits for a shop's call budget before each request; see src/queues/shop-rate-limit.ts. */
   gate?: CallGate;
+  /** Platform-mandated waits (Shopee's 5 s before tiers); tests move the sandbox clock instead. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock requests are signed with (tests: the sandbox's). */
+  now?: () => Date;
 }
 
 const factories: { [C in Channel]: (settings: unknown, deps: ChannelDeps) => ChannelAdapter } = {
@@ -30,6 +34,11 @@ const factories: { [C in Channel]: (settings: unknown, deps: ChannelDeps) => Cha
 };
 
 export type ChannelRegistry = { readonly [C in Channel]: ChannelAdapter };
+
+/** Builds one channel's adapter (a worker builds only the channels this server is configured for). */
+export function createChannelAdapter(channel: Channel, settings: unknown, deps: ChannelDeps): ChannelAdapter {
+  return factories[channel](settings, deps);
+}
 
 /** Builds every adapter from its own settings; each factory validates its settings itself. */
 export function createChannelRegistry(settings: ChannelSettings, deps: ChannelDeps): ChannelRegistry {

@@ -9,8 +9,20 @@
  * (`OutboxTopic`); a topic is added together with its route.
  */
 import type { JobsOptions } from 'bullmq';
+import { and, eq, ne } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { type CatalogueSyncJob, catalogueSyncJob, QUEUE, type QueueName } from '../queues/definitions.js';
+import { channelConnections, channelListings } from '../db/schema/index.js';
+import {
+  type CatalogueSyncJob,
+  catalogueSyncJob,
+  EDIT_COALESCE_MS,
+  EDIT_JOB,
+  PUSH_QUEUE,
+  pushJobOptions,
+  QUEUE,
+  type QueueName,
+} from '../queues/definitions.js';
 
 /** An outbox row as the relay claimed it. */
 export interface ClaimedOutboxRow {
@@ -59,6 +71,54 @@ function catalogueSync(deleted: boolean): OutboxRoute {
   };
 }
 
+const productPayload = z.object({ productId: z.uuid() });
+const listingPayload = z.object({ listingId: z.uuid() });
+
+/**
+ * One push job per listing of the product that is not delisted, on its channel's queue: a product
+ * sold in two shops becomes two independent jobs, so one platform's failure never re-pushes to the
+ * other. Deletion and archiving go the same way: the processor sees the product gone and delists.
+ */
+const productListingsPush: OutboxRoute = async (row, { db }) => {
+  const { productId } = productPayload.parse(row.payload);
+  const listings = await db
+    .select({ id: channelListings.id, channel: channelConnections.channel })
+    .from(channelListings)
+    .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
+    .where(
+      and(
+        eq(channelListings.productId, productId),
+        ne(channelListings.state, 'delisted'),
+        ne(channelConnections.status, 'disconnected'),
+      ),
+    );
+  return listings.map((l) => ({
+    queue: PUSH_QUEUE[l.channel],
+    name: EDIT_JOB,
+    data: { listingId: l.id },
+    opts: pushJobOptions(l.id, EDIT_COALESCE_MS),
+  }));
+};
+
+/** A publish, resync or unpublish of one listing: that listing's push job (the processor reads what to do). */
+const listingPush: OutboxRoute = async (row, { db }) => {
+  const { listingId } = listingPayload.parse(row.payload);
+  const [listing] = await db
+    .select({ channel: channelConnections.channel })
+    .from(channelListings)
+    .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
+    .where(eq(channelListings.id, listingId));
+  if (!listing) return [];
+  return [
+    {
+      queue: PUSH_QUEUE[listing.channel],
+      name: 'push',
+      data: { listingId },
+      opts: pushJobOptions(listingId),
+    },
+  ];
+};
+
 /**
  * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
  * channels (the outward sync delisting a suspended crafter's products, for example), the service
@@ -66,12 +126,12 @@ function catalogueSync(deleted: boolean): OutboxRoute {
  * keep one kind of work per product.
  */
 export const OUTBOX_ROUTES = {
-  'product.changed': [catalogueSync(false)],
-  'product.deleted': [catalogueSync(true)],
-  // STUB (helper h10, listings API): the listings API writes these; the push pipeline (h11) replaces
-  // the empty route lists with per-channel routes. Until then the relay dead-letters such rows.
-  'listing.push_requested': [],
-  'listing.delist_requested': [],
+  'product.changed': [catalogueSync(false), productListingsPush],
+  'product.deleted': [catalogueSync(true), productListingsPush],
+  /** Written by publish and resync (payload `{ listingId }`). */
+  'listing.push_requested': [listingPush],
+  /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
+  'listing.delist_requested': [listingPush],
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;

@@ -31,6 +31,7 @@ import {
   ValidationError,
 } from '../lib/errors.js';
 import { type Keyring, sealJson } from '../lib/secrets.js';
+import { enqueueOutbox } from '../outbox/enqueue.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findCrafterInScope } from './crafters.js';
@@ -499,8 +500,9 @@ export async function completeAuthorization(
           .set({ ...fields, version: sql`${channelConnections.version} + 1`, updatedAt: sql`now()` })
           .where(eq(channelConnections.id, id))
           .returning();
-        // After a reconnect, the work that waited goes out: the reconciler picks up pending listings.
-        await tx
+        // After a reconnect, the work that waited goes out: a push per waiting listing, relayed in
+        // this transaction's outbox rows (and the reconciler picks up pending listings regardless).
+        const waiting = await tx
           .update(channelListings)
           .set({
             state: 'pending',
@@ -509,7 +511,16 @@ export async function completeAuthorization(
             updatedAt: sql`now()`,
             version: sql`${channelListings.version} + 1`,
           })
-          .where(and(eq(channelListings.connectionId, id), eq(channelListings.state, 'reauth_required')));
+          .where(and(eq(channelListings.connectionId, id), eq(channelListings.state, 'reauth_required')))
+          .returning({ id: channelListings.id });
+        for (const listing of waiting) {
+          await enqueueOutbox(tx, {
+            topic: 'listing.push_requested',
+            aggregateType: 'listing',
+            aggregateId: listing.id,
+            payload: { listingId: listing.id },
+          });
+        }
       } else {
         [row] = await tx
           .insert(channelConnections)

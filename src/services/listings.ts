@@ -283,7 +283,7 @@ export async function publishProduct(
           .returning();
         // A concurrent publish inserted it first: that one asked for the push.
         if (!row) continue;
-      } else if (existing.state === 'delisted') {
+      } else if (existing.state === 'delisted' || existing.delistedAt !== null) {
         [row] = await tx
           .update(channelListings)
           .set({
@@ -382,7 +382,7 @@ async function connectionStatusOf(tx: Tx, connectionId: string): Promise<Connect
 }
 
 function assertNotEnded(listing: ListingRow): void {
-  if (listing.state === 'delisted') {
+  if (listing.state === 'delisted' || listing.delistedAt !== null) {
     throw new ConflictError(
       'listing_ended',
       'This listing has ended; publish the product again to restart it.',
@@ -498,23 +498,29 @@ export async function updateListingOverrides(
 }
 
 /**
- * Ends a listing: it is marked `delisted` at once (no push goes out for it any more) and the pipeline
- * is asked to end the remote item. Idempotent: ending an ended listing changes and asks nothing.
+ * Ends a listing: `delisted_at` records the request and the pipeline ends the remote item, then sets
+ * the state `delisted` (the reconciler re-sends a request lost with Redis). Idempotent: ending an
+ * ended or ending listing changes and asks nothing.
  */
 export async function endListing(ctx: ServiceContext, id: string): Promise<ListingDetailView> {
   return ctx.db.transaction(async (tx) => {
     const before = await findListingInScope(tx, ctx, id, true);
-    if (before.listing.state === 'delisted') return detail(tx, before);
+    if (before.listing.state === 'delisted' || before.listing.delistedAt !== null) return detail(tx, before);
     const [row] = await tx
       .update(channelListings)
       .set({
-        state: 'delisted',
         delistedAt: sql`now()`,
         nextAttemptAt: null,
         version: sql`${channelListings.version} + 1`,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(channelListings.id, id), ne(channelListings.state, 'delisted')))
+      .where(
+        and(
+          eq(channelListings.id, id),
+          ne(channelListings.state, 'delisted'),
+          isNull(channelListings.delistedAt),
+        ),
+      )
       .returning();
     if (!row) throw new Error('update returned nothing');
     await recordAudit(tx, {

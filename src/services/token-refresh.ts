@@ -211,10 +211,33 @@ async function markReauthRequired(
   leaseId: string,
   err: ChannelAuthError,
 ): Promise<void> {
-  const label = row.channel === 'shopee' ? 'Shopee' : 'Tokopedia (TikTok Shop)';
+  await markConnectionReauthRequired(db, row, {
+    code: `refresh_revoked${err.platformCode ? `:${err.platformCode}` : ''}`,
+    detail: err.message,
+    leaseId,
+  });
+}
+
+/**
+ * Marks a connection `reauth_required` with a plain-language reason, and every listing of it that is
+ * not delisted, in one transaction. Used by the refresh (holding its lease: `leaseId`) and by the push
+ * pipeline when a platform refuses the shop's token on a listing call (no lease: only an active
+ * connection changes). Returns whether the connection changed.
+ */
+export async function markConnectionReauthRequired(
+  db: Database,
+  row: Pick<ConnectionRow, 'id' | 'channel'>,
+  failure: { code: string; detail: string; leaseId?: string },
+): Promise<boolean> {
+  const label =
+    row.channel === 'shopee'
+      ? 'Shopee'
+      : row.channel === 'tiktok_shop'
+        ? 'Tokopedia (TikTok Shop)'
+        : 'The partner brand';
   const reason = `${label} no longer accepts this shop's authorization; connect the shop again.`;
   const reasonId = `${label} tidak lagi menerima otorisasi toko ini; hubungkan toko lagi.`;
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(channelConnections)
       .set({
@@ -224,15 +247,22 @@ async function markReauthRequired(
         refreshLeaseId: null,
         refreshLeaseUntil: null,
         lastErrorAt: sql`now()`,
-        lastErrorCode: `refresh_revoked${err.platformCode ? `:${err.platformCode}` : ''}`,
-        lastError: err.message,
+        lastErrorCode: failure.code,
+        lastError: failure.detail,
         consecutiveFailures: sql`${channelConnections.consecutiveFailures} + 1`,
         version: sql`${channelConnections.version} + 1`,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(channelConnections.id, row.id), eq(channelConnections.refreshLeaseId, leaseId)))
+      .where(
+        and(
+          eq(channelConnections.id, row.id),
+          failure.leaseId !== undefined
+            ? eq(channelConnections.refreshLeaseId, failure.leaseId)
+            : eq(channelConnections.status, 'active'),
+        ),
+      )
       .returning({ id: channelConnections.id });
-    if (!updated) return;
+    if (!updated) return false;
     await tx
       .update(channelListings)
       .set({
@@ -245,6 +275,7 @@ async function markReauthRequired(
         updatedAt: sql`now()`,
       })
       .where(and(eq(channelListings.connectionId, row.id), notInArray(channelListings.state, ['delisted'])));
+    return true;
   });
 }
 

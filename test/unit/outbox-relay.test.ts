@@ -16,8 +16,11 @@ describe('outbox relay pacing', () => {
 
 describe('outbox routes', () => {
   it('route every topic the services write, and nothing else', () => {
-    expect(routesOf('product.changed')).toHaveLength(1);
-    expect(routesOf('product.deleted')).toHaveLength(1);
+    // The catalogue-sync job, and one push per listing on its channel's queue.
+    expect(routesOf('product.changed')).toHaveLength(2);
+    expect(routesOf('product.deleted')).toHaveLength(2);
+    expect(routesOf('listing.push_requested')).toHaveLength(1);
+    expect(routesOf('listing.delist_requested')).toHaveLength(1);
     expect(routesOf('crafter.changed')).toEqual([]);
     expect(routesOf('toString')).toEqual([]);
   });

@@ -151,3 +151,20 @@ export const channelSyncCursors = pgTable(
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.stream] })],
 );
+
+/**
+ * Images already uploaded to one shop, by the SHA-256 of their bytes: uploads are files and slow, and
+ * the same photo is sent once per shop however many pushes use it (the adapters' `ImageUploadCache`).
+ */
+export const channelImageUploads = pgTable(
+  'channel_image_uploads',
+  {
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => channelConnections.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    remoteImageId: text('remote_image_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.sha256] })],
+);

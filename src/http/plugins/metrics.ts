@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Database } from '../../db/client.js';
-import { registerOutboxMetrics, registerQueueMetrics } from '../metrics-collectors.js';
+import { PUSH_QUEUES } from '../../queues/definitions.js';
+import { registerOutboxMetrics, registerQueueMetrics, registerSyncMetrics } from '../metrics-collectors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,6 +33,11 @@ export const metricsPlugin = fp(
     });
     registerQueueMetrics(registry, opts.queues);
     registerOutboxMetrics(registry, opts.db);
+    registerSyncMetrics(
+      registry,
+      opts.db,
+      opts.queues.filter((q) => PUSH_QUEUES.includes(q.name as (typeof PUSH_QUEUES)[number])),
+    );
     app.addHook('onResponse', async (request, reply) => {
       httpDuration.observe(
         {

@@ -1,0 +1,691 @@
+/**
+ * Pushing one listing to its channel: the heart of the outward sync.
+ *
+ * A push always loads the CURRENT product, variants, listing, connection and category mapping (a job
+ * carries the listing id only), opens the shop's credentials in memory, and makes the remote listing
+ * equal to that state with the fewest calls: a create (exactly once, see below), a full update when
+ * the content changed, the platform's batch price/stock calls when only the offer changed, nothing
+ * when nothing changed, or a delist when the product is gone, archived or unpublished.
+ *
+ * Exactly-once creation: the create intent (id, SKU, start time) is committed before the remote
+ * create is sent. A retry that finds an intent without a remote item id (a crash between the remote
+ * create and our commit) asks the adapter for an item with that SKU created since the intent, and
+ * adopts it instead of creating a second one; an older item with the same SKU (a deleted product's,
+ * the SKU reused) is never adopted, because `findCreated` only considers items since the intent.
+ *
+ * Failures are classified (src/channels/failure.ts) and recorded here in Postgres (state, plain-words
+ * error in English and Bahasa, attempts, `next_attempt_at`), so the reconciler can resume the work
+ * without Redis; the processor turns the decision into BullMQ terms.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { ConnectionSecrets } from '../channels/auth.js';
+import { classifyChannelFailure } from '../channels/failure.js';
+import {
+  type CanonicalListing,
+  type Channel,
+  type ChannelAdapter,
+  ChannelFailure,
+  type ConnectionContext,
+  type HumanMessage,
+  type RemoteListingRef,
+} from '../channels/types.js';
+import type { Database, DbOrTx } from '../db/client.js';
+import {
+  channelCategoryMappings,
+  channelConnections,
+  channelListings,
+  channelListingVariants,
+  listingPushAttempts,
+  products,
+  variants,
+} from '../db/schema/index.js';
+import {
+  channelPrice,
+  channelStock,
+  effectivePriceRule,
+  effectiveStockBuffer,
+} from '../domain/channel-pricing.js';
+import { placementFor } from '../domain/placement.js';
+import type { Logger } from '../lib/logger.js';
+import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
+import { secretsContext } from './connections.js';
+import { markConnectionReauthRequired } from './token-refresh.js';
+
+type PushKind = 'create' | 'update' | 'price_stock' | 'delist' | 'lookup';
+type ListingRow = typeof channelListings.$inferSelect;
+type ConnectionRow = typeof channelConnections.$inferSelect;
+type ProductRow = typeof products.$inferSelect;
+
+export interface ListingPushDeps {
+  db: Database;
+  /** The adapters of the channels this server is configured for. */
+  adapters: Partial<Record<Channel, ChannelAdapter>>;
+  keyring: Keyring;
+  /** The partner-brand programme's API base URL (sent with the enrolment's key). */
+  partnerBrandBaseUrl?: string | undefined;
+  /**
+   * Runs one remote call (the per-channel circuit breaker wraps it here); defaults to calling it.
+   * Anything it throws is a remote failure, classified by `classifyChannelFailure`.
+   */
+  guard?: <T>(channel: Channel, call: () => Promise<T>) => Promise<T>;
+  log?: Logger | undefined;
+  /** Test seam: runs after the remote create answered and before its ids are committed. */
+  afterRemoteCreate?: (listingId: string) => Promise<void> | void;
+}
+
+export type PushOutcome =
+  | 'live'
+  | 'unchanged'
+  | 'delisted'
+  | 'needs_attention'
+  | 'reauth_required'
+  | 'skipped';
+
+export interface PushResult {
+  listingId: string;
+  outcome: PushOutcome;
+  kind?: PushKind;
+  /** Product version this push made the channel show. */
+  version?: number;
+  remoteCalls: number;
+}
+
+/** A failure of a remote call (as opposed to our own database or code), carrying what was attempted. */
+export class RemotePushError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly kind: PushKind,
+    readonly remoteCalls: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'RemotePushError';
+  }
+}
+
+const CHANNEL_LABEL: Record<Channel, string> = {
+  shopee: 'Shopee',
+  tiktok_shop: 'Tokopedia (TikTok Shop)',
+  partner_brand: 'The partner brand',
+};
+
+function sha256(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+/** What a full update sends: everything but price and stock. */
+export function contentHash(listing: CanonicalListing): string {
+  return sha256({
+    title: listing.title,
+    description: listing.description,
+    imageUrls: listing.imageUrls,
+    placement: listing.placement,
+    variants: listing.variants.map((v) => ({
+      variantId: v.variantId,
+      sku: v.sku,
+      options: v.options,
+      weightGrams: v.weightGrams,
+    })),
+  });
+}
+
+/** What the batch price/stock calls send. */
+export function offerHash(listing: CanonicalListing): string {
+  return sha256(listing.variants.map((v) => ({ variantId: v.variantId, price: v.priceIdr, stock: v.stock })));
+}
+
+interface Loaded {
+  listing: ListingRow;
+  connection: ConnectionRow;
+  product: ProductRow | undefined;
+}
+
+async function load(db: Database, listingId: string): Promise<Loaded | null> {
+  const [row] = await db
+    .select({ listing: channelListings, connection: channelConnections, product: products })
+    .from(channelListings)
+    .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
+    .leftJoin(products, eq(products.id, channelListings.productId))
+    .where(eq(channelListings.id, listingId));
+  if (!row) return null;
+  return { listing: row.listing, connection: row.connection, product: row.product ?? undefined };
+}
+
+/** The shop's identity and credentials, opened in memory for this push only. */
+function connectionContext(deps: ListingPushDeps, connection: ConnectionRow): ConnectionContext {
+  const base: ConnectionContext = {
+    connectionId: connection.id,
+    externalShopId: connection.externalShopId,
+    ...(connection.shopCipher ? { shopCipher: connection.shopCipher } : {}),
+  };
+  if (!connection.secretsSealed) return base;
+  let secrets: ConnectionSecrets;
+  try {
+    secrets = openJson<ConnectionSecrets>(
+      deps.keyring,
+      connection.secretsSealed,
+      secretsContext(connection.id),
+    );
+  } catch (err) {
+    if (err instanceof SecretUnavailableError) {
+      throw new ChannelFailure('permanent', 'secrets_unavailable', {
+        en: "This shop's stored credentials cannot be opened on this server; an operator must add the key.",
+        id: 'Kredensial toko ini tidak dapat dibuka di server ini; operator harus menambahkan kuncinya.',
+      });
+    }
+    throw err;
+  }
+  if (secrets.kind === 'oauth') return { ...base, accessToken: secrets.accessToken };
+  return {
+    ...base,
+    apiKey: secrets.apiKey,
+    apiSecret: secrets.apiSecret,
+    ...(deps.partnerBrandBaseUrl ? { endpoint: deps.partnerBrandBaseUrl } : {}),
+  };
+}
+
+/** The listing as the channel should show it now, or the problem that keeps it from being built. */
+async function buildCanonical(
+  db: Database,
+  loaded: Loaded & { product: ProductRow },
+): Promise<{ listing: CanonicalListing } | { problem: HumanMessage; code: string }> {
+  const { listing, connection, product } = loaded;
+  const [mapping] = await db
+    .select()
+    .from(channelCategoryMappings)
+    .where(
+      and(
+        eq(channelCategoryMappings.channel, connection.channel),
+        eq(channelCategoryMappings.canonicalCategory, product.category),
+      ),
+    );
+  const placed = placementFor(mapping ?? undefined, connection.channel, connection, product.category);
+  if (!placed.ok) {
+    return {
+      code: mapping ? 'placement_incomplete' : 'category_unmapped',
+      problem: {
+        en: placed.problems.map((p) => p.message.en).join(' '),
+        id: placed.problems.map((p) => p.message.id).join(' '),
+      },
+    };
+  }
+  const rows = await db
+    .select()
+    .from(variants)
+    .where(and(eq(variants.productId, product.id), isNull(variants.retiredAt)))
+    .orderBy(asc(variants.position), asc(variants.sku));
+  const rule = effectivePriceRule(
+    {
+      kind: connection.priceMarkupKind,
+      value: connection.priceMarkupValue,
+      roundingStepIdr: connection.priceRoundingStepIdr,
+    },
+    {
+      kind: listing.priceMarkupKind,
+      value: listing.priceMarkupValue,
+      roundingStepIdr: listing.priceRoundingStepIdr,
+    },
+  );
+  const buffer = effectiveStockBuffer(
+    { percent: connection.stockBufferPercent, maxUnits: connection.stockBufferMaxUnits },
+    { percent: listing.stockBufferPercent, maxUnits: listing.stockBufferMaxUnits },
+  );
+  return {
+    listing: {
+      productId: product.id,
+      version: product.version,
+      title: product.title,
+      description: product.description,
+      imageUrls: product.imageUrls,
+      placement: placed.placement,
+      variants: rows.map((v) => ({
+        variantId: v.id,
+        sku: v.sku,
+        options: v.options,
+        priceIdr: channelPrice(v.priceIdr, rule),
+        stock: channelStock(v.stock, buffer),
+        weightGrams: v.weightGrams,
+      })),
+    },
+  };
+}
+
+async function recordAttempt(
+  db: DbOrTx,
+  values: {
+    listingId: string;
+    kind: PushKind;
+    productVersion: number;
+    outcome: typeof listingPushAttempts.$inferInsert.outcome;
+    remoteCalls: number;
+    startedAt: Date;
+    errorCode?: string;
+    error?: HumanMessage;
+  },
+): Promise<void> {
+  await db.insert(listingPushAttempts).values({
+    listingId: values.listingId,
+    kind: values.kind,
+    productVersion: values.productVersion,
+    outcome: values.outcome,
+    remoteCalls: values.remoteCalls,
+    startedAt: values.startedAt,
+    errorCode: values.errorCode ?? null,
+    error: values.error?.en ?? null,
+    errorId: values.error?.id ?? null,
+  });
+}
+
+const clearErrors = {
+  lastErrorCode: null,
+  lastError: null,
+  lastErrorId: null,
+  lastErrorAt: null,
+  attempts: 0,
+  nextAttemptAt: null,
+  queuedAt: null,
+} as const;
+
+async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
+  if (!listing.remoteItemId) return null;
+  const rows = await db
+    .select({ variantId: channelListingVariants.variantId, remote: channelListingVariants.remoteModelId })
+    .from(channelListingVariants)
+    .where(eq(channelListingVariants.listingId, listing.id));
+  return {
+    remoteItemId: listing.remoteItemId,
+    remoteVariantIds: Object.fromEntries(
+      rows.filter((r) => r.remote !== null).map((r) => [r.variantId, r.remote as string]),
+    ),
+  };
+}
+
+/** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
+export async function pushListing(deps: ListingPushDeps, listingId: string): Promise<PushResult> {
+  const { db } = deps;
+  const startedAt = new Date();
+  const loaded = await load(db, listingId);
+  if (!loaded) return { listingId, outcome: 'skipped', remoteCalls: 0 };
+  const { listing, connection, product } = loaded;
+  if (listing.state === 'delisted' || connection.status === 'disconnected') {
+    return { listingId, outcome: 'skipped', remoteCalls: 0 };
+  }
+  if (connection.status === 'reauth_required') {
+    // The work waits for the crafter to reconnect; the reconnect puts it back to pending.
+    await db
+      .update(channelListings)
+      .set({ state: 'reauth_required', queuedAt: null, updatedAt: sql`now()` })
+      .where(and(eq(channelListings.id, listingId), ne(channelListings.state, 'delisted')));
+    return { listingId, outcome: 'reauth_required', remoteCalls: 0 };
+  }
+  const adapter = deps.adapters[connection.channel];
+  const productVersion = product?.version ?? listing.pushedVersion ?? 0;
+  let remoteCalls = 0;
+  let kind = 'update' as PushKind;
+  const remote = async <T>(what: PushKind, call: (ctx: ConnectionContext) => Promise<T>): Promise<T> => {
+    kind = what;
+    remoteCalls += 1;
+    try {
+      if (!adapter) {
+        throw new ChannelFailure('permanent', 'channel_not_configured', {
+          en: `${CHANNEL_LABEL[connection.channel]} is not configured on this server; an operator must configure it.`,
+          id: `${CHANNEL_LABEL[connection.channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
+        });
+      }
+      const ctx = connectionContext(deps, connection);
+      const guard = deps.guard ?? (<U>(_c: Channel, fn: () => Promise<U>) => fn());
+      return await guard(connection.channel, () => call(ctx));
+    } catch (err) {
+      throw new RemotePushError(err, what, remoteCalls);
+    }
+  };
+
+  // Delist: the product is deleted or archived, or the crafter unpublished the listing.
+  if (!product || product.deletedAt !== null || product.status === 'archived' || listing.delistedAt) {
+    let ref = await refOf(db, listing);
+    if (!ref && listing.createIntentSku && listing.createIntentStartedAt) {
+      const sku = listing.createIntentSku;
+      const since = listing.createIntentStartedAt;
+      ref = await remote('lookup', (ctx) => (adapter as ChannelAdapter).findCreated(ctx, sku, since));
+    }
+    if (ref) {
+      const found = ref;
+      await remote('delist', (ctx) => (adapter as ChannelAdapter).delist(ctx, found));
+    }
+    await db.transaction(async (tx) => {
+      await tx
+        .update(channelListings)
+        .set({
+          ...clearErrors,
+          state: 'delisted',
+          delistedAt: sql`coalesce(${channelListings.delistedAt}, now())`,
+          version: sql`${channelListings.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(channelListings.id, listingId));
+      await recordAttempt(tx, {
+        listingId,
+        kind: 'delist',
+        productVersion,
+        outcome: 'success',
+        remoteCalls,
+        startedAt,
+      });
+    });
+    return { listingId, outcome: 'delisted', kind: 'delist', remoteCalls };
+  }
+
+  // Marked as being worked on; `queued_at` keeps the reconciler away while this push runs.
+  await db
+    .update(channelListings)
+    .set({ state: 'syncing', lastAttemptAt: sql`now()`, queuedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(eq(channelListings.id, listingId));
+
+  const built = await buildCanonical(db, { ...loaded, product });
+  const problems: { code: string; message: HumanMessage } | null =
+    'problem' in built
+      ? { code: built.code, message: built.problem }
+      : (() => {
+          const found = adapter?.validate(built.listing, { creating: !listing.remoteItemId }) ?? [];
+          if (found.length === 0) return null;
+          return {
+            code: `invalid:${found.map((p) => p.field).join(',')}`.slice(0, 200),
+            message: {
+              en: found.map((p) => p.message.en).join(' '),
+              id: found.map((p) => p.message.id).join(' '),
+            },
+          };
+        })();
+  if (problems || 'problem' in built) {
+    const message = problems?.message as HumanMessage;
+    await db.transaction(async (tx) => {
+      await tx
+        .update(channelListings)
+        .set({
+          state: 'needs_attention',
+          lastErrorCode: problems?.code ?? 'invalid',
+          lastError: message.en,
+          lastErrorId: message.id,
+          lastErrorAt: sql`now()`,
+          queuedVersion: productVersion,
+          queuedAt: null,
+          nextAttemptAt: null,
+          version: sql`${channelListings.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(channelListings.id, listingId));
+      await recordAttempt(tx, {
+        listingId,
+        kind: listing.remoteItemId ? 'update' : 'create',
+        productVersion,
+        outcome: 'needs_attention',
+        remoteCalls: 0,
+        startedAt,
+        errorCode: problems?.code ?? 'invalid',
+        error: message,
+      });
+    });
+    return { listingId, outcome: 'needs_attention', remoteCalls: 0 };
+  }
+  const canonical = built.listing;
+  const content = contentHash(canonical);
+  const offer = offerHash(canonical);
+  const channelAdapter = adapter as ChannelAdapter;
+
+  let ref = await refOf(db, listing);
+  let outcome: PushOutcome = 'live';
+  if (!ref) {
+    if (!listing.createIntentId || !listing.createIntentSku || !listing.createIntentStartedAt) {
+      // Commit the intent before the remote create: a crash after it leaves a trace to look up.
+      const sku = canonical.variants[0]?.sku ?? canonical.productId;
+      const [intent] = await db
+        .update(channelListings)
+        .set({ createIntentId: randomUUID(), createIntentSku: sku, createIntentStartedAt: sql`now()` })
+        .where(and(eq(channelListings.id, listingId), isNull(channelListings.createIntentId)))
+        .returning({ id: channelListings.createIntentId });
+      if (!intent) {
+        // Another run recorded an intent meanwhile: let the retry look it up rather than race it.
+        throw new RemotePushError(
+          new ChannelFailure('retryable', 'create_intent_race', {
+            en: 'Another push of this listing is creating it; this one will check again shortly.',
+            id: 'Push lain sedang membuat listing ini; push ini akan memeriksa lagi sebentar lagi.',
+          }),
+          'create',
+          0,
+        );
+      }
+      ref = await remote('create', (ctx) => channelAdapter.create(ctx, canonical));
+      await deps.afterRemoteCreate?.(listingId);
+    } else {
+      const sku = listing.createIntentSku;
+      const since = listing.createIntentStartedAt;
+      const adopted = await remote('lookup', (ctx) => channelAdapter.findCreated(ctx, sku, since));
+      if (adopted) {
+        // The item was created before a crash: complete it to the current state instead of creating it again.
+        deps.log?.info(
+          { listingId, remoteItemId: adopted.remoteItemId },
+          'adopting remote item created before a crash',
+        );
+        ref = await remote('create', (ctx) => channelAdapter.update(ctx, adopted, canonical));
+      } else {
+        ref = await remote('create', (ctx) => channelAdapter.create(ctx, canonical));
+        await deps.afterRemoteCreate?.(listingId);
+      }
+    }
+  } else if (content !== listing.pushedContentHash) {
+    const current = ref;
+    ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical));
+  } else if (offer !== listing.pushedOfferHash) {
+    const current = ref;
+    await remote('price_stock', (ctx) => channelAdapter.updatePriceAndStock(ctx, current, canonical));
+  } else {
+    outcome = 'unchanged';
+  }
+
+  const done = ref;
+  const finalKind: PushKind = kind === 'lookup' ? 'create' : kind;
+  await db.transaction(async (tx) => {
+    await tx
+      .update(channelListings)
+      .set({
+        ...clearErrors,
+        state: 'live',
+        remoteItemId: done.remoteItemId,
+        pushedVersion: canonical.version,
+        pushedContentHash: content,
+        pushedOfferHash: offer,
+        queuedVersion: canonical.version,
+        lastSuccessAt: sql`now()`,
+        version: sql`${channelListings.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(channelListings.id, listingId));
+    for (const v of canonical.variants) {
+      const values = {
+        remoteModelId: done.remoteVariantIds[v.variantId] ?? null,
+        remoteSku: v.sku,
+        pushedPriceIdr: v.priceIdr,
+        pushedStock: v.stock,
+        updatedAt: sql`now()`,
+      };
+      await tx
+        .insert(channelListingVariants)
+        .values({ listingId, variantId: v.variantId, ...values })
+        .onConflictDoUpdate({
+          target: [channelListingVariants.listingId, channelListingVariants.variantId],
+          set: values,
+        });
+    }
+    if (outcome !== 'unchanged') {
+      await recordAttempt(tx, {
+        listingId,
+        kind: finalKind,
+        productVersion: canonical.version,
+        outcome: 'success',
+        remoteCalls,
+        startedAt,
+      });
+    }
+  });
+  await db
+    .update(channelConnections)
+    .set({ lastSuccessAt: sql`now()`, consecutiveFailures: 0 })
+    .where(eq(channelConnections.id, connection.id));
+  return { listingId, outcome, kind: finalKind, version: canonical.version, remoteCalls };
+}
+
+/** What the processor does after a failed push. */
+export type FailureAction =
+  /** Wait `waitMs` without spending an attempt (throttle, open circuit). */
+  | { action: 'delay'; waitMs: number; reason: 'throttled' | 'circuit_open'; connectionId: string }
+  /** Rethrow: BullMQ retries with backoff and counts the attempt. */
+  | { action: 'retry' }
+  /** Stop for good (UnrecoverableError): the listing is `failed` with the platform's reason. */
+  | { action: 'fail'; message: string }
+  /** Nothing more to do in this job (the connection needs re-authorization). */
+  | { action: 'done' };
+
+export interface FailureContext {
+  /** Attempts made before this one (BullMQ `attemptsMade`). */
+  attemptsMade: number;
+  maxAttempts: number;
+  /** Base of the exponential backoff, as configured on the job. */
+  backoffMs: number;
+  /** Set when the failure was an open circuit breaker: wait this long, spend nothing. */
+  circuitOpenMs?: number;
+}
+
+/**
+ * Records a failed push in Postgres and says what to do with the job. Errors of our own (database,
+ * code) are retried without touching the listing; remote failures are classified.
+ */
+export async function recordPushFailure(
+  deps: Pick<ListingPushDeps, 'db' | 'log'>,
+  listingId: string,
+  err: unknown,
+  context: FailureContext,
+): Promise<FailureAction> {
+  const { db } = deps;
+  if (!(err instanceof RemotePushError)) return { action: 'retry' };
+  const loaded = await load(db, listingId);
+  if (!loaded) return { action: 'done' };
+  const productVersion = loaded.product?.version ?? 0;
+  const startedAt = new Date();
+  const base = { listingId, kind: err.kind, productVersion, remoteCalls: err.remoteCalls, startedAt };
+
+  if (context.circuitOpenMs !== undefined) {
+    await db
+      .update(channelListings)
+      .set({
+        nextAttemptAt: sql`now() + make_interval(secs => ${context.circuitOpenMs / 1000})`,
+        queuedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(channelListings.id, listingId));
+    return {
+      action: 'delay',
+      waitMs: context.circuitOpenMs,
+      reason: 'circuit_open',
+      connectionId: loaded.connection.id,
+    };
+  }
+
+  const decision = classifyChannelFailure(err.cause);
+  const human = decision.human;
+  const errorFields = {
+    lastErrorCode: decision.platformCode.slice(0, 200),
+    lastError: human.en,
+    lastErrorId: human.id,
+    lastErrorAt: sql`now()`,
+  };
+  switch (decision.kind) {
+    case 'throttled': {
+      const waitMs = decision.waitMs ?? 1_000;
+      // A throttle spends no attempt; the wait is kept in Postgres too, for the reconciler.
+      await db
+        .update(channelListings)
+        .set({
+          nextAttemptAt: sql`now() + make_interval(secs => ${waitMs / 1000})`,
+          queuedAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(channelListings.id, listingId));
+      await recordAttempt(db, {
+        ...base,
+        outcome: 'throttled',
+        errorCode: decision.platformCode,
+        error: human,
+      });
+      return { action: 'delay', waitMs, reason: 'throttled', connectionId: loaded.connection.id };
+    }
+    case 'retryable': {
+      const exhausted = context.attemptsMade + 1 >= context.maxAttempts;
+      const backoffMs = Math.max(decision.waitMs ?? 0, context.backoffMs * 2 ** context.attemptsMade);
+      await db
+        .update(channelListings)
+        .set({
+          ...errorFields,
+          ...(exhausted ? { state: 'failed' as const } : {}),
+          attempts: sql`${channelListings.attempts} + 1`,
+          // Exhausted: the reconciler tries again later, slower, until it works.
+          nextAttemptAt: sql`now() + make_interval(secs => ${(exhausted ? 10 * 60_000 : backoffMs) / 1000})`,
+          queuedAt: sql`now()`,
+          queuedVersion: productVersion,
+          version: sql`${channelListings.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(channelListings.id, listingId));
+      await recordAttempt(db, {
+        ...base,
+        outcome: 'retryable',
+        errorCode: decision.platformCode,
+        error: human,
+      });
+      return { action: 'retry' };
+    }
+    case 'reauth': {
+      await recordAttempt(db, {
+        ...base,
+        outcome: 'reauth_required',
+        errorCode: decision.platformCode,
+        error: human,
+      });
+      await markConnectionReauthRequired(db, loaded.connection, {
+        code: `push_reauth:${decision.platformCode}`.slice(0, 200),
+        detail: human.en,
+      });
+      // The connection may have been marked already by another push: the listing says so either way.
+      await db
+        .update(channelListings)
+        .set({ state: 'reauth_required', queuedAt: null, updatedAt: sql`now()` })
+        .where(and(eq(channelListings.id, listingId), ne(channelListings.state, 'delisted')));
+      deps.log?.warn(
+        { listingId, connectionId: loaded.connection.id, platformCode: decision.platformCode },
+        'platform refused the shop authorization: connection needs re-authorization',
+      );
+      return { action: 'done' };
+    }
+    default: {
+      await db
+        .update(channelListings)
+        .set({
+          ...errorFields,
+          state: 'failed',
+          attempts: sql`${channelListings.attempts} + 1`,
+          nextAttemptAt: null,
+          queuedAt: null,
+          queuedVersion: productVersion,
+          version: sql`${channelListings.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(channelListings.id, listingId));
+      await recordAttempt(db, {
+        ...base,
+        outcome: 'permanent',
+        errorCode: decision.platformCode,
+        error: human,
+      });
+      return { action: 'fail', message: human.en };
+    }
+  }
+}

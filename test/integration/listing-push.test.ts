@@ -1,0 +1,688 @@
+/**
+ * The push pipeline against the real sandbox, Postgres and Redis: a Shopee shop connected through the
+ * real authorization flow, listings pushed by the push service with the worker's channel runtime
+ * (Redis shop budget as the gate, circuit breaker, image cache in Postgres). Shopee's mandated waits
+ * (5 s before tiers) pass on the sandbox clock: the adapter's `sleep` moves it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Job, type Queue, Worker } from 'bullmq';
+import { eq, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  channelCategoryMappings,
+  channelConnections,
+  channelListings,
+  channelListingVariants,
+  listingPushAttempts,
+  outbox,
+  products,
+  variants,
+} from '../../src/db/schema/index.js';
+import type { Principal } from '../../src/domain/scope.js';
+import { registerSyncMetrics } from '../../src/http/metrics-collectors.js';
+import { createQueueRedis } from '../../src/lib/redis.js';
+import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { routesOf } from '../../src/outbox/routes.js';
+import { createQueue } from '../../src/queues/connection.js';
+import {
+  EDIT_COALESCE_MS,
+  EDIT_JOB,
+  PUSH_QUEUE,
+  pushJobOptions,
+  type QueueName,
+} from '../../src/queues/definitions.js';
+import {
+  type ChannelRuntime,
+  createChannelRuntime,
+  isOpenCircuit,
+} from '../../src/services/channel-runtime.js';
+import { sealSecrets } from '../../src/services/connections.js';
+import {
+  type ListingPushDeps,
+  pushListing,
+  RemotePushError,
+  recordPushFailure,
+} from '../../src/services/listing-push.js';
+import { reconcileListings } from '../../src/services/listing-reconciler.js';
+import { processPushListing } from '../../workers/processors/push-listing.js';
+import { makeCrafter, makeUser } from '../factories/index.js';
+import { makeProduct } from '../factories/products.js';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import { makePng } from '../sandbox/tiktok-shop/client.js';
+
+let channels: ChannelSandbox;
+let api: TestApi;
+let redis: Redis;
+let runtime: ChannelRuntime;
+let photos: Server;
+let photoOrigin: string;
+let crafter: { id: string };
+let user: Principal;
+let shopee: { id: string; externalShopId: string };
+let tiktok: { id: string };
+const prefix = `h11_push_${Date.now()}`;
+
+const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
+  db: api.database.db,
+  adapters: runtime.adapters,
+  guard: runtime.guard,
+  keyring: api.config.credentialsKeyring,
+  ...extra,
+});
+
+async function connectShopee(shopId?: string): Promise<{ id: string; externalShopId: string }> {
+  const link = await api.app.inject({
+    method: 'POST',
+    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
+    headers: api.auth(user),
+  });
+  const url = new URL(link.json().authorizationUrl);
+  if (shopId) url.searchParams.set('shop_id', shopId);
+  const redirect = await fetch(url, { redirect: 'manual' });
+  const location = new URL(redirect.headers.get('location') as string);
+  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+/** Connects a Tokopedia shop (TikTok Shop API) through the real authorization flow. */
+async function connectTiktok(warehouseId: string): Promise<{ id: string }> {
+  const link = await api.app.inject({
+    method: 'POST',
+    url: `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
+    headers: api.auth(user),
+  });
+  const state = new URL(link.json().authorizationUrl).searchParams.get('state') as string;
+  const shop = channels.tiktok.control.createShop({ tokopedia: true, warehouse_id: warehouseId }) as {
+    shop_id: string;
+  };
+  const { auth_code } = channels.tiktok.control.authorizeShop({
+    app_key: channels.tiktokApp.appKey,
+    shop_id: shop.shop_id,
+  }) as { auth_code: string };
+  const res = await api.app.inject({
+    method: 'GET',
+    url: `/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+/** The outbox routes to the push queues only (this suite runs no catalogue-sync queue). */
+const pushRoutes = (topic: string) =>
+  topic.startsWith('listing.') ? routesOf(topic) : routesOf(topic).slice(1);
+
+const shopeeCalls = (endpoint: string) =>
+  channels.sandbox.ctx.callLog.list({ platform: 'shopee', endpoint }).length;
+
+async function publish(productId: string, connectionId: string): Promise<string> {
+  const [row] = await api.database.db
+    .insert(channelListings)
+    .values({ productId, connectionId })
+    .returning({ id: channelListings.id });
+  return (row as { id: string }).id;
+}
+
+async function listing(id: string) {
+  const [row] = await api.database.db.select().from(channelListings).where(eq(channelListings.id, id));
+  if (!row) throw new Error('no listing');
+  return row;
+}
+
+async function newProduct(stockA = 10, stockB = 7) {
+  return makeProduct(api.database.db, crafter.id, {
+    category: 'kerajinan/anyaman',
+    title: 'Tas Anyaman Pandan Motif Ciater Handmade',
+    description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
+    imageUrls: [`${photoOrigin}/tas-1.png`],
+    variants: [
+      {
+        sku: `H11-${Date.now()}-A`,
+        options: { warna: 'merah' },
+        priceIdr: 150_000,
+        stock: stockA,
+        weightGrams: 400,
+      },
+      {
+        sku: `H11-${Date.now()}-B`,
+        options: { warna: 'hijau' },
+        priceIdr: 175_000,
+        stock: stockB,
+        weightGrams: 400,
+      },
+    ],
+  });
+}
+
+/** An edit as the product service makes it: new values and a version bump. */
+async function editPrice(productId: string, priceIdr: number): Promise<void> {
+  await api.database.db.update(variants).set({ priceIdr }).where(eq(variants.productId, productId));
+  await api.database.db
+    .update(products)
+    .set({ version: sql`${products.version} + 1` })
+    .where(eq(products.id, productId));
+}
+
+beforeAll(async () => {
+  channels = await startChannelSandbox();
+  api = await startTestApi('h11_listing_push', channels.env);
+  redis = createQueueRedis('redis://127.0.0.1:6379');
+  const photo = makePng(600, 600);
+  photos = createServer((req, res) => {
+    if (req.url === '/tas-1.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
+  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
+  runtime = createChannelRuntime({
+    db: api.database.db,
+    redis,
+    prefix,
+    channels: api.config.channels,
+    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+    // Shopee's "at least 5 s between add_item and init_tier_variation" passes on Shopee's clock.
+    sleep: async (ms) => {
+      channels.sandbox.ctx.clock.advance(ms);
+    },
+    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+  });
+  crafter = await makeCrafter(api.database.db);
+  user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
+  shopee = await connectShopee();
+  // A price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %.
+  await api.database.db
+    .update(channelConnections)
+    .set({
+      priceMarkupKind: 'percent',
+      priceMarkupValue: 1_000,
+      priceRoundingStepIdr: 500,
+      stockBufferPercent: 20,
+    })
+    .where(eq(channelConnections.id, shopee.id));
+  // The shop's sales warehouse, as Get Warehouse List names it (the connection keeps it).
+  tiktok = await connectTiktok('7300000000000000001');
+  await api.database.db
+    .update(channelConnections)
+    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
+    .where(eq(channelConnections.id, tiktok.id));
+  // The factories' category (`kerajinan/anyaman`) is placed on both channels by the default mappings
+  // (migration 0010), as in a real deployment.
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await api?.close();
+  await channels?.close();
+  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+});
+
+describe('listing push (sandbox)', () => {
+  it('one product, two variants, published to Shopee and Tokopedia: live in both shops with their own rules', async () => {
+    const product = await newProduct(10, 7);
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('live');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('live');
+    const tiktokRow = await listing(onTiktok);
+    expect(tiktokRow.state).toBe('live');
+    expect(tiktokRow.remoteItemId).toBeTruthy();
+    expect(tiktokRow.remoteItemId).not.toBe((await listing(onShopee)).remoteItemId);
+    const skus = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, onTiktok));
+    // No price rule on this shop; a cap of 6 units: 10 → 6, 7 → 6.
+    expect(skus.map((v) => [v.remoteSku, v.pushedPriceIdr, v.pushedStock]).sort()).toEqual(
+      product.variants.map((v) => [v.sku, v.priceIdr, 6]).sort(),
+    );
+    expect(skus.every((v) => v.remoteModelId)).toBe(true);
+    expect(
+      channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop', endpoint: '/product/202309/products' })
+        .length,
+    ).toBe(1);
+  });
+
+  it('a product with two variants goes live with its models, prices after the rule and stock after the buffer', async () => {
+    const product = await newProduct(10, 7);
+    const id = await publish(product.id, shopee.id);
+    const addsBefore = shopeeCalls('/api/v2/product/add_item');
+    const result = await pushListing(deps(), id);
+    expect(result.outcome).toBe('live');
+    const row = await listing(id);
+    expect(row.state).toBe('live');
+    expect(row.remoteItemId).toBeTruthy();
+    expect(row.pushedVersion).toBe(product.version);
+    const models = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, id));
+    expect(models).toHaveLength(2);
+    expect(models.every((m) => m.remoteModelId)).toBe(true);
+    // 150,000 + 10 % = 165,000; 175,000 + 10 % = 192,500. Stock 10 − 20 % = 8; 7 − ceil(1.4) = 5.
+    expect(models.map((m) => [m.pushedPriceIdr, m.pushedStock]).sort()).toEqual(
+      [
+        [165_000, 8],
+        [192_500, 5],
+      ].sort(),
+    );
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
+    const attempts = await api.database.db
+      .select()
+      .from(listingPushAttempts)
+      .where(eq(listingPushAttempts.listingId, id));
+    expect(attempts.map((a) => [a.kind, a.outcome])).toEqual([['create', 'success']]);
+
+    // A price-only edit takes the batch price call, not a full update.
+    const updatesBefore = shopeeCalls('/api/v2/product/update_item');
+    await editPrice(product.id, 200_000);
+    const edited = await pushListing(deps(), id);
+    expect(edited).toMatchObject({ outcome: 'live', kind: 'price_stock' });
+    expect(shopeeCalls('/api/v2/product/update_item')).toBe(updatesBefore);
+    expect(shopeeCalls('/api/v2/product/update_price')).toBeGreaterThanOrEqual(1);
+    // A content edit (the title) takes the full update.
+    await api.database.db
+      .update(products)
+      .set({ title: 'Tas Anyaman Pandan Motif Ciater Edisi Baru', version: sql`${products.version} + 1` })
+      .where(eq(products.id, product.id));
+    expect(await pushListing(deps(), id)).toMatchObject({ outcome: 'live', kind: 'update' });
+    expect(shopeeCalls('/api/v2/product/update_item')).toBe(updatesBefore + 1);
+    // Nothing changed since: no remote call at all.
+    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('unchanged');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+  });
+
+  it('a crash between the remote create and the commit: the retry adopts the item, no second add_item', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    const addsBefore = shopeeCalls('/api/v2/product/add_item');
+    const crash = new Error('worker killed');
+    await expect(
+      pushListing(
+        deps({
+          afterRemoteCreate: () => {
+            throw crash;
+          },
+        }),
+        id,
+      ),
+    ).rejects.toBe(crash);
+    const half = await listing(id);
+    expect(half.remoteItemId).toBeNull();
+    expect(half.createIntentSku).toBeTruthy();
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
+
+    const retry = await pushListing(deps(), id);
+    expect(retry.outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
+    expect((await listing(id)).remoteItemId).toBeTruthy();
+  });
+
+  it('a category with no mapping leaves the listing needs_attention with what to fill in, and calls nothing', async () => {
+    const product = await makeProduct(api.database.db, crafter.id, { category: 'kerajinan/batik' });
+    const id = await publish(product.id, shopee.id);
+    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('needs_attention');
+    const row = await listing(id);
+    expect(row.state).toBe('needs_attention');
+    expect(row.lastError).toContain('kerajinan/batik');
+    expect(row.lastErrorId).toContain('kerajinan/batik');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+  });
+
+  it('a permanent refusal: failed with the platform reason in plain words, fail without retry', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    // A category Shopee does not know: refused for good.
+    await api.database.db
+      .update(channelCategoryMappings)
+      .set({ channelCategoryId: '999999' })
+      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    try {
+      const err = await pushListing(deps(), id).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RemotePushError);
+      const action = await recordPushFailure(deps(), id, err, {
+        attemptsMade: 0,
+        maxAttempts: 8,
+        backoffMs: 2_000,
+      });
+      expect(action.action).toBe('fail');
+      const row = await listing(id);
+      expect(row.state).toBe('failed');
+      expect(row.lastError?.length).toBeGreaterThan(10);
+      expect(row.lastErrorId).not.toBe(row.lastError);
+      expect(row.nextAttemptAt).toBeNull();
+    } finally {
+      await api.database.db
+        .update(channelCategoryMappings)
+        .set({ channelCategoryId: '100102' })
+        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    }
+  });
+
+  it('a refused token: the connection and its listings become reauth_required, the job ends', async () => {
+    const other = await connectShopee();
+    const product = await newProduct();
+    const id = await publish(product.id, other.id);
+    // The shop's token as Shopee sees it after the seller revoked the authorisation: unknown.
+    await api.database.db
+      .update(channelConnections)
+      .set(
+        sealSecrets(api.config.credentialsKeyring, other.id, {
+          kind: 'oauth',
+          accessToken: 'revoked-by-the-seller-0000000000',
+          refreshToken: 'revoked-by-the-seller-1111111111',
+        }),
+      )
+      .where(eq(channelConnections.id, other.id));
+    const err = await pushListing(deps(), id).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RemotePushError);
+    const action = await recordPushFailure(deps(), id, err, {
+      attemptsMade: 0,
+      maxAttempts: 8,
+      backoffMs: 2_000,
+    });
+    expect(action.action).toBe('done');
+    expect((await listing(id)).state).toBe('reauth_required');
+    const [conn] = await api.database.db
+      .select()
+      .from(channelConnections)
+      .where(eq(channelConnections.id, other.id));
+    expect(conn?.status).toBe('reauth_required');
+
+    // The crafter reconnects the shop: the waiting listing is pending again, its push is in the
+    // outbox, the relay routes it to the Shopee queue, and the push makes it live.
+    const queues = (Object.values(PUSH_QUEUE) as QueueName[]).map((name) =>
+      createQueue(name, redis, `${prefix}_reconnect`),
+    );
+    try {
+      // Earlier outbox rows (the product's creation) are relayed first: only the reconnect's count.
+      await relayOutboxBatch(api.database.db, queues, { limit: 1_000, routes: pushRoutes });
+      for (const q of queues) await q.obliterate({ force: true });
+      await connectShopee(other.externalShopId);
+      expect((await listing(id)).state).toBe('pending');
+      await relayOutboxBatch(api.database.db, queues, { limit: 1_000, routes: pushRoutes });
+      const jobs = await (queues[0] as Queue).getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.filter((j) => j.data.listingId === id)).toHaveLength(1);
+      expect((await pushListing(deps(), id)).outcome).toBe('live');
+    } finally {
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+    }
+  });
+
+  it('a deleted product ends its remote listing: delisted, with the delist recorded', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    // Shopee takes no item down while it is in review: let the review pass on the sandbox clock.
+    channels.sandbox.ctx.clock.advance(601_000);
+    const before = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    await api.database.db
+      .update(products)
+      .set({ deletedAt: new Date(), version: sql`${products.version} + 1` })
+      .where(eq(products.id, product.id));
+    expect((await pushListing(deps(), id)).outcome).toBe('delisted');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBeGreaterThan(before);
+    const row = await listing(id);
+    expect(row.state).toBe('delisted');
+    expect(row.delistedAt).not.toBeNull();
+    // Delisted stays delisted: a later job calls nothing.
+    const after = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), id)).outcome).toBe('skipped');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(after);
+  });
+
+  it('metrics: sync lag per channel and push outcomes per channel, read from Postgres', async () => {
+    const registry = new Registry();
+    registerSyncMetrics(registry, api.database.db, []);
+    const product = await newProduct();
+    await publish(product.id, tiktok.id);
+    const text = await registry.metrics();
+    expect(text).toMatch(/kriya_sync_lag_seconds\{channel="tiktok_shop"\} [0-9.]+/);
+    expect(text).toMatch(/kriya_listing_pushes_last_hour\{channel="shopee",outcome="success"\} [1-9]/);
+    expect(text).toContain('# TYPE kriya_shop_throttles_last_hour gauge');
+  });
+
+  it('a dead platform opens its own circuit: its pushes are delayed, the other channel still goes out', async () => {
+    const own = createChannelRuntime({
+      db: api.database.db,
+      redis,
+      prefix,
+      channels: api.config.channels,
+      imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+      breakerFailures: 2,
+      breakerOpenMs: 60_000,
+      sleep: async (ms) => {
+        channels.sandbox.ctx.clock.advance(ms);
+      },
+      now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+    });
+    const guarded = deps({ adapters: own.adapters, guard: own.guard });
+    const product = await newProduct();
+    const onTiktok = await publish(product.id, tiktok.id);
+    const onShopee = await publish(product.id, shopee.id);
+    channels.sandbox.ctx.faults.set([{ platform: 'tiktok-shop', errorRate: 1 }]);
+    try {
+      for (let i = 0; i < 2; i += 1) {
+        const err = await pushListing(guarded, onTiktok).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(RemotePushError);
+      }
+      expect(own.openCircuits()).toEqual(['tiktok_shop']);
+      const calls = channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop' }).length;
+      const err = await pushListing(guarded, onTiktok).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // No call reached the platform; the job is delayed for the open time, spending no attempt.
+      expect(channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop' }).length).toBe(calls);
+      const action = await recordPushFailure(guarded, onTiktok, err, {
+        attemptsMade: 0,
+        maxAttempts: 8,
+        backoffMs: 2_000,
+        ...(err instanceof RemotePushError && isOpenCircuit(err.cause) ? { circuitOpenMs: 60_000 } : {}),
+      });
+      expect(action).toMatchObject({ action: 'delay', reason: 'circuit_open' });
+      expect((await pushListing(guarded, onShopee)).outcome).toBe('live');
+    } finally {
+      channels.sandbox.ctx.faults.clear();
+    }
+  });
+
+  it('a product edit is routed to one job per listing, each on its own channel queue', async () => {
+    const product = await newProduct();
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    const queues = [
+      createQueue(PUSH_QUEUE.shopee, redis, `${prefix}_routes`),
+      createQueue(PUSH_QUEUE.tiktok_shop, redis, `${prefix}_routes`),
+      createQueue(PUSH_QUEUE.partner_brand, redis, `${prefix}_routes`),
+    ];
+    try {
+      await editPrice(product.id, 160_000);
+      await api.database.db.insert(outbox).values({
+        topic: 'product.changed',
+        aggregateType: 'product',
+        aggregateId: product.id,
+        payload: { productId: product.id, crafterId: crafter.id, version: product.version + 1 },
+      });
+      await relayOutboxBatch(api.database.db, queues, { limit: 1_000, routes: pushRoutes });
+      const [shopeeJobs, tiktokJobs] = await Promise.all(
+        queues.slice(0, 2).map((q) => q.getJobs(['waiting', 'delayed', 'prioritized'])),
+      );
+      expect(shopeeJobs?.map((j) => j.data)).toContainEqual({ listingId: onShopee });
+      expect(shopeeJobs?.map((j) => j.data)).not.toContainEqual({ listingId: onTiktok });
+      expect(tiktokJobs?.map((j) => j.data)).toContainEqual({ listingId: onTiktok });
+    } finally {
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+    }
+  });
+
+  it('the reconciler queues listings behind their product, once, on their channel queue', async () => {
+    const queue: Queue = createQueue(PUSH_QUEUE.shopee, redis, prefix);
+    try {
+      const product = await newProduct();
+      const id = await publish(product.id, shopee.id);
+      const first = await reconcileListings(api.database.db, [queue]);
+      expect(first).toBeGreaterThanOrEqual(1);
+      const again = await reconcileListings(api.database.db, [queue]);
+      expect(again).toBe(0);
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.filter((j) => j.data.listingId === id)).toHaveLength(1);
+      expect((await listing(id)).queuedAt).not.toBeNull();
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
+
+/** Polls a condition (no fixed sleeps): resolves once it holds, fails after `timeoutMs`. */
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('push worker (BullMQ, Shopee queue)', () => {
+  let queue: Queue;
+  let worker: Worker;
+  let workerRedis: Redis;
+  /** As the outbox route adds an edit's push (coalescing window included). */
+  const enqueue = (listingId: string, delayMs = EDIT_COALESCE_MS) =>
+    queue.add(EDIT_JOB, { listingId }, pushJobOptions(listingId, delayMs));
+
+  beforeAll(async () => {
+    queue = createQueue(PUSH_QUEUE.shopee, redis, prefix);
+    workerRedis = createQueueRedis('redis://127.0.0.1:6379');
+    worker = new Worker(
+      PUSH_QUEUE.shopee,
+      (job: Job, token?: string) =>
+        processPushListing({ ...deps(), channel: 'shopee', breakerOpenMs: 1_000 }, job, token),
+      { connection: workerRedis, prefix, concurrency: 4 },
+    );
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+    workerRedis?.disconnect();
+    channels.sandbox.ctx.faults.clear();
+  });
+
+  it('many quick edits coalesce into few update calls, and the last edit arrives', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    await enqueue(id);
+    await waitFor(
+      () => listing(id),
+      (l) => l.state === 'live',
+    );
+    const before = shopeeCalls('/api/v2/product/update_price');
+    for (let i = 1; i <= 20; i += 1) {
+      await editPrice(product.id, 150_000 + i * 1_000);
+      await enqueue(id);
+      // Edits spread over ~1 s, as a crafter's burst of PATCHes would be.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const [current] = await api.database.db.select().from(products).where(eq(products.id, product.id));
+    await waitFor(
+      () => listing(id),
+      (l) => l.pushedVersion === current?.version && l.state === 'live',
+    );
+    const calls = shopeeCalls('/api/v2/product/update_price') - before;
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(3);
+    const models = await api.database.db
+      .select()
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, id));
+    // 170,000 + 10 % = 187,000 (already a multiple of 500).
+    expect(models.every((m) => m.pushedPriceIdr === 187_000)).toBe(true);
+  });
+
+  it('a throttle delays the job without spending an attempt, then the edit arrives', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    await enqueue(id);
+    await waitFor(
+      () => listing(id),
+      (l) => l.state === 'live',
+    );
+    channels.sandbox.ctx.faults.set([
+      { platform: 'shopee', endpoint: '/api/v2/product/update_price', throttleRate: 1 },
+    ]);
+    await editPrice(product.id, 210_000);
+    const job = await enqueue(id);
+    const throttled = await waitFor(
+      () => api.database.db.select().from(listingPushAttempts).where(eq(listingPushAttempts.listingId, id)),
+      (rows) => rows.some((r) => r.outcome === 'throttled'),
+    );
+    expect(throttled.some((r) => r.outcome === 'throttled')).toBe(true);
+    expect((await listing(id)).nextAttemptAt).not.toBeNull();
+    channels.sandbox.ctx.faults.clear();
+    const [current] = await api.database.db.select().from(products).where(eq(products.id, product.id));
+    await waitFor(
+      () => listing(id),
+      (l) => l.pushedVersion === current?.version,
+    );
+    const done = await queue.getJob(job.id as string);
+    // Two runs, one attempt: the throttled run was moved back to delayed without counting.
+    expect(done?.attemptsStarted).toBe(2);
+    expect(done?.attemptsMade).toBe(1);
+    expect((await listing(id)).attempts).toBe(0);
+  });
+
+  it('a permanent refusal fails the job at once: failed in plain words, one add_item in the call log', async () => {
+    await api.database.db
+      .update(channelCategoryMappings)
+      .set({ channelCategoryId: '999999' })
+      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    try {
+      const product = await newProduct();
+      const id = await publish(product.id, shopee.id);
+      const before = shopeeCalls('/api/v2/product/add_item');
+      const job = await enqueue(id);
+      const row = await waitFor(
+        () => listing(id),
+        (l) => l.state === 'failed',
+      );
+      expect(row.lastError).toMatch(/Shopee/);
+      expect(row.lastErrorId?.length).toBeGreaterThan(10);
+      await waitFor(
+        async () => (await queue.getJob(job.id as string))?.failedReason,
+        (reason) => typeof reason === 'string',
+      );
+      expect(shopeeCalls('/api/v2/product/add_item') - before).toBe(1);
+      expect((await queue.getJob(job.id as string))?.attemptsMade).toBe(1);
+    } finally {
+      await api.database.db
+        .update(channelCategoryMappings)
+        .set({ channelCategoryId: '100102' })
+        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+    }
+  });
+});

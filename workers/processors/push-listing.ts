@@ -1,0 +1,81 @@
+/**
+ * The push job of one listing, on its channel's queue. Thin: the work is in
+ * src/services/listing-push.ts; this translates its failure decisions into BullMQ terms.
+ *
+ * - throttled or the channel's circuit open: the job is moved back to delayed without spending an
+ *   attempt (`moveToDelayed` + `DelayedError`);
+ * - retryable: rethrown, so BullMQ retries with backoff and counts the attempt;
+ * - permanent: `UnrecoverableError`, no retries (the listing is `failed` with the platform's reason);
+ * - reauth: the job ends; the connection and its listings wait for the crafter to reconnect.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Channel } from '../../src/channels/types.js';
+import { EDIT_COALESCE_MS, EDIT_JOB, pushListingJob } from '../../src/queues/definitions.js';
+import { isOpenCircuit } from '../../src/services/channel-runtime.js';
+import {
+  type ListingPushDeps,
+  type PushResult,
+  pushListing,
+  RemotePushError,
+  recordPushFailure,
+} from '../../src/services/listing-push.js';
+
+export interface PushMetrics {
+  outcome(channel: Channel, outcome: string): void;
+  throttle(channel: Channel, connectionId: string): void;
+}
+
+export interface PushProcessorDeps extends ListingPushDeps {
+  channel: Channel;
+  /** How long an open circuit delays a job. */
+  breakerOpenMs: number;
+  metrics?: PushMetrics;
+}
+
+const DEFAULT_BACKOFF_MS = 2_000;
+
+export async function processPushListing(
+  deps: PushProcessorDeps,
+  job: Job,
+  token: string | undefined,
+): Promise<PushResult> {
+  const { listingId } = pushListingJob.parse(job.data);
+  // Coalescing: an edit's push waits out its window on its first run (see EDIT_JOB), spending nothing;
+  // edits relayed meanwhile are absorbed by it (same deduplication id).
+  const coalesceUntil = job.timestamp + EDIT_COALESCE_MS;
+  if (job.name === EDIT_JOB && job.attemptsStarted <= 1 && Date.now() < coalesceUntil) {
+    await job.moveToDelayed(coalesceUntil, token);
+    throw new DelayedError();
+  }
+  try {
+    const result = await pushListing(deps, listingId);
+    deps.metrics?.outcome(deps.channel, result.outcome);
+    return result;
+  } catch (err) {
+    const backoff = job.opts.backoff;
+    const backoffMs = typeof backoff === 'number' ? backoff : (backoff?.delay ?? DEFAULT_BACKOFF_MS);
+    const circuitOpen = err instanceof RemotePushError && isOpenCircuit(err.cause);
+    const decision = await recordPushFailure(deps, listingId, err, {
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      backoffMs,
+      ...(circuitOpen ? { circuitOpenMs: deps.breakerOpenMs } : {}),
+    });
+    switch (decision.action) {
+      case 'delay':
+        deps.metrics?.outcome(deps.channel, decision.reason);
+        if (decision.reason === 'throttled') deps.metrics?.throttle(deps.channel, decision.connectionId);
+        await job.moveToDelayed(Date.now() + decision.waitMs, token);
+        throw new DelayedError();
+      case 'fail':
+        deps.metrics?.outcome(deps.channel, 'failed');
+        throw new UnrecoverableError(decision.message);
+      case 'done':
+        deps.metrics?.outcome(deps.channel, 'reauth_required');
+        return { listingId, outcome: 'reauth_required', remoteCalls: 0 };
+      default:
+        deps.metrics?.outcome(deps.channel, 'retryable');
+        throw err;
+    }
+  }
+}
