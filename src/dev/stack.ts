@@ -180,6 +180,16 @@ async function registerDemoApps(controlUrl: string, apps: DemoChannelApps): Prom
     app_secret: apps.tiktokShop.appSecret,
     name: 'kriya-sync demo',
   });
+  // TikTok Shop takes price and stock only once a product has passed its review ("a couple of
+  // minutes"; the sandbox's default is 180 s). The demo shortens the review to 30 s so a new user sees
+  // both shops live, and a price change arrive, within the first minute. Tests keep the default.
+  const res = await fetch(`${controlUrl}/tiktok-shop/configure`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ audit_delay_seconds: 30 }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!res.ok) log(`sandbox tiktok-shop review delay not set: ${await res.text()}`);
 }
 
 async function main(): Promise<void> {
