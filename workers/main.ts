@@ -119,10 +119,21 @@ const reconciler = startListingReconciler(database.db, pushQueues, {
 log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
 
 let closing = false;
+const SHUTDOWN_GRACE_MS = 5_000;
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   log.info({ signal }, 'worker shutting down');
+  // A job in flight can hold close() for as long as its calls take (a platform or Postgres that went
+  // away first). Every job is idempotent and an interrupted one is picked up again as stalled, so after
+  // a bounded grace the worker exits rather than keep its supervisor waiting.
+  setTimeout(() => {
+    log.warn(
+      { graceMs: SHUTDOWN_GRACE_MS },
+      'worker did not close in time; exiting (interrupted jobs run again)',
+    );
+    process.exit(0);
+  }, SHUTDOWN_GRACE_MS).unref();
   await relay.stop();
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));

@@ -141,7 +141,15 @@ export async function startEmbeddedPostgres(
     port,
     databaseDir,
     pid: postmasterPid(pg),
-    stop: () => pg.stop(),
+    stop: async () => {
+      // Ctrl+C signals the whole process group, so the server may have stopped already. The library's
+      // stop() then waits for an exit that has happened, the event loop empties, and this process
+      // would end without finishing its shutdown.
+      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+        .process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await pg.stop();
+    },
   };
 }
 
