@@ -42,6 +42,19 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** One page of a list ordered by id: the items, and the next page's cursor when this page is full. */
+export function pageById<R extends { id: string | number }, T>(
+  rows: readonly R[],
+  limit: number,
+  toItem: (row: R) => T,
+): { items: T[]; nextCursor: string | null } {
+  const last = rows.at(-1);
+  return {
+    items: rows.map(toItem),
+    nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
 /**
  * The sort key a cursor carries; undefined when there is none (the first page). A cursor this API
  * did not issue is a 400: quietly starting again at page 1 would make a client loop or repeat rows.

@@ -12,14 +12,7 @@ import {
   updateConnectionSettings,
 } from '../../../services/connections.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import {
-  commonErrors,
-  decodeCursor,
-  encodeCursor,
-  pageQuery,
-  problemSchema,
-  uuidParam,
-} from '../../schemas.js';
+import { commonErrors, decodeCursor, pageById, pageQuery, problemSchema, uuidParam } from '../../schemas.js';
 import {
   authorizationLinkSchema,
   connectionSchema,
@@ -161,11 +154,7 @@ export async function connectionRoutes(
         after: decodeCursor(cursor, z.uuid()),
         includeDisconnected,
       });
-      const last = rows.at(-1);
-      return {
-        items: rows.map(toConnectionResponse),
-        nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageById(rows, limit, toConnectionResponse);
     },
   );
 

@@ -13,7 +13,7 @@ import { type RouteDeps, serviceContext } from '../../context.js';
 import {
   commonErrors,
   decodeCursor,
-  encodeCursor,
+  pageById,
   pageQuery,
   problemSchema,
   regionCode,
@@ -95,11 +95,7 @@ export async function crafterRoutes(app: FastifyInstance, opts: RouteDeps): Prom
         after: decodeCursor(cursor, z.uuid()),
         ...filters,
       });
-      const last = rows.at(-1);
-      return {
-        items: rows.map(toResponse),
-        nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageById(rows, limit, toResponse);
     },
   );
 

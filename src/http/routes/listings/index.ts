@@ -20,14 +20,7 @@ import {
 } from '../../../services/listings.js';
 import { ifMatchHeaders, requiredIfMatch, setEtag } from '../../conditional.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import {
-  commonErrors,
-  decodeCursor,
-  encodeCursor,
-  pageQuery,
-  problemSchema,
-  uuidParam,
-} from '../../schemas.js';
+import { commonErrors, decodeCursor, pageById, pageQuery, problemSchema, uuidParam } from '../../schemas.js';
 import {
   listingDetailSchema,
   listingSchema,
@@ -115,11 +108,7 @@ export async function listingRoutes(app: FastifyInstance, opts: RouteDeps): Prom
         after: decodeCursor(cursor, z.uuid()),
         state,
       });
-      const last = views.at(-1);
-      return {
-        items: views.map(toListingResponse),
-        nextCursor: views.length === limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageById(views, limit, toListingResponse);
     },
   );
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../../lib/errors.js';
 import { listDeadLetters } from '../../../services/outbox.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import { commonErrors, decodeCursor, encodeCursor, pageQuery } from '../../schemas.js';
+import { commonErrors, decodeCursor, pageById, pageQuery } from '../../schemas.js';
 
 const deadLetterSchema = z
   .object({
@@ -51,15 +51,11 @@ export async function opsRoutes(app: FastifyInstance, opts: RouteDeps): Promise<
         });
       }
       const rows = await listDeadLetters(serviceContext(opts.db, request), { limit, after });
-      const last = rows.at(-1);
-      return {
-        items: rows.map((d) => ({
-          ...d,
-          createdAt: d.createdAt.toISOString(),
-          deadLetteredAt: d.deadLetteredAt.toISOString(),
-        })),
-        nextCursor: rows.length === limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageById(rows, limit, (d) => ({
+        ...d,
+        createdAt: d.createdAt.toISOString(),
+        deadLetteredAt: d.deadLetteredAt.toISOString(),
+      }));
     },
   );
 }

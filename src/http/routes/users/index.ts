@@ -3,14 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createUser, getUser, listUsers } from '../../../services/users.js';
 import { type RouteDeps, serviceContext } from '../../context.js';
-import {
-  commonErrors,
-  decodeCursor,
-  encodeCursor,
-  pageQuery,
-  problemSchema,
-  uuidParam,
-} from '../../schemas.js';
+import { commonErrors, decodeCursor, pageById, pageQuery, problemSchema, uuidParam } from '../../schemas.js';
 import { createUserBody, roleSchema, toUserResponse, userSchema } from './schemas.js';
 
 const managers = { roles: ['admin', 'operator'] as const };
@@ -41,11 +34,7 @@ export async function userRoutes(app: FastifyInstance, opts: RouteDeps): Promise
         after,
         role: request.query.role,
       });
-      const last = rows.at(-1);
-      return {
-        items: rows.map(toUserResponse),
-        nextCursor: rows.length === request.query.limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageById(rows, request.query.limit, toUserResponse);
     },
   );
 
