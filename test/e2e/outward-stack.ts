@@ -374,7 +374,7 @@ export async function scanForSecrets(
     else if (type === 'hash') redisDump.push(JSON.stringify(await stack.redis.hgetall(key)));
     else if (type === 'list') redisDump.push(JSON.stringify(await stack.redis.lrange(key, 0, -1)));
     else if (type === 'set') redisDump.push(JSON.stringify(await stack.redis.smembers(key)));
-    else if (type === 'zset') redisDump.push(JSON.stringify(await stack.redis.zrange(key, 0, -1)));
+    else if (type === 'zset') redisDump.push(JSON.stringify(await stack.redis.zrange(key, '0', '-1')));
     else if (type === 'stream') redisDump.push(JSON.stringify(await stack.redis.xrange(key, '-', '+')));
   }
   const { stdout: databaseDump } = await promisify(execFile)('pg_dump', ['--data-only', stack.databaseUrl], {
