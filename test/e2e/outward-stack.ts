@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { channelConnections } from '../../src/db/schema/index.js';
 import { freePort } from '../../src/dev/ports.js';
+import { findOnPath, startRedisServer } from '../../src/dev/redis-server.js';
 import { generateKeySpec, openJson, parseKeyring } from '../../src/lib/secrets.js';
 import { secretsContext } from '../../src/services/connections.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
@@ -84,14 +85,24 @@ export async function until<T>(
   }
 }
 
-export async function startOutwardStack(label: string): Promise<OutwardStack> {
+export async function startOutwardStack(
+  label: string,
+  options: { privateRedis?: boolean } = {},
+): Promise<OutwardStack> {
   const procs: Proc[] = [];
   const logs: string[] = [];
   const responses: string[] = [];
+  // A Redis of the run's own (a spawned redis-server), for tests that FLUSHALL it.
+  const ownRedis = options.privateRedis
+    ? await startRedisServer(findOnPath('redis-server') ?? 'redis-server', (line) =>
+        logs.push(`[redis] ${line}`),
+      )
+    : undefined;
+  const runRedisUrl = ownRedis?.url ?? redisUrl;
   const testDb = await createTestDatabase(label);
   const database = createDatabase(testDb.url, { max: 4 });
   const prefix = `h12_${label}_${randomBytes(3).toString('hex')}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const redis = new Redis(runRedisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
 
   const spawnProc = (name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -138,6 +149,7 @@ export async function startOutwardStack(label: string): Promise<OutwardStack> {
     const keys = await redis.keys(`${prefix}:*`).catch(() => [] as string[]);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     redis.disconnect();
+    await ownRedis?.stop();
     await database.close();
     await testDb.drop();
   };
@@ -196,7 +208,7 @@ export async function startOutwardStack(label: string): Promise<OutwardStack> {
       LOG_LEVEL: 'info',
       DATABASE_URL: testDb.url,
       DATABASE_POOL_MAX: '5',
-      REDIS_URL: redisUrl,
+      REDIS_URL: runRedisUrl,
       QUEUE_PREFIX: prefix,
       AUTH_TOKEN_SECRET: authSecret,
       CREDENTIALS_KEYS: credentialsKey,
