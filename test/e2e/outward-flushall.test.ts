@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProduct, uniqueSku } from '../factories/products.js';
-import { type OutwardStack, startOutwardStack, until } from './outward-stack.js';
+import { type OutwardStack, scanForSecrets, startOutwardStack, until } from './outward-stack.js';
 
 const PRODUCTS = 8;
 const EDITS = 12;
@@ -123,16 +123,28 @@ describe('Redis flushed during a storm of edits (real processes)', () => {
         .filter((r) => r.shopee !== r.want || r.tiktok !== r.want);
       throw new Error(`${err.message}; behind: ${JSON.stringify(behind)}`);
     });
-    // And the listings say so.
-    for (const p of products) {
-      const { items } = await stack.json<{ items: Array<{ inSync: boolean; state: string }> }>(
-        'GET',
-        `/v1/products/${p.id}/listings`,
-      );
-      expect(items.map((l) => [l.state, l.inSync])).toEqual([
-        ['live', true],
-        ['live', true],
-      ]);
-    }
+    // And the listings say so, once the pushes still running (the reconciler's among them) are done.
+    await until(
+      'every listing live and in sync',
+      async () => {
+        for (const p of products) {
+          const { items } = await stack.json<{ items: Array<{ inSync: boolean; state: string }> }>(
+            'GET',
+            `/v1/products/${p.id}/listings`,
+          );
+          if (!(items.length === 2 && items.every((l) => l.state === 'live' && l.inSync))) return false;
+        }
+        return true;
+      },
+      30_000,
+      250,
+    );
+    // Nothing pushed after them moved a shop off the last edit.
+    const final = await remotePrices();
+    products.forEach((p, index) => {
+      expect(final.shopee.get(p.sku)).toBe(last(index));
+      expect(final.tiktok.get(p.sku)).toBe(last(index));
+    });
+    expect((await scanForSecrets(stack)).leaks).toEqual([]);
   });
 });
