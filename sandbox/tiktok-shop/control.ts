@@ -452,6 +452,9 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
 
     shopState(shopId) {
       const shop = shopById(shopId);
+      // What the platform shows now: reviews due on the sandbox clock have ended, as they would have
+      // on TikTok Shop without anyone calling the API.
+      rt.settleAudits();
       return {
         shop_id: shop.id,
         cipher: shop.cipher,

@@ -165,6 +165,12 @@ export interface ImageUploadCache {
  * One channel's adapter. Implementations are stateless apart from configuration (base URL,
  * partner/app credentials, HTTP timeouts) and an image cache keyed by content hash per shop.
  */
+/** Which offer fields a price/stock push carries. */
+export interface PriceStockChange {
+  price: boolean;
+  stock: boolean;
+}
+
 export interface ChannelAdapter {
   readonly channel: Channel;
   readonly limits: ChannelLimits;
@@ -191,11 +197,16 @@ export interface ChannelAdapter {
   /** Full content update (title, description, images, options, variants added or removed). */
   update(ctx: ConnectionContext, ref: RemoteListingRef, listing: CanonicalListing): Promise<RemoteListingRef>;
 
-  /** Price and stock only, through the platform's batch calls (content in `listing` is not sent). */
+  /**
+   * Price and stock only, through the platform's batch calls (content in `listing` is not sent).
+   * `changed` names which of the two differ from what was last pushed, so an edit of prices alone
+   * takes one call, not two; omitted, both are sent.
+   */
   updatePriceAndStock(
     ctx: ConnectionContext,
     ref: RemoteListingRef,
     listing: CanonicalListing,
+    changed?: PriceStockChange,
   ): Promise<void>;
 
   /** Ends the remote listing (unlist or delete, whichever the platform keeps recoverable). */

@@ -28,6 +28,7 @@ import {
   ChannelFailure,
   type ConnectionContext,
   type HumanMessage,
+  type PriceStockChange,
   type RemoteListingRef,
 } from '../channels/types.js';
 import type { Database, DbOrTx } from '../db/client.js';
@@ -300,6 +301,34 @@ async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRe
   };
 }
 
+/**
+ * Which of price and stock differ from what the last successful push sent (a variant never pushed
+ * counts as both), so a price edit does not resend stock and the other way round.
+ */
+async function offerChanges(
+  db: Database,
+  listingId: string,
+  listing: CanonicalListing,
+): Promise<PriceStockChange> {
+  const rows = await db
+    .select({
+      variantId: channelListingVariants.variantId,
+      price: channelListingVariants.pushedPriceIdr,
+      stock: channelListingVariants.pushedStock,
+    })
+    .from(channelListingVariants)
+    .where(eq(channelListingVariants.listingId, listingId));
+  const pushed = new Map(rows.map((r) => [r.variantId, r]));
+  const changed = { price: false, stock: false };
+  for (const v of listing.variants) {
+    const before = pushed.get(v.variantId);
+    if (before?.price !== v.priceIdr) changed.price = true;
+    if (before?.stock !== v.stock) changed.stock = true;
+  }
+  // The offer hash changed, yet no value differs (a variant's order, say): send both, as before.
+  return changed.price || changed.stock ? changed : { price: true, stock: true };
+}
+
 /** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
 export async function pushListing(deps: ListingPushDeps, listingId: string): Promise<PushResult> {
   const { db } = deps;
@@ -477,7 +506,10 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical));
   } else if (offer !== listing.pushedOfferHash) {
     const current = ref;
-    await remote('price_stock', (ctx) => channelAdapter.updatePriceAndStock(ctx, current, canonical));
+    const changed = await offerChanges(db, listingId, canonical);
+    await remote('price_stock', (ctx) =>
+      channelAdapter.updatePriceAndStock(ctx, current, canonical, changed),
+    );
   } else {
     outcome = 'unchanged';
   }

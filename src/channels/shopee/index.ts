@@ -292,7 +292,7 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       return next;
     },
 
-    async updatePriceAndStock(ctx, ref, listing) {
+    async updatePriceAndStock(ctx, ref, listing, changed = { price: true, stock: true }) {
       const shop = shopOf(ctx);
       const rows = listing.variants.map((v) => {
         const modelId = ref.remoteVariantIds[v.variantId];
@@ -305,27 +305,31 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
         return { modelId: Number(modelId), v };
       });
       for (const batch of chunks(rows, BATCH)) {
-        // v2.product.update_price: one item, 1–50 models; integer IDR; inspect failure_list.
-        const price = await client.post<ShopeeBatchResult>('/api/v2/product/update_price', {
-          shop,
-          body: {
-            item_id: Number(ref.remoteItemId),
-            price_list: batch.map((r) => ({ model_id: r.modelId, original_price: r.v.priceIdr })),
-          },
-        });
-        failedList(price.response, 'price');
-        // v2.product.update_stock: seller_stock only (normal_stock is offline).
-        const stock = await client.post<ShopeeBatchResult>('/api/v2/product/update_stock', {
-          shop,
-          body: {
-            item_id: Number(ref.remoteItemId),
-            stock_list: batch.map((r) => ({
-              model_id: r.modelId,
-              seller_stock: [{ stock: shopeeStock(r.v.stock) }],
-            })),
-          },
-        });
-        failedList(stock.response, 'stock');
+        if (changed.price) {
+          // v2.product.update_price: one item, 1–50 models; integer IDR; inspect failure_list.
+          const price = await client.post<ShopeeBatchResult>('/api/v2/product/update_price', {
+            shop,
+            body: {
+              item_id: Number(ref.remoteItemId),
+              price_list: batch.map((r) => ({ model_id: r.modelId, original_price: r.v.priceIdr })),
+            },
+          });
+          failedList(price.response, 'price');
+        }
+        if (changed.stock) {
+          // v2.product.update_stock: seller_stock only (normal_stock is offline).
+          const stock = await client.post<ShopeeBatchResult>('/api/v2/product/update_stock', {
+            shop,
+            body: {
+              item_id: Number(ref.remoteItemId),
+              stock_list: batch.map((r) => ({
+                model_id: r.modelId,
+                seller_stock: [{ stock: shopeeStock(r.v.stock) }],
+              })),
+            },
+          });
+          failedList(stock.response, 'stock');
+        }
       }
     },
 

@@ -166,7 +166,7 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
       };
     },
 
-    async updatePriceAndStock(ctx, ref, listing) {
+    async updatePriceAndStock(ctx, ref, listing, changed = { price: true, stock: true }) {
       const auth = authOf(ctx);
       const missing = listing.variants.find((v) => ref.remoteVariantIds[v.variantId] === undefined);
       if (missing) {
@@ -176,18 +176,22 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
         });
       }
       const skus = skuInputs(listing, ref.remoteVariantIds);
-      // product/202309/products/{id}/prices/update: all SKUs of one product; `data` is always empty.
-      await client.request('POST', `/product/202309/products/${ref.remoteItemId}/prices/update`, {
-        auth,
-        body: { skus: skus.map((s) => ({ id: s.id, price: s.price })) },
-      });
-      // product/202309/products/{id}/inventory/update
-      const inventory = await client.request<TiktokBatchErrors>(
-        'POST',
-        `/product/202309/products/${ref.remoteItemId}/inventory/update`,
-        { auth, body: { skus: skus.map((s) => ({ id: s.id, inventory: s.inventory })) } },
-      );
-      batchErrors(inventory, { en: 'update the stock', id: 'memperbarui stok' });
+      if (changed.price) {
+        // product/202309/products/{id}/prices/update: all SKUs of one product; `data` is always empty.
+        await client.request('POST', `/product/202309/products/${ref.remoteItemId}/prices/update`, {
+          auth,
+          body: { skus: skus.map((s) => ({ id: s.id, price: s.price })) },
+        });
+      }
+      if (changed.stock) {
+        // product/202309/products/{id}/inventory/update
+        const inventory = await client.request<TiktokBatchErrors>(
+          'POST',
+          `/product/202309/products/${ref.remoteItemId}/inventory/update`,
+          { auth, body: { skus: skus.map((s) => ({ id: s.id, inventory: s.inventory })) } },
+        );
+        batchErrors(inventory, { en: 'update the stock', id: 'memperbarui stok' });
+      }
     },
 
     async delist(ctx, ref) {
