@@ -17,7 +17,8 @@
  * database `kriya_bench_outward` (recreated, dropped at the end) and a random queue prefix (removed).
  * BENCH_OUTWARD_SKUS (default 10000), BENCH_OUTWARD_RATE (calls/s per shop, default 50),
  * BENCH_OUTWARD_EDIT_SECONDS (default 20), BENCH_OUTWARD_EDIT_RATE (default 50),
- * BENCH_OUTWARD_SHORT_COALESCE_MS (default 50).
+ * BENCH_OUTWARD_SHORT_COALESCE_MS (default 50), BENCH_OUTWARD_EDIT_BUDGET (calls/s per shop during the
+ * edit runs, default 200).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -41,6 +42,12 @@ const RATE = Number(process.env.BENCH_OUTWARD_RATE ?? 50);
 const EDIT_SECONDS = Number(process.env.BENCH_OUTWARD_EDIT_SECONDS ?? 20);
 const EDIT_RATE = Number(process.env.BENCH_OUTWARD_EDIT_RATE ?? 50);
 const SHORT_COALESCE_MS = Number(process.env.BENCH_OUTWARD_SHORT_COALESCE_MS ?? 50);
+/**
+ * Per-shop budget during the edit runs. Each edit of a different product is one push per shop of two
+ * calls (price and stock), so 50 edits/s need 100 calls/s per shop; the budget is set above that, so
+ * the runs measure the pipeline, not a saturated limiter (the publish run measures the limiter).
+ */
+const EDIT_BUDGET = Number(process.env.BENCH_OUTWARD_EDIT_BUDGET ?? 200);
 const EDIT_PRODUCTS = 100;
 const POLL_MS = 20;
 const DATABASE = 'kriya_bench_outward';
@@ -192,6 +199,8 @@ export interface OutwardBenchResult {
     p50: { shopee: number; tiktok: number; both: number };
     p99: { shopee: number; tiktok: number; both: number };
     sentRate: number;
+    patch: { p50: number; p99: number };
+    fromCommit: { p50: number; p99: number };
   }>;
   burst: Array<{ coalesceMs: number; shopee: number; tiktok: number; finalOk: boolean; detail: string }>;
   publish: {
@@ -283,17 +292,26 @@ export async function main(): Promise<OutwardBenchResult> {
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     api = startProcess(['dist/src/server.js'], { ...appEnv, METRICS_PORT: String(await freePort()) }, 'API');
-    const startWorker = async (coalesceMs: number) => {
+    const startWorker = async (coalesceMs: number, budget: number) => {
       await stop(worker);
+      // The sandbox's limit and the adapters' declared budget always match.
+      await http('POST', `${control}/shopee/configure`, { rateLimitPerSecond: budget });
+      await http('POST', `${control}/tiktok-shop/configure`, { rate_limit_per_second: budget });
       worker = startProcess(
         ['dist/workers/main.js'],
-        { ...appEnv, EDIT_COALESCE_MS: String(coalesceMs), METRICS_PORT: String(await freePort()) },
+        {
+          ...appEnv,
+          SHOPEE_CALLS_PER_SECOND: String(budget),
+          TIKTOK_SHOP_CALLS_PER_SECOND: String(budget),
+          EDIT_COALESCE_MS: String(coalesceMs),
+          METRICS_PORT: String(await freePort()),
+        },
         `worker (coalesce ${coalesceMs} ms)`,
       );
       await sleep(1500);
       if (worker.child.exitCode !== null) throw new Error(`worker exited: ${worker.output().slice(-2000)}`);
     };
-    await startWorker(400);
+    await startWorker(400, EDIT_BUDGET);
     await until('API ready', 60_000, async () =>
       (await fetch(`${apiUrl}/health/ready`)).ok ? true : undefined,
     );
@@ -405,7 +423,9 @@ export async function main(): Promise<OutwardBenchResult> {
         await res.body?.cancel();
       }
       let nextPrice = 100_000;
+      let patchTimes: number[] = [];
       const patchPrice = async (product: { id: string; sku: string }, price: number) => {
+        const sent = Date.now();
         const res = await http(
           'PATCH',
           `${apiUrl}/v1/products/${product.id}`,
@@ -413,10 +433,11 @@ export async function main(): Promise<OutwardBenchResult> {
           { ...auth, 'if-match': etags.get(product.id) ?? '' },
         );
         etags.set(product.id, res.headers.get('etag') ?? '');
+        patchTimes.push(Date.now() - sent);
       };
 
       for (const coalesceMs of [400, SHORT_COALESCE_MS]) {
-        await startWorker(coalesceMs);
+        await startWorker(coalesceMs, EDIT_BUDGET);
         await sleep(2000);
         // Poll both shops; the first poll that shows a price marks it visible (time the answer came).
         const firstSeen = { shopee: new Map<string, number>(), tiktok: new Map<string, number>() };
@@ -433,7 +454,9 @@ export async function main(): Promise<OutwardBenchResult> {
           }
         };
         const pollers = [poll('shopee', firstSeen.shopee), poll('tiktok-shop', firstSeen.tiktok)];
-        const edits: Array<{ key: string; sentAt: number }> = [];
+        const edits: Array<{ key: string; sentAt: number; ackAt?: number }> = [];
+        const lastKey = new Map<string, string>();
+        patchTimes = [];
         const total = Math.round(EDIT_SECONDS * EDIT_RATE);
         const started = Date.now();
         const inflight: Array<Promise<void>> = [];
@@ -445,25 +468,40 @@ export async function main(): Promise<OutwardBenchResult> {
           nextPrice += 100;
           const price = nextPrice;
           const sentAt = Date.now();
-          edits.push({ key: `${product.sku}@${price}`, sentAt });
+          const edit: { key: string; sentAt: number; ackAt?: number } = {
+            key: `${product.sku}@${price}`,
+            sentAt,
+          };
+          edits.push(edit);
+          lastKey.set(product.sku, edit.key);
           // One request in flight per product (its ETag), edits of different products overlap.
           const previous = inflight[i % editProducts.length] ?? Promise.resolve();
-          inflight[i % editProducts.length] = previous.then(() => patchPrice(product, price));
+          inflight[i % editProducts.length] = previous.then(async () => {
+            await patchPrice(product, price);
+            edit.ackAt = Date.now();
+          });
         }
         await Promise.all(inflight);
         const sentRate = total / ((Date.now() - started) / 1000);
-        await until('every edit visible on both shops', 60_000, async () =>
-          edits.every((e) => firstSeen.shopee.has(e.key) && firstSeen.tiktok.has(e.key)) ? true : undefined,
+        // Earlier edits of a product may be coalesced away; its last edit must arrive.
+        await until('the last edit of every product visible on both shops', 60_000, async () =>
+          [...lastKey.values()].every((k) => firstSeen.shopee.has(k) && firstSeen.tiktok.has(k))
+            ? true
+            : undefined,
         ).catch((err: unknown) => log(String(err)));
         polling = false;
         await Promise.all(pollers);
         const lat = { shopee: [] as number[], tiktok: [] as number[], both: [] as number[] };
+        const fromCommit: number[] = [];
         for (const e of edits) {
           const s = firstSeen.shopee.get(e.key);
           const t = firstSeen.tiktok.get(e.key);
           if (s !== undefined) lat.shopee.push(s - e.sentAt);
           if (t !== undefined) lat.tiktok.push(t - e.sentAt);
-          if (s !== undefined && t !== undefined) lat.both.push(Math.max(s, t) - e.sentAt);
+          if (s !== undefined && t !== undefined) {
+            lat.both.push(Math.max(s, t) - e.sentAt);
+            if (e.ackAt !== undefined) fromCommit.push(Math.max(s, t) - e.ackAt);
+          }
         }
         const run = {
           coalesceMs,
@@ -480,6 +518,8 @@ export async function main(): Promise<OutwardBenchResult> {
             both: percentile(lat.both, 99),
           },
           sentRate,
+          patch: { p50: percentile(patchTimes, 50), p99: percentile(patchTimes, 99) },
+          fromCommit: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
         };
         result.edit.push(run);
         log(`edit→visible (coalesce ${coalesceMs} ms): ${JSON.stringify(run)}`);
@@ -519,7 +559,7 @@ export async function main(): Promise<OutwardBenchResult> {
       }
 
       // Publishing against the rate limit, with the default worker.
-      await startWorker(400);
+      await startWorker(400, RATE);
       if (SKUS > 0) {
         const bulk = await insertProducts(SKUS, 'BULK');
         const before = await counters();
@@ -585,24 +625,33 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
     'Real processes: the sandbox (`node --import tsx sandbox/main.ts`), the API and one worker from the compiled ' +
       `build (\`node dist/src/server.js\`, \`node dist/workers/main.js\`, APP_MODE=demo, NODE_OPTIONS="${nodeOptions}"), ` +
       'Postgres and Redis on the same 2 cores, plus the load generator and the sandbox pollers in the bench process. ' +
-      `Sandbox per-shop rate limit ${RATE} calls/s on both platforms and the adapters' declared budget the same ` +
-      '(SHOPEE_CALLS_PER_SECOND / TIKTOK_SHOP_CALLS_PER_SECOND); sandbox reviews instant.',
+      `Sandbox per-shop rate limit on both platforms equal to the adapters' declared budget ` +
+      `(SHOPEE_CALLS_PER_SECOND / TIKTOK_SHOP_CALLS_PER_SECOND): ${EDIT_BUDGET} calls/s in the edit runs, ` +
+      `${RATE} calls/s in the publish run; sandbox reviews instant.`,
     '',
     `### Edit → visible on both shops (${EDIT_RATE} edits/s for ${EDIT_SECONDS} s)`,
     '',
     `Price PATCHes through the API, round-robin over ${EDIT_PRODUCTS} live single-SKU products published to one ` +
       'Shopee and one Tokopedia (TikTok Shop) sandbox shop. Latency: from sending the PATCH to the first poll of ' +
       `the sandbox shop state (\`/__sandbox/{platform}/shops/:id/state\`, polled back-to-back with ${POLL_MS} ms pauses) ` +
-      'that shows the new price; so it includes up to one poll round trip. "Both" = the later of the two shops.',
+      'that shows the new price; so it includes up to one poll round trip. "Both" = the later of the two shops. ' +
+      `Each product is edited every ${EDIT_PRODUCTS / EDIT_RATE} s; an edit never seen was overtaken by the next edit of ` +
+      'its product before it became visible (coalesced away), and counts in no percentile.',
     '',
-    '| EDIT_COALESCE_MS | edits (sent rate) | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms |',
-    '| ---: | ---: | ---: | ---: | ---: | --- |',
+    '| EDIT_COALESCE_MS | edits (completed rate) | PATCH p50 / p99 | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...r.edit.map(
       (e) =>
-        `| ${e.coalesceMs}${e.coalesceMs === 400 ? ' (default)' : ''} | ${e.edits} (${e.sentRate.toFixed(1)}/s) | ${e.seen.shopee} / ${e.seen.tiktok} | ` +
+        `| ${e.coalesceMs}${e.coalesceMs === 400 ? ' (default)' : ''} | ${e.edits} (${e.sentRate.toFixed(1)}/s) | ${ms(e.patch.p50)} / ${ms(e.patch.p99)} | ${e.seen.shopee} / ${e.seen.tiktok} | ` +
         `${ms(e.p50.shopee)} / ${ms(e.p50.tiktok)} / ${ms(e.p50.both)} | ${ms(e.p99.shopee)} / ${ms(e.p99.tiktok)} / **${ms(e.p99.both)}** | ` +
         `${e.p99.both <= 300 ? 'met' : 'NOT met'} |`,
     ),
+    '',
+    'Measured from the PATCH answer (the edit committed) instead of from sending it, both shops: ' +
+      r.edit
+        .map((e) => `${e.coalesceMs} ms window p50 ${ms(e.fromCommit.p50)}, p99 ${ms(e.fromCommit.p99)}`)
+        .join('; ') +
+      '.',
     '',
     'With the default window every edit waits 400 ms on purpose before its push (coalescing), so p99 ≤ 300 ms ' +
       'cannot be met by design at that setting; the shorter window shows what the pipeline itself costs.',
