@@ -264,7 +264,12 @@ export async function main(): Promise<OutwardBenchResult> {
     await http('POST', `${control}/shopee/apps`, { ...shopeeApp, name: 'bench' });
     await http('POST', `${control}/tiktok-shop/apps`, { ...ttsApp, name: 'bench' });
     // Per-shop limits equal to what the adapters declare; reviews instant so listings go live at once.
-    await http('POST', `${control}/shopee/configure`, { rateLimitPerSecond: RATE, reviewDelayMs: 0 });
+    // A Shopee shop holds 1,000 items by default (as a new seller's shop); room for the publish run.
+    await http('POST', `${control}/shopee/configure`, {
+      rateLimitPerSecond: RATE,
+      reviewDelayMs: 0,
+      itemLimit: { itemCountMax: SKUS + 1000 },
+    });
     await http('POST', `${control}/tiktok-shop/configure`, {
       rate_limit_per_second: RATE,
       audit_delay_seconds: 0,
@@ -579,13 +584,20 @@ export async function main(): Promise<OutwardBenchResult> {
         log(`${SKUS} products published (API side) in ${Date.now() - started} ms`);
         const wanted = SKUS * 2;
         let live = 0;
-        const deadline = Date.now() + Math.max(600_000, (SKUS * 10 * 1000) / RATE);
-        while (Date.now() < deadline) {
+        let settled = 0;
+        let lastChange = Date.now();
+        // Bounded: 15 min at most, or 60 s without any listing settling (live or failed).
+        const deadline = Date.now() + 900_000;
+        while (Date.now() < deadline && Date.now() - lastChange < 60_000) {
           const [row] = await sql`
-            select count(*)::int as n from channel_listings l join variants v on v.product_id = l.product_id
-            where v.sku like 'BULK-%' and l.state = 'live'`;
-          live = (row?.n as number) ?? 0;
-          if (live >= wanted) break;
+            select count(*) filter (where l.state = 'live')::int as live,
+                   count(*) filter (where l.state in ('live', 'failed', 'needs_attention'))::int as settled
+            from channel_listings l join variants v on v.product_id = l.product_id
+            where v.sku like 'BULK-%'`;
+          live = (row?.live as number) ?? 0;
+          if ((row?.settled as number) !== settled) lastChange = Date.now();
+          settled = (row?.settled as number) ?? 0;
+          if (settled >= wanted) break;
           await sleep(250);
         }
         const wallMs = Date.now() - started;
@@ -693,7 +705,7 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
           '| SKUs | remote calls Shopee / TikTok | throttled (429) Shopee / TikTok | rate-limit bound (max calls ÷ rate) | wall time | wall ÷ bound | goal ≤ 1.10 |',
           '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
           `| ${r.publish.skus.toLocaleString('en-US')} | ${r.publish.shopee.calls} / ${r.publish.tiktok.calls} | ${r.publish.shopee.throttled} / ${r.publish.tiktok.throttled} | ` +
-            `${(r.publish.boundMs / 1000).toFixed(1)} s | ${(r.publish.wallMs / 1000).toFixed(1)} s | **${r.publish.ratio.toFixed(2)}** | ${r.publish.ratio <= 1.1 ? 'met' : 'NOT met'} |`,
+            `${(r.publish.boundMs / 1000).toFixed(1)} s | ${(r.publish.wallMs / 1000).toFixed(1)} s | **${r.publish.ratio.toFixed(2)}** | ${r.publish.live < r.publish.skus * 2 ? 'not all live: no figure' : r.publish.ratio <= 1.1 ? 'met' : 'NOT met'} |`,
           '',
           `Calls by endpoint: Shopee ${JSON.stringify(r.publish.shopee.byEndpoint)}; TikTok ${JSON.stringify(r.publish.tiktok.byEndpoint)}.`,
         ]
