@@ -122,12 +122,16 @@ const envSchema = z.object({
   SHOPEE_BASE_URL: httpUrl.optional(),
   SHOPEE_PARTNER_ID: z.coerce.number().int().positive().optional(),
   SHOPEE_PARTNER_KEY: z.string().min(8).optional(),
+  /** Calls per second per Shopee shop the adapter holds itself to; unset = the adapter's default (10). */
+  SHOPEE_CALLS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
   /** TikTok Shop: API host, authorization-service host (token exchange), seller authorization page. */
   TIKTOK_SHOP_API_BASE_URL: httpUrl.optional(),
   TIKTOK_SHOP_AUTH_BASE_URL: httpUrl.optional(),
   TIKTOK_SHOP_AUTHORIZE_URL: httpUrl.optional(),
   TIKTOK_SHOP_APP_KEY: z.string().min(1).optional(),
   TIKTOK_SHOP_APP_SECRET: z.string().min(8).optional(),
+  /** Calls per second per TikTok Shop shop the adapter holds itself to; unset = the adapter's default (20). */
+  TIKTOK_SHOP_CALLS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Optional `service_id` added to the TikTok Shop authorization link (the partner centre's service). */
   TIKTOK_SHOP_SERVICE_ID: z.string().min(1).optional(),
   /** Partner-brand programme API host (each programme's key and secret are stored per connection). */
@@ -181,6 +185,8 @@ export interface ShopeeChannelConfig {
   baseUrl: string;
   partnerId: number;
   partnerKey: string;
+  /** Per-shop call budget; undefined = the adapter's declared default. */
+  callsPerSecond: number | undefined;
 }
 
 export interface TiktokShopChannelConfig {
@@ -190,6 +196,8 @@ export interface TiktokShopChannelConfig {
   appKey: string;
   appSecret: string;
   serviceId: string | undefined;
+  /** Per-shop call budget; undefined = the adapter's declared default. */
+  callsPerSecond: number | undefined;
 }
 
 /**
@@ -310,7 +318,12 @@ function channelsConfig(e: z.infer<typeof envSchema>): ChannelsConfig {
     httpTimeoutMs: e.CHANNEL_HTTP_TIMEOUT_MS,
     shopee:
       shopeeBase && e.SHOPEE_PARTNER_ID !== undefined && e.SHOPEE_PARTNER_KEY
-        ? { baseUrl: shopeeBase, partnerId: e.SHOPEE_PARTNER_ID, partnerKey: e.SHOPEE_PARTNER_KEY }
+        ? {
+            baseUrl: shopeeBase,
+            partnerId: e.SHOPEE_PARTNER_ID,
+            partnerKey: e.SHOPEE_PARTNER_KEY,
+            callsPerSecond: e.SHOPEE_CALLS_PER_SECOND,
+          }
         : undefined,
     tiktokShop:
       ttsApi && ttsAuth && ttsAuthorize && e.TIKTOK_SHOP_APP_KEY && e.TIKTOK_SHOP_APP_SECRET
@@ -321,6 +334,7 @@ function channelsConfig(e: z.infer<typeof envSchema>): ChannelsConfig {
             appKey: e.TIKTOK_SHOP_APP_KEY,
             appSecret: e.TIKTOK_SHOP_APP_SECRET,
             serviceId: e.TIKTOK_SHOP_SERVICE_ID,
+            callsPerSecond: e.TIKTOK_SHOP_CALLS_PER_SECOND,
           }
         : undefined,
     partnerBrand: partnerBase ? { baseUrl: partnerBase } : undefined,

@@ -44,7 +44,16 @@ export type PushListingJob = z.infer<typeof pushListingJob>;
  * later edits are absorbed by it. 400 ms keeps 100 edits within one second at three pushes at most
  * (the first, one after the burst's middle, the last), well inside "visible within 2 s".
  */
-export const EDIT_COALESCE_MS = 400;
+export const EDIT_COALESCE_MS = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(10_000)
+  .default(400)
+  // Read here, not in loadConfig, so the relay that delays the job and the processor that waits it out
+  // agree in every process without threading it through; EDIT_COALESCE_MS in the environment tunes it
+  // (bench/outward measures the default and a shorter window).
+  .parse(process.env.EDIT_COALESCE_MS);
 /**
  * The name of a push job caused by an edit. Its first run waits out the rest of EDIT_COALESCE_MS
  * from when it was added: the push kept behind a running one (`keepLastIfActive`) is added without

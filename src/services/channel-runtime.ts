@@ -102,6 +102,7 @@ export function createChannelRuntime(options: ChannelRuntimeOptions): ChannelRun
       partnerId: shopee.partnerId,
       partnerKey: shopee.partnerKey,
       timeoutMs,
+      ...(shopee.callsPerSecond === undefined ? {} : { callsPerSecond: shopee.callsPerSecond }),
     };
   }
   if (tiktokShop) {
@@ -110,6 +111,7 @@ export function createChannelRuntime(options: ChannelRuntimeOptions): ChannelRun
       appKey: tiktokShop.appKey,
       appSecret: tiktokShop.appSecret,
       timeoutMs,
+      ...(tiktokShop.callsPerSecond === undefined ? {} : { callsPerSecond: tiktokShop.callsPerSecond }),
     };
   }
   if (partnerBrand) settings.partner_brand = { timeoutMs };
