@@ -272,7 +272,12 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       });
       const itemId = res.response?.item_id;
       if (itemId === undefined) throw unexpected('add_item');
-      if (tierStructure(listing.variants).tiers.length > 0) await sleep(config.tierWaitMs);
+      // An item without options is complete after add_item: its one model is model_id 0, so there is
+      // nothing to read back (one call per single-SKU item instead of two).
+      if (tierStructure(listing.variants).tiers.length === 0) {
+        return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, { model: [] }) };
+      }
+      await sleep(config.tierWaitMs);
       const models = await syncVariants(shop, String(itemId), listing);
       return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, models) };
     },
