@@ -13,13 +13,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { importRegionsFile, tangselRegionsFile } from '../src/cli/import-regions.js';
 import { runMigrations } from '../src/db/migrate.js';
+import { freePort } from '../src/dev/ports.js';
+import { withDatabase } from '../src/dev/probes.js';
 import { type AutocannonResult, autocannon, median } from './lib/load.js';
 import { machineLine, writeBenchmarkSection } from './lib/report.js';
 
@@ -32,21 +33,6 @@ const PAGE = 50;
 const DATABASE = 'kriya_bench_catalogue';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 /** A fresh, migrated database with the Tangsel regions, 10,000 products and a bench operator. */
 async function prepareDatabase(): Promise<{ url: string; username: string; password: string }> {

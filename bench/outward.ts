@@ -23,7 +23,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -31,7 +30,9 @@ import postgres from 'postgres';
 import { tangselRegionsFile } from '../src/cli/import-regions.js';
 import { loadConfig } from '../src/config/env.js';
 import { connectDemoShops } from '../src/dev/demo-shops.js';
+import { freePort } from '../src/dev/ports.js';
 import { prepareDatabase } from '../src/dev/prepare-database.js';
+import { withDatabase } from '../src/dev/probes.js';
 import { generateKeySpec } from '../src/lib/secrets.js';
 import { median } from './lib/load.js';
 import { machineLine, writeBenchmarkSection } from './lib/report.js';
@@ -57,21 +58,6 @@ const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@12
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (line: string) => process.stdout.write(`[outward] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 interface Proc {
   child: ChildProcess;
