@@ -214,4 +214,98 @@ export interface ChannelAdapter {
 
   /** Reads the remote listing back (nightly drift repair, conformance tests). */
   read(ctx: ConnectionContext, ref: RemoteListingRef): Promise<RemoteListingState | null>;
+
+  /**
+   * One page of the shop's orders (partner brand: sales-report lines folded into orders) whose
+   * platform update time falls in `window`, resuming at `cursor` (null: the window's first page).
+   * The adapter splits the window to the platform's limits (Shopee: 15 days) and fetches details in
+   * the platform's batch size (Shopee: 50); `next` carries whatever it needs to resume.
+   */
+  pullOrders(ctx: ConnectionContext, window: PullWindow, cursor: PullCursor | null): Promise<OrderPage>;
 }
+
+// ─── Inward: orders and sales coming back from a channel ────────────────────────────────────────
+
+/**
+ * An order's state, mapped from each platform's own list (Shopee UNPAID…COMPLETED, TikTok Shop
+ * UNPAID/ON_HOLD/AWAITING_SHIPMENT…, partner-brand report lines are `completed` or `returned`).
+ * `unpaid` and `on_hold` are not sales yet: they take no stock and count in no figure (sync-pitfalls:
+ * ON_HOLD orders may still be cancelled by the platform).
+ */
+export const ORDER_STATUSES = [
+  'unpaid',
+  'on_hold',
+  'awaiting_shipment',
+  'shipped',
+  'completed',
+  'cancelled',
+  'returned',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** One line of an order. A platform that sends one line per unit is folded by the adapter per `lineKey`. */
+export interface CanonicalOrderLine {
+  /** Stable within the order across pulls: the platform's line/item id, or item+model for Shopee. */
+  lineKey: string;
+  /** The seller SKU the platform reports (model_sku / seller_sku / partner sku); matched to our variants. */
+  sellerSku: string;
+  remoteItemId?: string;
+  remoteVariantId?: string;
+  title?: string;
+  quantity: number;
+  /** What the buyer paid per unit for this line, integer rupiah, after seller discounts. */
+  unitPriceIdr: number;
+  /** Units of this line cancelled or returned on their own (TikTok cancels per line); 0 when none. */
+  cancelledQuantity?: number;
+  returnedQuantity?: number;
+}
+
+export interface CanonicalOrder {
+  externalOrderId: string;
+  status: OrderStatus;
+  /** When the buyer placed it: decides the Jakarta day the sale counts on. */
+  createdAt: Date;
+  /** The platform's last change of the order (the pull's watermark moves on this). */
+  updatedAt: Date;
+  lines: CanonicalOrderLine[];
+}
+
+/** Opaque, JSON-serialisable paging state of one pull, stored in `channel_sync_cursors.cursor`. */
+export type PullCursor = Record<string, unknown>;
+
+/** One page of orders changed in a window; `next` null means the window is exhausted. */
+export interface OrderPage {
+  orders: CanonicalOrder[];
+  next: PullCursor | null;
+}
+
+/** The window of platform update times a pull covers, [from, to). Adapters split it to the platform's limits. */
+export interface PullWindow {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * What a verified webhook asks for: which shop (platform shop id) to pull, and what kind of event
+ * it was. Webhooks only ever trigger a pull; their bodies are never ingested as data.
+ */
+export interface WebhookEvent {
+  externalShopId: string;
+  /** Platform event name or code, for logs and metrics (`order_status_push`, `3`, `ORDER_STATUS_CHANGE`). */
+  kind: string;
+}
+
+/** The raw request a webhook route received, before any parsing. */
+export interface RawWebhook {
+  /** The exact bytes the platform signed. */
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  /** The full URL the platform called (Shopee signs it), as configured publicly. */
+  url: string;
+}
+
+/**
+ * Checks a webhook's signature as the platform signs it (constant-time compare) and reads which
+ * shop it concerns. `null` means forged or unreadable: the route answers 401 and does nothing.
+ */
+export type WebhookVerifier = (request: RawWebhook) => WebhookEvent | null;

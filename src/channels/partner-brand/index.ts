@@ -167,6 +167,10 @@ export function createPartnerBrandAdapter(
       }));
       return variants.length ? { ...ref, status: 'live' as const, variants } : null;
     },
+    async pullOrders() {
+      // Replaced by the inward-sync work (issue 9); nothing calls it yet.
+      throw new Error('pullOrders is not built yet');
+    },
   };
 
   async function removeItem(creds: PartnerCredentials, sku: string): Promise<void> {
