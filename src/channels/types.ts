@@ -260,11 +260,22 @@ export interface CanonicalOrderLine {
   returnedQuantity?: number;
 }
 
+/**
+ * Sales figures, the same everywhere (sales views, rollups, the sandbox's own totals):
+ * - an order counts once it is paid: `paidAt` set, or a status past payment (awaiting_shipment,
+ *   shipped, completed, returned); an order cancelled before payment never counts;
+ * - it counts on the Jakarta day of `createdAt`;
+ * - gross = Σ quantity × unitPriceIdr of its lines; orders = the number of counted orders;
+ * - net = gross minus the value of units cancelled or returned (a cancelled or returned order takes
+ *   back all its lines; otherwise a line's `cancelledQuantity` / `returnedQuantity`); units = net units.
+ */
 export interface CanonicalOrder {
   externalOrderId: string;
   status: OrderStatus;
   /** When the buyer placed it: decides the Jakarta day the sale counts on. */
   createdAt: Date;
+  /** When the platform reports it paid; unset for unpaid orders (and for platforms that do not say). */
+  paidAt?: Date;
   /** The platform's last change of the order (the pull's watermark moves on this). */
   updatedAt: Date;
   lines: CanonicalOrderLine[];

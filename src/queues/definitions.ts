@@ -19,6 +19,11 @@ export const QUEUE = {
   pushShopee: 'push-shopee',
   pushTiktokShop: 'push-tiktok-shop',
   pushPartnerBrand: 'push-partner-brand',
+  /**
+   * Inward sync: one pull job per connection (and stream), triggered by the schedule, webhooks,
+   * uploads and the nightly complete pull. Coalesced per connection, like pushes per listing.
+   */
+  pullOrders: 'pull-orders',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -102,3 +107,16 @@ export const defaultJobOptions = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
+
+/**
+ * A pull of one connection's orders. Without `window` it is incremental: from the stream's
+ * watermark minus the overlap, to now. With `window` (the nightly complete pull of a Jakarta day) it
+ * re-reads exactly that window and leaves the watermark alone. Incremental pulls use the job id
+ * `pull:<connectionId>` (one waiting per connection); windowed ones `pull:<connectionId>:<from ISO>`.
+ */
+export const pullOrdersJob = z.strictObject({
+  connectionId: z.uuid(),
+  reason: z.enum(['schedule', 'webhook', 'nightly', 'manual', 'upload']),
+  window: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime() }).optional(),
+});
+export type PullOrdersJob = z.infer<typeof pullOrdersJob>;

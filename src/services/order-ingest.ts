@@ -37,3 +37,14 @@ export async function ingestOrders(
 ): Promise<IngestSummary> {
   throw new Error('ingestOrders is not built yet');
 }
+
+/**
+ * Recomputes the daily rollups of the given Jakarta days (`YYYY-MM-DD`, inclusive) from the stored
+ * lines, for the nightly rebuild of days touched by late changes. Running it twice changes nothing.
+ */
+export async function rebuildSalesRollups(
+  _tx: Tx,
+  _days: { from: string; to: string; connectionId?: string },
+): Promise<{ days: number; rows: number }> {
+  throw new Error('rebuildSalesRollups is not built yet');
+}

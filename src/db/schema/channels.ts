@@ -168,3 +168,45 @@ export const channelImageUploads = pgTable(
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.sha256] })],
 );
+
+export const pullRunStatus = pgEnum('pull_run_status', ['running', 'succeeded', 'failed']);
+export const pullRunReason = pgEnum('pull_run_reason', [
+  'schedule',
+  'webhook',
+  'nightly',
+  'manual',
+  'upload',
+]);
+
+/**
+ * One pull of one inward stream of a connection: what window of platform update times it covered
+ * and how it ended. The sales views' completeness section reads it (a Jakarta day no succeeded run
+ * covered is "no data", never "zero sales"), and so do the nightly summaries and the pull alerts.
+ */
+export const channelPullRuns = pgTable(
+  'channel_pull_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => channelConnections.id, { onDelete: 'cascade' }),
+    stream: text('stream').notNull(),
+    reason: pullRunReason('reason').notNull(),
+    /** The window of platform update times asked for, [from, to). */
+    windowFrom: timestamp('window_from', { withTimezone: true }).notNull(),
+    windowTo: timestamp('window_to', { withTimezone: true }).notNull(),
+    status: pullRunStatus('status').notNull().default('running'),
+    fetched: integer('fetched').notNull().default(0),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** The last error, in plain words, when it failed. */
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('channel_pull_runs_connection_idx').on(t.connectionId, t.stream, t.windowFrom),
+    index('channel_pull_runs_started_idx').on(t.startedAt),
+  ],
+);
