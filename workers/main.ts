@@ -2,6 +2,7 @@
  * Worker entry point: `npm run worker` (dev) or `node dist/workers/main.js` (production). Runs the
  * outbox relay, the queue processors and declares the schedules. Many can run at once.
  */
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
@@ -39,6 +40,8 @@ const refreshDeps = {
   log,
 };
 
+// Recorded on each job it processes (`processedBy`), so the dashboard shows which process ran a push.
+const workerName = `${hostname()}:${process.pid}`;
 const pushQueues = Object.values(PUSH_QUEUE).map((name) => createQueue(name, connection, prefix));
 const runtime = createChannelRuntime({
   db: database.db,
@@ -79,7 +82,7 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
           job,
           token,
         ),
-      { connection, prefix, concurrency: 10 },
+      { connection, prefix, concurrency: 10, name: workerName },
     ),
 );
 
@@ -116,7 +119,7 @@ const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'listing reconciler failed'),
 });
-log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
+log.info({ queues: Object.values(QUEUE), prefix, workerName }, 'worker started');
 
 let closing = false;
 const SHUTDOWN_GRACE_MS = 5_000;

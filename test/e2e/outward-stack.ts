@@ -56,7 +56,10 @@ export interface OutwardStack {
   json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   sandboxGet<T>(path: string): Promise<T>;
   sandboxPost<T>(path: string, body: unknown): Promise<T>;
-  startWorker(): Promise<void>;
+  /** Any control-API call (PUT /faults, DELETE /faults, …); throws on a non-2xx answer. */
+  sandboxRequest<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Starts one more worker process; resolves with its pid once it is ready. */
+  startWorker(): Promise<number>;
   /** SIGKILL every running worker and wait for it to be gone. */
   killWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -85,9 +88,15 @@ export async function until<T>(
   }
 }
 
+export interface OutwardStackOptions {
+  privateRedis?: boolean;
+  /** Extra environment of the API and worker processes (timeouts, declared rates, …). */
+  env?: Record<string, string>;
+}
+
 export async function startOutwardStack(
   label: string,
-  options: { privateRedis?: boolean } = {},
+  options: OutwardStackOptions = {},
 ): Promise<OutwardStack> {
   const procs: Proc[] = [];
   const logs: string[] = [];
@@ -113,7 +122,7 @@ export async function startOutwardStack(
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const proc = { name, child, exited };
     procs.push(proc);
-    return new Promise<RegExpExecArray>((resolve, reject) => {
+    return new Promise<RegExpExecArray & { pid: number }>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${name} not ready within ${START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)),
         START_TIMEOUT_MS,
@@ -128,7 +137,7 @@ export async function startOutwardStack(
           const match = ready.exec(line);
           if (match) {
             clearTimeout(timer);
-            resolve(match);
+            resolve(Object.assign(match, { pid: child.pid ?? 0 }));
           }
         }
       };
@@ -179,6 +188,17 @@ export async function startOutwardStack(
       if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}: ${text}`);
       return JSON.parse(text) as T;
     };
+    const sandboxRequest = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${control}${path}`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${text}`);
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    };
 
     const shopeePartner = {
       partnerId: 3_000_000 + randomBytes(2).readUInt16BE(0),
@@ -221,12 +241,14 @@ export async function startOutwardStack(
       TIKTOK_SHOP_APP_SECRET: tiktokApp.appSecret,
       CHANNEL_HTTP_TIMEOUT_MS: '5000',
       LIST_CACHE_MAX_MB: '0',
+      ...options.env,
     };
     await spawnProc('api', 'src/server.ts', appEnv, /Server listening at/);
     let workers = 0;
     const startWorker = async () => {
       workers += 1;
-      await spawnProc(`worker${workers}`, 'workers/main.ts', appEnv, /worker started/);
+      const ready = await spawnProc(`worker${workers}`, 'workers/main.ts', appEnv, /worker started/);
+      return ready.pid;
     };
     await startWorker();
 
@@ -333,6 +355,7 @@ export async function startOutwardStack(
       json,
       sandboxGet,
       sandboxPost,
+      sandboxRequest,
       startWorker,
       async killWorkers() {
         const running = procs.filter(

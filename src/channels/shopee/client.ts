@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
+import { DEFAULT_REPEAT, type RepeatPolicy, withRepeats } from '../http.js';
 import { ChannelFailure } from '../types.js';
 import { shopeeFailure } from './errors.js';
 
@@ -17,7 +18,22 @@ export interface ShopeeClientConfig {
   partnerId: number;
   partnerKey: string;
   timeoutMs: number;
+  /** Repeats of a call that is safe to repeat, after a transient failure (default DEFAULT_REPEAT). */
+  repeat?: RepeatPolicy;
 }
+
+/**
+ * POST paths that may run twice with the same effect: absolute updates, an unlist, an image upload
+ * (a second copy in the media space is harmless). Reads (GET) always may. Never `add_item` (a second
+ * item) nor the auth calls (single-use codes and refresh tokens); tier calls repeat in the adapter.
+ */
+const REPEATABLE_POSTS = new Set([
+  '/api/v2/product/update_item',
+  '/api/v2/product/update_price',
+  '/api/v2/product/update_stock',
+  '/api/v2/product/unlist_item',
+  '/api/v2/media_space/upload_image',
+]);
 
 /** Called before every request with the budget key of the shop it is for (`shopee:<shop_id>`). */
 export type CallGate = (budgetKey: string) => Promise<void>;
@@ -110,11 +126,14 @@ export class ShopeeClient {
     return this.request<T>('POST', path, call);
   }
 
-  private async request<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    call: ShopeeCall,
-  ): Promise<ShopeeEnvelope<T>> {
+  private request<T>(method: 'GET' | 'POST', path: string, call: ShopeeCall): Promise<ShopeeEnvelope<T>> {
+    const repeatable = method === 'GET' || REPEATABLE_POSTS.has(path);
+    return withRepeats(repeatable, this.config.repeat ?? DEFAULT_REPEAT, () =>
+      this.send<T>(method, path, call),
+    );
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, call: ShopeeCall): Promise<ShopeeEnvelope<T>> {
     // Shop APIs spend the shop's budget; public APIs (token exchange) are per partner and rare.
     if (call.shop) await this.gate(`shopee:${call.shop.shopId}`);
     const timestamp = Math.floor(this.now().getTime() / 1000);

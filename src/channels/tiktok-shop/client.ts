@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
+import { DEFAULT_REPEAT, type RepeatPolicy, withRepeats } from '../http.js';
 import type { CallGate } from '../shopee/client.js';
 import { ChannelFailure } from '../types.js';
 import { tiktokFailure } from './errors.js';
@@ -18,6 +19,23 @@ export interface TiktokShopClientConfig {
   appKey: string;
   appSecret: string;
   timeoutMs: number;
+  /** Repeats of a call that is safe to repeat, after a transient failure (default DEFAULT_REPEAT). */
+  repeat?: RepeatPolicy;
+}
+
+/**
+ * Calls that may run twice with the same effect: reads, a product search, an Edit Product (a full
+ * replace), absolute price and stock updates, a deactivation, an image upload (a second copy is
+ * harmless). Never Create Product (a second product) nor the token calls (single-use codes).
+ */
+function repeatable(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'PUT') return true;
+  return (
+    path === '/product/202502/products/search' ||
+    path === '/product/202309/images/upload' ||
+    path === '/product/202309/products/deactivate' ||
+    /^\/product\/202309\/products\/[^/]+\/(prices|inventory)\/update$/.test(path)
+  );
 }
 
 export interface TiktokShopAuth {
@@ -76,10 +94,16 @@ export class TiktokShopClient {
     });
   }
 
-  async request<T>(
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, call: TiktokCall = {}): Promise<T> {
+    return withRepeats(repeatable(method, path), this.config.repeat ?? DEFAULT_REPEAT, () =>
+      this.send<T>(method, path, call),
+    );
+  }
+
+  private async send<T>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    call: TiktokCall = {},
+    call: TiktokCall,
   ): Promise<T> {
     const budgetShop = call.auth?.shopCipher ?? call.auth?.budgetShop;
     if (budgetShop) await this.gate(`tiktok_shop:${budgetShop}`);

@@ -7,8 +7,15 @@ import { ChannelFailure } from '../../../../src/channels/types.js';
 const base = 'http://shopee.test';
 const now = new Date(1_655_714_431_000);
 const shop = { shopId: '14701711', accessToken: '59777174636562737266615546704c6d' };
+// Classification is read from one answer: no repeats here (see "repeats of safe calls").
 const client = new ShopeeClient(
-  { baseUrl: base, partnerId: 2001887, partnerKey: 'test_partner_key', timeoutMs: 200 },
+  {
+    baseUrl: base,
+    partnerId: 2001887,
+    partnerKey: 'test_partner_key',
+    timeoutMs: 200,
+    repeat: { times: 0, delayMs: 0 },
+  },
   () => now,
 );
 
@@ -134,5 +141,86 @@ describe('Shopee call budget', () => {
     await gated.get('/api/v2/shop/get_shop_info', { shop });
     await gated.post('/api/v2/auth/token/get', { body: {} });
     expect(keys).toEqual(['shopee:14701711']);
+  });
+});
+
+describe('Shopee repeats of safe calls after a transient failure', () => {
+  const keys: string[] = [];
+  const repeating = new ShopeeClient(
+    {
+      baseUrl: base,
+      partnerId: 2001887,
+      partnerKey: 'test_partner_key',
+      timeoutMs: 200,
+      repeat: { times: 2, delayMs: 1 },
+    },
+    () => now,
+    async (key) => {
+      keys.push(key);
+    },
+  );
+  const ok = { error: '', message: '', response: { success_list: [], failure_list: [] } };
+
+  it('a read or an absolute update is repeated, each try spending the shop budget, and succeeds', async () => {
+    keys.length = 0;
+    nock(base).get('/api/v2/product/get_model_list').query(true).reply(502, 'Bad Gateway');
+    nock(base).get('/api/v2/product/get_model_list').query(true).reply(200, ok);
+    await repeating.get('/api/v2/product/get_model_list', { shop, query: { item_id: 1 } });
+    expect(keys).toEqual(['shopee:14701711', 'shopee:14701711']);
+
+    nock(base)
+      .post('/api/v2/product/update_price')
+      .query(true)
+      .times(2)
+      .reply(500, { error: 'error_server', message: 'Server error' });
+    nock(base).post('/api/v2/product/update_price').query(true).reply(200, ok);
+    await repeating.post('/api/v2/product/update_price', { shop, body: { item_id: 1, price_list: [] } });
+  });
+
+  it('gives up after its repeats with the last transient failure', async () => {
+    nock(base)
+      .post('/api/v2/product/update_stock')
+      .query(true)
+      .times(3)
+      .reply(500, { error: 'error_server', message: 'Server error' });
+    expect(
+      await failureOf(repeating.post('/api/v2/product/update_stock', { shop, body: { item_id: 1 } })),
+    ).toMatchObject({ kind: 'retryable', platformCode: 'error_server' });
+  });
+
+  it('never repeats add_item (a second item) or a token call (single-use), nor a throttle or a refusal', async () => {
+    nock(base)
+      .post('/api/v2/product/add_item')
+      .query(true)
+      .reply(500, { error: 'error_server', message: 'Server error' });
+    // A repeat would have met no mock (a network error): the failure is the first answer's.
+    expect(await failureOf(repeating.post('/api/v2/product/add_item', { shop, body: {} }))).toMatchObject({
+      kind: 'retryable',
+      platformCode: 'error_server',
+    });
+    nock(base)
+      .post('/api/v2/auth/access_token/get')
+      .query(true)
+      .reply(500, { error: 'error_server', message: 'Server error' });
+    expect(
+      await failureOf(repeating.post('/api/v2/auth/access_token/get', { body: { refresh_token: 'r' } })),
+    ).toMatchObject({ kind: 'retryable', platformCode: 'error_server' });
+    nock(base)
+      .post('/api/v2/product/update_price')
+      .query(true)
+      .reply(429, { error: 'error_rate_limit', message: 'too many' });
+    expect(await failureOf(repeating.post('/api/v2/product/update_price', { shop, body: {} }))).toMatchObject(
+      {
+        kind: 'throttled',
+      },
+    );
+    nock(base)
+      .post('/api/v2/product/update_item')
+      .query(true)
+      .reply(200, { error: 'error_param', message: 'item_name is too long' });
+    expect(await failureOf(repeating.post('/api/v2/product/update_item', { shop, body: {} }))).toMatchObject({
+      kind: 'permanent',
+    });
+    // afterEach: every mock consumed once, none left over, and nock refused any repeat.
   });
 });

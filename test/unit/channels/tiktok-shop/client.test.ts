@@ -5,8 +5,15 @@ import { ChannelFailure } from '../../../../src/channels/types.js';
 
 const base = 'http://tiktok.test';
 const now = new Date(1_696_909_648_000);
+// Classification is read from one answer: no repeats here (see "repeats of safe calls").
 const client = new TiktokShopClient(
-  { baseUrl: base, appKey: '68xu9ks5p4i8', appSecret: 'e59af819cc', timeoutMs: 200 },
+  {
+    baseUrl: base,
+    appKey: '68xu9ks5p4i8',
+    appSecret: 'e59af819cc',
+    timeoutMs: 200,
+    repeat: { times: 0, delayMs: 0 },
+  },
   () => now,
 );
 const auth = { accessToken: 'TTP_secret_token_value', shopCipher: 'ROW_xkMbgAAAeVAQra0eZWebFQq5aIK' };
@@ -135,5 +142,61 @@ describe('TikTok Shop call budget', () => {
       form: new FormData(),
     });
     expect(keys).toEqual([`tiktok_shop:${auth.shopCipher}`, `tiktok_shop:${auth.shopCipher}`]);
+  });
+});
+
+describe('TikTok Shop repeats of safe calls after a transient failure', () => {
+  const repeating = new TiktokShopClient(
+    {
+      baseUrl: base,
+      appKey: 'app',
+      appSecret: 'secret',
+      timeoutMs: 200,
+      repeat: { times: 2, delayMs: 1 },
+    },
+    () => now,
+  );
+
+  it('an absolute price update and an Edit Product are repeated after a 5xx and succeed', async () => {
+    nock(base)
+      .post('/product/202309/products/1729/prices/update')
+      .query(true)
+      .reply(503, { code: 36009007, message: 'gateway timeout' });
+    nock(base)
+      .post('/product/202309/products/1729/prices/update')
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    await repeating.request('POST', '/product/202309/products/1729/prices/update', { auth, body: {} });
+    nock(base).put('/product/202309/products/1729').query(true).reply(500, 'oops');
+    nock(base)
+      .put('/product/202309/products/1729')
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    await repeating.request('PUT', '/product/202309/products/1729', { auth, body: {} });
+  });
+
+  it('never repeats Create Product (a second product), a throttle or a wait the platform names', async () => {
+    nock(base).post('/product/202309/products').query(true).reply(500, 'oops');
+    expect(
+      await failureOf(repeating.request('POST', '/product/202309/products', { auth, body: {} })),
+    ).toMatchObject({ kind: 'retryable', platformCode: 'HTTP 500' });
+    nock(base)
+      .post('/product/202309/products/1729/inventory/update')
+      .query(true)
+      .reply(429, { code: 36009002, message: 'rate limit' });
+    expect(
+      await failureOf(
+        repeating.request('POST', '/product/202309/products/1729/inventory/update', { auth, body: {} }),
+      ),
+    ).toMatchObject({ kind: 'throttled' });
+    nock(base)
+      .post('/product/202309/products/1729/prices/update')
+      .query(true)
+      .reply(200, { code: 12052901, message: 'Product status does not allow this operation' });
+    expect(
+      await failureOf(
+        repeating.request('POST', '/product/202309/products/1729/prices/update', { auth, body: {} }),
+      ),
+    ).toMatchObject({ kind: 'retryable', waitMs: 30_000 });
   });
 });
