@@ -165,6 +165,16 @@ export interface ImageUploadCache {
  * One channel's adapter. Implementations are stateless apart from configuration (base URL,
  * partner/app credentials, HTTP timeouts) and an image cache keyed by content hash per shop.
  */
+/** How a full update treats the item's sale status. */
+export interface UpdateOptions {
+  /**
+   * The item was taken down by us (the listing was ended) and the crafter published it again: bring
+   * it back on sale. Without it an update leaves the status alone, so a content edit never relists an
+   * item that the crafter or the platform took down.
+   */
+  relist?: boolean;
+}
+
 /** Which offer fields a price/stock push carries. */
 export interface PriceStockChange {
   price: boolean;
@@ -194,8 +204,16 @@ export interface ChannelAdapter {
   /** Creates the remote item with all variants; returns the remote ids. Never called twice for one intent. */
   create(ctx: ConnectionContext, listing: CanonicalListing): Promise<RemoteListingRef>;
 
-  /** Full content update (title, description, images, options, variants added or removed). */
-  update(ctx: ConnectionContext, ref: RemoteListingRef, listing: CanonicalListing): Promise<RemoteListingRef>;
+  /**
+   * Full content update (title, description, images, options, variants added or removed). Leaves the
+   * item's sale status as it is unless `options.relist`.
+   */
+  update(
+    ctx: ConnectionContext,
+    ref: RemoteListingRef,
+    listing: CanonicalListing,
+    options?: UpdateOptions,
+  ): Promise<RemoteListingRef>;
 
   /**
    * Price and stock only, through the platform's batch calls (content in `listing` is not sent).

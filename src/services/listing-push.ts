@@ -18,7 +18,7 @@
  * without Redis; the processor turns the decision into BullMQ terms.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { ConnectionSecrets } from '../channels/auth.js';
 import { classifyChannelFailure } from '../channels/failure.js';
 import {
@@ -329,6 +329,21 @@ async function offerChanges(
   return changed.price || changed.stock ? changed : { price: true, stock: true };
 }
 
+/**
+ * Whether the remote item is down because we ended the listing: its last successful push was a
+ * delist. A listing published again then needs its item put back on sale, which no content or offer
+ * change would do (an update leaves the sale status alone).
+ */
+async function endedByUs(db: Database, listingId: string): Promise<boolean> {
+  const [last] = await db
+    .select({ kind: listingPushAttempts.kind })
+    .from(listingPushAttempts)
+    .where(and(eq(listingPushAttempts.listingId, listingId), eq(listingPushAttempts.outcome, 'success')))
+    .orderBy(desc(listingPushAttempts.startedAt), desc(listingPushAttempts.id))
+    .limit(1);
+  return last?.kind === 'delist';
+}
+
 /** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
 export async function pushListing(deps: ListingPushDeps, listingId: string): Promise<PushResult> {
   const { db } = deps;
@@ -462,6 +477,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
   const channelAdapter = adapter as ChannelAdapter;
 
   let ref = await refOf(db, listing);
+  const relist = ref !== null && (await endedByUs(db, listingId));
   let outcome: PushOutcome = 'live';
   if (!ref) {
     if (!listing.createIntentId || !listing.createIntentSku || !listing.createIntentStartedAt) {
@@ -501,9 +517,10 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         await deps.afterRemoteCreate?.(listingId);
       }
     }
-  } else if (content !== listing.pushedContentHash) {
+  } else if (relist || content !== listing.pushedContentHash) {
+    // Published again after we ended it: the full update also puts the item back on sale.
     const current = ref;
-    ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical));
+    ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical, { relist }));
   } else if (offer !== listing.pushedOfferHash) {
     const current = ref;
     const changed = await offerChanges(db, listingId, canonical);

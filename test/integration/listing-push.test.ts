@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Job, type Queue, Worker } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -341,7 +341,12 @@ describe('listing push (sandbox)', () => {
     await api.database.db
       .update(channelCategoryMappings)
       .set({ channelCategoryId: '999999' })
-      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+      .where(
+        and(
+          eq(channelCategoryMappings.channel, 'shopee'),
+          eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'),
+        ),
+      );
     try {
       const err = await pushListing(deps(), id).then(
         () => null,
@@ -363,7 +368,12 @@ describe('listing push (sandbox)', () => {
       await api.database.db
         .update(channelCategoryMappings)
         .set({ channelCategoryId: '100102' })
-        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+        .where(
+          and(
+            eq(channelCategoryMappings.channel, 'shopee'),
+            eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'),
+          ),
+        );
     }
   });
 
@@ -443,6 +453,65 @@ describe('listing push (sandbox)', () => {
     const after = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
     expect((await pushListing(deps(), id)).outcome).toBe('skipped');
     expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(after);
+  });
+
+  it('an ended listing published again is back on sale in both shops (a content edit alone relists nothing)', async () => {
+    const product = await newProduct();
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('live');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('live');
+    // Reviews pass on the sandbox clock (Shopee takes no item down while it is in review).
+    channels.sandbox.ctx.clock.advance(601_000);
+    const shopeeStatus = async () => {
+      const state = channels.shopee.control.shopState(shopee.externalShopId) as {
+        items: Array<{ itemId: number; status: string }>;
+      };
+      const row = await listing(onShopee);
+      return state.items.find((i) => String(i.itemId) === row.remoteItemId)?.status;
+    };
+    const tiktokStatus = async () => {
+      const [conn] = await api.database.db
+        .select({ shopId: channelConnections.externalShopId })
+        .from(channelConnections)
+        .where(eq(channelConnections.id, tiktok.id));
+      const state = channels.tiktok.control.shopState(conn?.shopId as string) as {
+        products: Array<{ product_id: string; status: string }>;
+      };
+      const row = await listing(onTiktok);
+      return state.products.find((p) => p.product_id === row.remoteItemId)?.status;
+    };
+    expect(await shopeeStatus()).toBe('NORMAL');
+
+    // The crafter ends both listings: the items are taken down.
+    await api.database.db
+      .update(channelListings)
+      .set({ delistedAt: new Date() })
+      .where(sql`${channelListings.id} in (${onShopee}, ${onTiktok})`);
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('delisted');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('delisted');
+    expect(await shopeeStatus()).toBe('UNLIST');
+    expect(await tiktokStatus()).toBe('SELLER_DEACTIVATED');
+
+    // Published again with nothing changed: the push puts the same items back on sale.
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/products/${product.id}/listings`,
+      headers: api.auth(user),
+      payload: { connectionIds: [shopee.id, tiktok.id] },
+    });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    const itemsBefore = [(await listing(onShopee)).remoteItemId, (await listing(onTiktok)).remoteItemId];
+    expect(await pushListing(deps(), onShopee)).toMatchObject({ outcome: 'live', kind: 'update' });
+    expect(await pushListing(deps(), onTiktok)).toMatchObject({ outcome: 'live', kind: 'update' });
+    expect([(await listing(onShopee)).remoteItemId, (await listing(onTiktok)).remoteItemId]).toEqual(
+      itemsBefore,
+    );
+    expect(await shopeeStatus()).toBe('NORMAL');
+    channels.sandbox.ctx.clock.advance(601_000);
+    expect(await tiktokStatus()).toBe('ACTIVATE');
+    // And once relisted, the next push is an ordinary one: nothing changed, nothing sent.
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
   });
 
   it('metrics: sync lag per channel and push outcomes per channel, read from Postgres', async () => {
@@ -660,7 +729,12 @@ describe('push worker (BullMQ, Shopee queue)', () => {
     await api.database.db
       .update(channelCategoryMappings)
       .set({ channelCategoryId: '999999' })
-      .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+      .where(
+        and(
+          eq(channelCategoryMappings.channel, 'shopee'),
+          eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'),
+        ),
+      );
     try {
       const product = await newProduct();
       const id = await publish(product.id, shopee.id);
@@ -682,7 +756,12 @@ describe('push worker (BullMQ, Shopee queue)', () => {
       await api.database.db
         .update(channelCategoryMappings)
         .set({ channelCategoryId: '100102' })
-        .where(eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'));
+        .where(
+          and(
+            eq(channelCategoryMappings.channel, 'shopee'),
+            eq(channelCategoryMappings.canonicalCategory, 'kerajinan/anyaman'),
+          ),
+        );
     }
   });
 });

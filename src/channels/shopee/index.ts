@@ -282,14 +282,25 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, models) };
     },
 
-    async update(ctx, ref, listing) {
+    async update(ctx, ref, listing, options = {}) {
       const shop = shopOf(ctx);
       const imageIds = await uploadImages(ctx, listing.imageUrls);
-      const { original_price: _price, seller_stock: _stock, ...content } = addItemBody(listing, imageIds);
+      const {
+        original_price: _price,
+        seller_stock: _stock,
+        item_status: _status,
+        ...content
+      } = addItemBody(listing, imageIds);
       // v2.product.update_item: partial update of the item's content; price and stock go by batch.
+      // `item_status` only to relist an item we unlisted: sent with every content edit it would put
+      // back on sale an item the crafter or Shopee unlisted.
       await client.post('/api/v2/product/update_item', {
         shop,
-        body: { item_id: Number(ref.remoteItemId), ...content },
+        body: {
+          item_id: Number(ref.remoteItemId),
+          ...content,
+          ...(options.relist ? { item_status: 'NORMAL' as const } : {}),
+        },
       });
       const models = await syncVariants(shop, ref.remoteItemId, listing);
       const next = { remoteItemId: ref.remoteItemId, remoteVariantIds: remoteIds(listing, models) };

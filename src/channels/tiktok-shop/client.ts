@@ -25,7 +25,7 @@ export interface TiktokShopClientConfig {
 
 /**
  * Calls that may run twice with the same effect: reads, a product search, an Edit Product (a full
- * replace), absolute price and stock updates, a deactivation, an image upload (a second copy is
+ * replace), absolute price and stock updates, a (de)activation, an image upload (a second copy is
  * harmless). Never Create Product (a second product) nor the token calls (single-use codes).
  */
 function repeatable(method: string, path: string): boolean {
@@ -34,6 +34,7 @@ function repeatable(method: string, path: string): boolean {
     path === '/product/202502/products/search' ||
     path === '/product/202309/images/upload' ||
     path === '/product/202309/products/deactivate' ||
+    path === '/product/202309/products/activate' ||
     /^\/product\/202309\/products\/[^/]+\/(prices|inventory)\/update$/.test(path)
   );
 }

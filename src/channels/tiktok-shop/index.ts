@@ -142,7 +142,7 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
       return { remoteItemId: data.product_id, remoteVariantIds: skuIds(listing, data.skus ?? []) };
     },
 
-    async update(ctx, ref, listing) {
+    async update(ctx, ref, listing, options = {}) {
       const auth = authOf(ctx);
       const uris = await uploadImages(ctx, listing.imageUrls);
       const current = await detail(auth, ref.remoteItemId);
@@ -151,6 +151,19 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
           en: 'The product no longer exists on Tokopedia; publish it again to create a new listing.',
           id: 'Produk sudah tidak ada di Tokopedia; terbitkan ulang untuk membuat listing baru.',
         });
+      }
+      if (options.relist && current.status === 'SELLER_DEACTIVATED') {
+        // product/202309/products/activate: ≤20 ids, per-product errors under code 0. Only a product
+        // we deactivated (the listing was ended) comes back; an edit alone never reactivates.
+        const activated = await client.request<TiktokBatchErrors>(
+          'POST',
+          '/product/202309/products/activate',
+          {
+            auth,
+            body: { product_ids: [ref.remoteItemId], listing_platforms: config.listingPlatforms },
+          },
+        );
+        batchErrors(activated, { en: 'put the product back on sale', id: 'menjual kembali produk' });
       }
       // Keep existing SKUs by their ids; a SKU left out of a full edit is deleted.
       const known = skuIds(listing, current.skus ?? []);

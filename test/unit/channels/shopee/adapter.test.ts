@@ -216,3 +216,51 @@ describe('Shopee adapter: photo upload answers', () => {
     });
   });
 });
+
+describe('Shopee adapter: update and the item status', () => {
+  const cached = createShopeeAdapter(
+    { baseUrl: base, partnerId: 2001887, partnerKey: 'test_partner_key', timeoutMs: 500 },
+    {
+      // The photo is uploaded already: every hash has an image id.
+      imageCache: { get: async () => 'img-1', put: async () => {} },
+      imagePolicy: { maxBytes: 1_000_000, timeoutMs: 500, allowedPrivateOrigins: [] },
+      sleep: async () => {},
+    },
+  );
+  const single: CanonicalListing = {
+    ...listing,
+    variants: [{ variantId: 'v1', sku: 'TAS-S', options: {}, priceIdr: 90_000, stock: 3, weightGrams: 300 }],
+  };
+  const ref = { remoteItemId: '800001', remoteVariantIds: { v1: '0' } };
+  const ok = { error: '', message: '', response: {} };
+
+  async function updateItemBody(options?: { relist: boolean }): Promise<Record<string, unknown>> {
+    let sent: Record<string, unknown> = {};
+    nock('https://img.example').get('/tas.jpg').reply(200, jpeg);
+    nock(base)
+      .post('/api/v2/product/update_item', (body) => {
+        sent = body;
+        return true;
+      })
+      .query(true)
+      .reply(200, ok);
+    nock(base)
+      .get('/api/v2/product/get_model_list')
+      .query(true)
+      .reply(200, { ...ok, response: { tier_variation: [], model: [] } });
+    nock(base).post('/api/v2/product/update_price').query(true).reply(200, ok);
+    nock(base).post('/api/v2/product/update_stock').query(true).reply(200, ok);
+    await cached.update(ctx, ref, single, options);
+    return sent;
+  }
+
+  it('a content update leaves the item status alone: an item unlisted by the crafter or Shopee stays unlisted', async () => {
+    const body = await updateItemBody();
+    expect(body).toMatchObject({ item_id: 800001, item_name: 'Tas anyaman pandan' });
+    expect(body).not.toHaveProperty('item_status');
+  });
+
+  it('relisting an item we unlisted sends item_status NORMAL', async () => {
+    expect(await updateItemBody({ relist: true })).toMatchObject({ item_id: 800001, item_status: 'NORMAL' });
+  });
+});

@@ -214,3 +214,46 @@ describe('TikTok Shop adapter', () => {
     expect(problems.map((p) => p.field)).toEqual(['title', 'variants.CKR BIRU.sku', 'placement.warehouseId']);
   });
 });
+
+describe('TikTok Shop adapter: an edit and the product status', () => {
+  const deactivated = {
+    code: 0,
+    message: 'Success',
+    data: {
+      id: '1729',
+      status: 'SELLER_DEACTIVATED',
+      skus: [
+        { id: 's1', seller_sku: 'CKR-BIRU' },
+        { id: 's2', seller_sku: 'CKR-HIJAU' },
+      ],
+    },
+  };
+  const edited = () =>
+    nock(base)
+      .put('/product/202309/products/1729')
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+
+  it('an edit alone never reactivates a deactivated product', async () => {
+    nock('https://img.example').get('/cangkir.png').reply(200, png);
+    nock(base).get('/product/202309/products/1729').query(true).reply(200, deactivated);
+    edited();
+    // afterEach: no activate call was made (nock would refuse it, and none is mocked).
+    await adapter.update(ctx, { remoteItemId: '1729', remoteVariantIds: {} }, listing);
+  });
+
+  it('relisting a product we deactivated activates it before the edit', async () => {
+    nock('https://img.example').get('/cangkir.png').reply(200, png);
+    nock(base).get('/product/202309/products/1729').query(true).reply(200, deactivated);
+    const activate = nock(base)
+      .post('/product/202309/products/activate', (body) => {
+        expect(body.product_ids).toEqual(['1729']);
+        return true;
+      })
+      .query(true)
+      .reply(200, { code: 0, message: 'Success', data: {} });
+    edited();
+    await adapter.update(ctx, { remoteItemId: '1729', remoteVariantIds: {} }, listing, { relist: true });
+    expect(activate.isDone()).toBe(true);
+  });
+});
