@@ -102,6 +102,7 @@ const workers = [
     connection,
     prefix,
     concurrency: 5,
+    name: workerName,
   }),
 ];
 for (const w of workers) {

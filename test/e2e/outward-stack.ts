@@ -58,6 +58,10 @@ export interface OutwardStack {
   sandboxPost<T>(path: string, body: unknown): Promise<T>;
   /** Any control-API call (PUT /faults, DELETE /faults, …); throws on a non-2xx answer. */
   sandboxRequest<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Connects (again, with `shopId`) the crafter's Shopee shop through the real authorization flow. */
+  connectShopee(shopId?: string): Promise<Connection>;
+  /** The Shopee partner the processes are configured with, and the sandbox's Shopee base URL. */
+  shopeePartner: { partnerId: number; partnerKey: string; baseUrl: string };
   /** Starts one more worker process; resolves with its pid once it is ready. */
   startWorker(): Promise<number>;
   /** SIGKILL every running worker and wait for it to be gone. */
@@ -294,20 +298,26 @@ export async function startOutwardStack(
       return JSON.parse(text) as T;
     };
 
-    // Shopee: our authorization link, approved by the sandbox's page, redirected to our callback.
-    const shopeeLink = await json<{ authorizationUrl: string }>(
-      'POST',
-      `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    );
-    const approval = await fetch(shopeeLink.authorizationUrl, { redirect: 'manual' });
-    await approval.body?.cancel();
-    const location = approval.headers.get('location');
-    if (!location) throw new Error(`Shopee authorization answered ${approval.status} without a redirect`);
-    const shopeeRes = await fetch(location);
-    const shopeeText = await shopeeRes.text();
-    responses.push(shopeeText);
-    if (!shopeeRes.ok) throw new Error(`Shopee callback answered ${shopeeRes.status}: ${shopeeText}`);
-    const shopee = JSON.parse(shopeeText) as Connection;
+    // Shopee: our authorization link, approved by the sandbox's page, redirected to our callback
+    // (with `shopId`, the sandbox's page authorizes that existing shop: a reconnect).
+    const connectShopee = async (shopId?: string): Promise<Connection> => {
+      const link = await json<{ authorizationUrl: string }>(
+        'POST',
+        `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
+      );
+      const url = new URL(link.authorizationUrl);
+      if (shopId) url.searchParams.set('shop_id', shopId);
+      const approval = await fetch(url, { redirect: 'manual' });
+      await approval.body?.cancel();
+      const location = approval.headers.get('location');
+      if (!location) throw new Error(`Shopee authorization answered ${approval.status} without a redirect`);
+      const res = await fetch(location);
+      const text = await res.text();
+      responses.push(text);
+      if (!res.ok) throw new Error(`Shopee callback answered ${res.status}: ${text}`);
+      return JSON.parse(text) as Connection;
+    };
+    const shopee = await connectShopee();
 
     // Tokopedia: the seller opens a shop and approves our app; the code comes back with our state.
     const shop = await sandboxPost<{ shop_id: string }>('/tiktok-shop/shops', {
@@ -356,6 +366,8 @@ export async function startOutwardStack(
       sandboxGet,
       sandboxPost,
       sandboxRequest,
+      connectShopee,
+      shopeePartner: { ...shopeePartner, baseUrl: `${sandboxRoot}/shopee` },
       startWorker,
       async killWorkers() {
         const running = procs.filter(
