@@ -118,15 +118,23 @@ export interface CanonicalListing {
 }
 
 /** Where a listing lives remotely: the item and each variant's remote id. */
+/** The platform's own view of a remote item: on sale, in the platform's review, taken down, gone, refused. */
+export type RemoteListingStatus = 'live' | 'in_review' | 'inactive' | 'deleted' | 'refused';
+
 export interface RemoteListingRef {
   remoteItemId: string;
   /** Our variant id → the platform's model/SKU id. */
   remoteVariantIds: Record<string, string>;
+  /**
+   * The item's status when the platform's answer to a create or update tells it (a new Shopee item
+   * is REVIEWING, a new TikTok Shop product is audited); omitted when the answer does not.
+   */
+  status?: RemoteListingStatus;
 }
 
 /** What the platform shows now, read back for drift repair. */
 export interface RemoteListingState extends RemoteListingRef {
-  status: 'live' | 'in_review' | 'inactive' | 'deleted' | 'refused';
+  status: RemoteListingStatus;
   variants: Array<{ remoteVariantId: string; sku: string; priceIdr: number; stock: number }>;
 }
 

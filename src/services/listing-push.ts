@@ -53,6 +53,13 @@ import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.j
 import { secretsContext } from './connections.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
 
+/**
+ * How often a live listing whose item the platform reviews has its remote status read again (the
+ * reconciler queues it, the push reads it). Shopee reviews for minutes, TikTok Shop audits for a
+ * couple: once a minute keeps the crafter's view close at one call per minute per item in review.
+ */
+export const REVIEW_CHECK_MS = 60_000;
+
 type PushKind = 'create' | 'update' | 'price_stock' | 'delist' | 'lookup';
 type ListingRow = typeof channelListings.$inferSelect;
 type ConnectionRow = typeof channelConnections.$inferSelect;
@@ -402,6 +409,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         .set({
           ...clearErrors,
           state: 'delisted',
+          ...(ref ? { remoteStatus: 'inactive' as const, remoteStatusCheckedAt: sql`now()` } : {}),
           delistedAt: sql`coalesce(${channelListings.delistedAt}, now())`,
           version: sql`${channelListings.version} + 1`,
           updatedAt: sql`now()`,
@@ -529,6 +537,14 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     );
   } else {
     outcome = 'unchanged';
+    const lookedAt = listing.remoteStatusCheckedAt?.getTime() ?? 0;
+    if (listing.remoteStatus === 'in_review' && Date.now() - lookedAt >= REVIEW_CHECK_MS) {
+      // Nothing to send, but the platform was still reviewing the item at the last look (a while
+      // ago): ask whether it is on sale now.
+      const current = ref;
+      const read = await remote('lookup', (ctx) => channelAdapter.read(ctx, current));
+      if (read) ref = { ...current, status: read.status };
+    }
   }
 
   const done = ref;
@@ -540,6 +556,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         ...clearErrors,
         state: 'live',
         remoteItemId: done.remoteItemId,
+        ...(done.status ? { remoteStatus: done.status, remoteStatusCheckedAt: sql`now()` } : {}),
         pushedVersion: canonical.version,
         pushedContentHash: content,
         pushedOfferHash: offer,

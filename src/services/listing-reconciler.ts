@@ -5,8 +5,9 @@
  * transaction-scoped advisory lock lets one scan at a time (the others skip the round).
  *
  * A listing needs work when it is pending or syncing, when its pushed version is behind the product
- * (or the product is deleted/archived, or the listing is to be delisted), or when its retry time
- * has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
+ * (or the product is deleted/archived, or the listing is to be delisted), when the platform was
+ * still reviewing its item at the last look (`remote_status` in_review, read again every minute), or
+ * when its retry time has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
  * again only when the product changed since the version that failed (`queued_version`) or a retry
  * time is set. Work queued recently (`queued_at`) is left alone. Adding the job is idempotent: it
  * carries the listing's deduplication id, so a push already waiting absorbs it.
@@ -16,6 +17,7 @@ import { sql } from 'drizzle-orm';
 import type { Channel } from '../channels/types.js';
 import type { Database } from '../db/client.js';
 import { PUSH_QUEUE, pushJobOptions } from '../queues/definitions.js';
+import { REVIEW_CHECK_MS } from './listing-push.js';
 
 /** Arbitrary constant naming the reconciler's advisory lock. */
 const RECONCILER_LOCK = 8_008_001;
@@ -24,6 +26,8 @@ export interface ReconcileOptions {
   /** Work queued this recently is assumed to be in Redis still. */
   staleAfterMs?: number;
   limit?: number;
+  /** How often a live listing whose item the platform still reviews has its remote status read again. */
+  reviewCheckMs?: number;
 }
 
 /** Queues one batch of due listings. Returns how many were queued (null: another worker is scanning). */
@@ -33,6 +37,7 @@ export async function reconcileListings(
   options: ReconcileOptions = {},
 ): Promise<number | null> {
   const staleAfterMs = options.staleAfterMs ?? 60_000;
+  const reviewCheckMs = options.reviewCheckMs ?? REVIEW_CHECK_MS;
   const limit = options.limit ?? 500;
   const picked = await db.transaction(async (tx) => {
     const [lock] = await tx.execute<{ locked: boolean }>(
@@ -52,6 +57,8 @@ export async function reconcileListings(
             l.state in ('pending', 'syncing')
             or (l.state = 'live' and (l.pushed_version is distinct from p.version
                  or p.deleted_at is not null or p.status = 'archived' or l.delisted_at is not null))
+            or (l.state = 'live' and l.remote_status = 'in_review' and (l.remote_status_checked_at is null
+                 or l.remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000})))
             or (l.state in ('failed', 'needs_attention') and (l.next_attempt_at is not null
                  or p.version > coalesce(l.queued_version, 0)
                  or p.deleted_at is not null or l.delisted_at is not null))

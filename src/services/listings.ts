@@ -8,6 +8,7 @@
  * with payload `{ listingId }` (ids only; the processor loads the current state when it runs).
  */
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { RemoteListingStatus } from '../channels/types.js';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
 import {
@@ -66,6 +67,9 @@ export interface ListingView {
   shopName: string | null;
   state: ListingState;
   remoteItemId: string | null;
+  /** The platform's own view of the item (null: not known yet); `in_review` while it reviews it. */
+  remoteStatus: RemoteListingStatus | null;
+  remoteStatusCheckedAt: Date | null;
   variants: ListingVariantView[];
   pushedVersion: number | null;
   productVersion: number;
@@ -164,6 +168,8 @@ function toView(row: JoinedRow, variantViews: ListingVariantView[]): ListingView
     shopName: row.connection.shopName,
     state: l.state,
     remoteItemId: l.remoteItemId,
+    remoteStatus: l.remoteStatus,
+    remoteStatusCheckedAt: l.remoteStatusCheckedAt,
     variants: variantViews,
     pushedVersion: l.pushedVersion,
     productVersion: row.productVersion,

@@ -514,6 +514,71 @@ describe('listing push (sandbox)', () => {
     expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
   });
 
+  it('live while the platform reviews the item says so (remote status in_review), until a later look finds it on sale', async () => {
+    const product = await newProduct();
+    const onShopee = await publish(product.id, shopee.id);
+    const onTiktok = await publish(product.id, tiktok.id);
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('live');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('live');
+    // Shopee answered add_item with REVIEWING; TikTok Shop audits every new product.
+    expect(await listing(onShopee)).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
+    expect(await listing(onTiktok)).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
+    const view = await api.app.inject({
+      method: 'GET',
+      url: `/v1/listings/${onShopee}`,
+      headers: api.auth(user),
+    });
+    expect(view.json()).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
+
+    // The reconciler comes back for it, although nothing changed, once the last look is old enough.
+    const queues = Object.values(PUSH_QUEUE).map((name) => createQueue(name, redis, `${prefix}_review`));
+    try {
+      await api.database.db
+        .update(channelListings)
+        .set({ remoteStatusCheckedAt: sql`now() - interval '2 minutes'` })
+        .where(eq(channelListings.id, onShopee));
+      await reconcileListings(api.database.db, queues);
+      const waiting = await queues
+        .find((q) => q.name === PUSH_QUEUE.shopee)
+        ?.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1);
+      expect(waiting?.map((j) => j.data.listingId)).toContain(onShopee);
+    } finally {
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+    }
+
+    // A look is due once the last one is a minute old (earlier pushes send nothing).
+    const lookedLongAgo = () =>
+      api.database.db
+        .update(channelListings)
+        .set({ remoteStatusCheckedAt: sql`now() - interval '2 minutes'` })
+        .where(sql`${channelListings.id} in (${onShopee}, ${onTiktok})`);
+    await lookedLongAgo();
+    // Still in review: the look reads the status and sends nothing else.
+    const writes = () =>
+      channels.sandbox.ctx.callLog
+        .list({ platform: 'shopee' })
+        .filter((c) => !/get_item_base_info|get_model_list/.test(c.endpoint)).length;
+    const writesBefore = writes();
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
+    expect((await listing(onShopee)).remoteStatus).toBe('in_review');
+    // The review ends: the next look finds the item on sale.
+    channels.sandbox.ctx.clock.advance(601_000);
+    await lookedLongAgo();
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
+    expect((await pushListing(deps(), onTiktok)).outcome).toBe('unchanged');
+    expect(await listing(onShopee)).toMatchObject({ state: 'live', remoteStatus: 'live' });
+    expect(await listing(onTiktok)).toMatchObject({ state: 'live', remoteStatus: 'live' });
+    expect(writes()).toBe(writesBefore);
+    // On sale: no more looks.
+    await lookedLongAgo();
+    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
+    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+  });
+
   it('metrics: sync lag per channel and push outcomes per channel, read from Postgres', async () => {
     const registry = new Registry();
     registerSyncMetrics(registry, api.database.db, []);

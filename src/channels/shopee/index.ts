@@ -12,6 +12,7 @@ import {
   type ConnectionContext,
   type ImageUploadCache,
   type RemoteListingState,
+  type RemoteListingStatus,
 } from '../types.js';
 import { type CallGate, ShopeeClient, type ShopeeShop } from './client.js';
 import { type ShopeeAdapterConfig, shopeeAdapterConfigSchema } from './config.js';
@@ -75,6 +76,12 @@ const STATUS: Record<string, RemoteListingState['status']> = {
   SELLER_DELETE: 'deleted',
   SHOPEE_DELETE: 'deleted',
 };
+
+/** `{ status }` when Shopee's answer names the item's status, else nothing. */
+function statusOf(itemStatus: string | undefined): { status?: RemoteListingStatus } {
+  const status = itemStatus === undefined ? undefined : STATUS[itemStatus];
+  return status === undefined ? {} : { status };
+}
 
 export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps): ChannelAdapter {
   const config: ShopeeAdapterConfig = shopeeAdapterConfigSchema.parse(rawConfig);
@@ -266,20 +273,26 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       const shop = shopOf(ctx);
       const imageIds = await uploadImages(ctx, listing.imageUrls);
       // v2.product.add_item: not idempotent; the caller recorded its intent first.
-      const res = await client.post<{ item_id?: number }>('/api/v2/product/add_item', {
+      const res = await client.post<{ item_id?: number; item_status?: string }>('/api/v2/product/add_item', {
         shop,
         body: addItemBody(listing, imageIds),
       });
       const itemId = res.response?.item_id;
       if (itemId === undefined) throw unexpected('add_item');
+      // The answer carries the item's status: a new item is usually REVIEWING for a while.
+      const status = statusOf(res.response?.item_status);
       // An item without options is complete after add_item: its one model is model_id 0, so there is
       // nothing to read back (one call per single-SKU item instead of two).
       if (tierStructure(listing.variants).tiers.length === 0) {
-        return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, { model: [] }) };
+        return {
+          remoteItemId: String(itemId),
+          remoteVariantIds: remoteIds(listing, { model: [] }),
+          ...status,
+        };
       }
       await sleep(config.tierWaitMs);
       const models = await syncVariants(shop, String(itemId), listing);
-      return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, models) };
+      return { remoteItemId: String(itemId), remoteVariantIds: remoteIds(listing, models), ...status };
     },
 
     async update(ctx, ref, listing, options = {}) {
@@ -294,7 +307,7 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       // v2.product.update_item: partial update of the item's content; price and stock go by batch.
       // `item_status` only to relist an item we unlisted: sent with every content edit it would put
       // back on sale an item the crafter or Shopee unlisted.
-      await client.post('/api/v2/product/update_item', {
+      const updated = await client.post<{ item_status?: string }>('/api/v2/product/update_item', {
         shop,
         body: {
           item_id: Number(ref.remoteItemId),
@@ -305,7 +318,7 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       const models = await syncVariants(shop, ref.remoteItemId, listing);
       const next = { remoteItemId: ref.remoteItemId, remoteVariantIds: remoteIds(listing, models) };
       await adapter.updatePriceAndStock(ctx, next, listing);
-      return next;
+      return { ...next, ...statusOf(updated.response?.item_status) };
     },
 
     async updatePriceAndStock(ctx, ref, listing, changed = { price: true, stock: true }) {

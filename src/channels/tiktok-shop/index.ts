@@ -139,7 +139,13 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
         body: productBody(listing, uris, config.listingPlatforms),
       });
       if (!data?.product_id) throw unexpected('products');
-      return { remoteItemId: data.product_id, remoteVariantIds: skuIds(listing, data.skus ?? []) };
+      // Every new product is audited before buyers see it (status PENDING); the answer does not say
+      // so, the documentation does. The listing's remote status is read again until the audit ends.
+      return {
+        remoteItemId: data.product_id,
+        remoteVariantIds: skuIds(listing, data.skus ?? []),
+        status: 'in_review',
+      };
     },
 
     async update(ctx, ref, listing, options = {}) {

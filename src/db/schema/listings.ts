@@ -28,6 +28,14 @@ export const listingState = pgEnum('listing_state', [
   'delisted',
 ]);
 
+/** The platform's own view of a remote item (see `RemoteListingState.status`). */
+export const listingRemoteStatus = pgEnum('listing_remote_status', [
+  'live',
+  'in_review',
+  'inactive',
+  'deleted',
+  'refused',
+]);
 export const pushKind = pgEnum('push_kind', ['create', 'update', 'price_stock', 'delist', 'lookup']);
 export const pushOutcome = pgEnum('push_outcome', [
   'success',
@@ -79,6 +87,14 @@ export const channelListings = pgTable(
     attempts: integer('attempts').notNull().default(0),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    /**
+     * What the platform says of the remote item, apart from our own state: `in_review` while Shopee
+     * reviews a new item (REVIEWING) or TikTok Shop audits a new product (PENDING), so a listing that
+     * is `live` on our side does not let the crafter believe buyers see it yet. Read from the
+     * platform's answers and, while in review, checked again by the reconciler's pushes.
+     */
+    remoteStatus: listingRemoteStatus('remote_status'),
+    remoteStatusCheckedAt: timestamp('remote_status_checked_at', { withTimezone: true }),
     /**
      * Exactly-once remote creation: the intent is committed before the remote create is sent. A retry
      * that finds an intent without `remote_item_id` looks the item up by `create_intent_sku` first.

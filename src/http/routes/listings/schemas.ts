@@ -27,6 +27,11 @@ export const listingSchema = z
     shopName: z.string().nullable(),
     state: listingStateSchema,
     remoteItemId: z.string().nullable().meta({ description: 'Shopee item_id / TikTok Shop product_id' }),
+    remoteStatus: z.enum(['live', 'in_review', 'inactive', 'deleted', 'refused']).nullable().meta({
+      description:
+        'What the platform says of the item, apart from `state`: `in_review` while Shopee reviews a new item or TikTok Shop audits a new product (buyers do not see it yet; read again every minute until it ends), `live` once on sale, `inactive` when taken down. Null until a platform answer tells it.',
+    }),
+    remoteStatusCheckedAt: timestamp.nullable(),
     variants: z.array(
       z.object({
         variantId: z.uuid(),
@@ -96,6 +101,7 @@ export function toListingResponse(v: ListingView): z.infer<typeof listingSchema>
     lastAttemptAt: iso(v.lastAttemptAt),
     lastSuccessAt: iso(v.lastSuccessAt),
     nextAttemptAt: iso(v.nextAttemptAt),
+    remoteStatusCheckedAt: iso(v.remoteStatusCheckedAt),
     createdAt: v.createdAt.toISOString(),
     updatedAt: v.updatedAt.toISOString(),
     delistedAt: iso(v.delistedAt),

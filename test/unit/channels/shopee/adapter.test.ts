@@ -91,7 +91,12 @@ describe('Shopee adapter: create', () => {
         return true;
       })
       .query(true)
-      .reply(200, { request_id: 'r', error: '', message: '', response: { item_id: 800123 } });
+      .reply(200, {
+        request_id: 'r',
+        error: '',
+        message: '',
+        response: { item_id: 800123, item_status: 'REVIEWING' },
+      });
     shopee
       .get('/api/v2/product/get_model_list')
       .query((q) => q.item_id === '800123')
@@ -134,7 +139,12 @@ describe('Shopee adapter: create', () => {
       });
 
     const ref = await adapter.create(ctx, listing);
-    expect(ref).toEqual({ remoteItemId: '800123', remoteVariantIds: { v1: '5001', v2: '5002' } });
+    // The answer says the new item is in Shopee's review: the listing will say so.
+    expect(ref).toEqual({
+      remoteItemId: '800123',
+      remoteVariantIds: { v1: '5001', v2: '5002' },
+      status: 'in_review',
+    });
     expect(sleeps).toEqual([5_000]);
     expect([...cache.store.values()]).toEqual(['img-tas']);
   });

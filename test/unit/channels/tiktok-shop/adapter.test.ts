@@ -155,9 +155,11 @@ describe('TikTok Shop adapter', () => {
           ],
         },
       });
+    // A new product is audited before buyers see it: the listing's remote status says so.
     await expect(adapter.create(ctx, withStock(listing, 'CKR-HIJAU', 1))).resolves.toEqual({
       remoteItemId: '1729',
       remoteVariantIds: { v1: 's1', v2: 's2' },
+      status: 'in_review',
     });
   });
 
