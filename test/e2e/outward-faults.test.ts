@@ -227,5 +227,9 @@ describe('an unreliable marketplace: 20 % 5xx, 10 % throttles, 5 % timeouts (rea
     ).toBeLessThanOrEqual(retryable);
 
     expect((await scanForSecrets(stack)).leaks).toEqual([]);
+    // For the record (not asserted).
+    console.info(
+      `faults run: ${JSON.stringify(history)}; BullMQ attempts spent ${spent}, retryable failures ${retryable}, throttles ${throttles}`,
+    );
   });
 });
