@@ -17,8 +17,9 @@ import { startListingReconciler } from '../src/services/listing-reconciler.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
+import { processPullOrders } from './processors/pull-orders.js';
 import { processPushListing } from './processors/push-listing.js';
-import { declareConnectionSchedules, declareSchedules } from './scheduler.js';
+import { declareConnectionSchedules, declarePullSchedules, declareSchedules } from './scheduler.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -29,8 +30,10 @@ const prefix = config.queuePrefix;
 const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
+const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
+await declarePullSchedules(pullQueue, config.pulls.intervalMinutes);
 const refreshDeps = {
   db: database.db,
   channels: config.channels,
@@ -83,8 +86,33 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
     ),
 );
 
+const pullWorker = new Worker(
+  QUEUE.pullOrders,
+  (job, token) =>
+    processPullOrders(
+      {
+        db: database.db,
+        adapters: runtime.adapters,
+        guard: runtime.guard,
+        keyring: config.credentialsKeyring,
+        partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+        pulls: config.pulls,
+        log,
+        breakerOpenMs: runtime.breakerOpenMs,
+        pullQueue,
+        // TODO(chin): Shopee lost-push recovery (get_lost_push_message / confirm_consumed_lost_push_message).
+        shopeeLostPushes: undefined,
+      },
+      job,
+      token,
+    ),
+  // Pulls of different shops run side by side; each shop's calls still share its budget.
+  { connection, prefix, concurrency: 5 },
+);
+
 const workers = [
   ...pushWorkers,
+  pullWorker,
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
     connection,
     prefix,
@@ -105,7 +133,7 @@ for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, ...pushQueues], {
+const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, pullQueue, ...pushQueues], {
   onError: (err) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
   onDeadLetter: (count) =>
@@ -138,7 +166,7 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, ...pushQueues].map((q) => q.close()),
+    [catalogueQueue, maintenanceQueue, connectionsQueue, pullQueue, ...pushQueues].map((q) => q.close()),
   );
   connection.disconnect();
   await database.close();

@@ -18,7 +18,10 @@ import {
   catalogueSyncJob,
   EDIT_COALESCE_MS,
   EDIT_JOB,
+  PULL_JOB,
   PUSH_QUEUE,
+  type PullOrdersJob,
+  pullJobOptions,
   pushJobOptions,
   QUEUE,
   type QueueName,
@@ -119,6 +122,15 @@ const listingPush: OutboxRoute = async (row, { db }) => {
   ];
 };
 
+const connectionPayload = z.object({ connectionId: z.uuid() });
+
+/** A connection made active (connected, reconnected, enrolled): pull its orders now. */
+const connectionPull: OutboxRoute = (row) => {
+  const { connectionId } = connectionPayload.parse(row.payload);
+  const data: PullOrdersJob = { connectionId, reason: 'manual' };
+  return [{ queue: QUEUE.pullOrders, name: PULL_JOB, data, opts: pullJobOptions(data) }];
+};
+
 /**
  * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
  * channels (the outward sync delisting a suspended crafter's products, for example), the service
@@ -132,6 +144,8 @@ export const OUTBOX_ROUTES = {
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
   'listing.delist_requested': [listingPush],
+  /** Written when a connection becomes active (payload `{ connectionId }`): its first pull. */
+  'connection.pull_requested': [connectionPull],
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;
