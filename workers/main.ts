@@ -11,9 +11,11 @@ import { createLogger } from '../src/lib/logger.js';
 import { createQueueRedis } from '../src/lib/redis.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
 import { createQueue } from '../src/queues/connection.js';
-import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
+import { ALERT_WEBHOOK_BACKOFF, PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
+import { alertWebhookBackoffMs } from '../src/services/alert-webhook.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
+import { processAlertWebhook } from './processors/alert-webhook.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
@@ -31,6 +33,7 @@ const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
 const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
+const alertWebhookQueue = createQueue(QUEUE.alertWebhooks, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
 await declarePullSchedules(pullQueue, config.pulls.intervalMinutes);
@@ -128,17 +131,39 @@ const workers = [
     prefix,
     concurrency: 5,
   }),
+  new Worker(
+    QUEUE.alertWebhooks,
+    (job) => processAlertWebhook({ db: database.db, config: config.alertWebhook }, job),
+    {
+      connection,
+      prefix,
+      concurrency: 5,
+      settings: {
+        backoffStrategy: (attemptsMade, type) =>
+          type === ALERT_WEBHOOK_BACKOFF
+            ? alertWebhookBackoffMs(config.alertWebhook?.retryBaseMs ?? 10_000, attemptsMade)
+            : 0,
+      },
+    },
+  ),
 ];
 for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, pullQueue, ...pushQueues], {
-  onError: (err) =>
-    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
-  onDeadLetter: (count) =>
-    log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
-});
+const relay = startOutboxRelay(
+  database.db,
+  [catalogueQueue, maintenanceQueue, alertWebhookQueue, pullQueue, ...pushQueues],
+  {
+    onError: (err) =>
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'outbox relay failed; backing off',
+      ),
+    onDeadLetter: (count) =>
+      log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
+  },
+);
 // Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
 const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
@@ -166,7 +191,9 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, pullQueue, ...pushQueues].map((q) => q.close()),
+    [catalogueQueue, maintenanceQueue, connectionsQueue, alertWebhookQueue, pullQueue, ...pushQueues].map(
+      (q) => q.close(),
+    ),
   );
   connection.disconnect();
   await database.close();

@@ -146,6 +146,7 @@ const envSchema = z.object({
     .max(7 * 24 * 60)
     .default(60),
   /**
+<<<<<<< HEAD
    * Public origin the marketplaces call webhooks on (`{origin}/v1/webhooks/shopee`): Shopee signs the
    * full URL it called, so this must be the URL registered in its console. Defaults to PUBLIC_BASE_URL.
    */
@@ -163,6 +164,17 @@ const envSchema = z.object({
   PULL_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(60),
   /** Consecutive failed pulls of a connection that raise a `pull_failing` alert. */
   PULL_FAILURE_ALERT_AFTER: z.coerce.number().int().min(1).max(100).default(3),
+=======
+   * Optional outbound alert webhook: every alert opened or resolved is POSTed there as JSON, signed
+   * with HMAC-SHA256 under ALERT_WEBHOOK_SECRET (README "Alerts"). Unset: alerts are only in the API.
+   */
+  ALERT_WEBHOOK_URL: httpUrl.optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Bound on one delivery, milliseconds. */
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** First retry delay of a failed delivery; doubles per attempt up to an hour. */
+  ALERT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+>>>>>>> alerts
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -197,6 +209,7 @@ export interface AppConfig {
   publicBaseUrl: string;
   channels: ChannelsConfig;
   tokenRefreshLeadMinutes: number;
+<<<<<<< HEAD
   /** Origin the webhook URLs are built on, exactly as registered with the platforms. */
   webhookBaseUrl: string;
   pulls: PullsConfig;
@@ -208,6 +221,17 @@ export interface PullsConfig {
   overlapMinutes: number;
   initialLookbackDays: number;
   failureAlertAfter: number;
+=======
+  /** Where alerts are POSTed, signed; undefined when not configured. */
+  alertWebhook: AlertWebhookConfig | undefined;
+}
+
+export interface AlertWebhookConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  retryBaseMs: number;
+>>>>>>> alerts
 }
 
 export interface ShopeeChannelConfig {
@@ -279,6 +303,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cleaned.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT !== undefined && cleaned.APP_MODE !== 'test')
     problems.push('TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: only allowed with APP_MODE=test');
+  if (Boolean(cleaned.ALERT_WEBHOOK_URL) !== Boolean(cleaned.ALERT_WEBHOOK_SECRET))
+    problems.push(
+      'ALERT_WEBHOOK_URL / ALERT_WEBHOOK_SECRET: set both or neither (deliveries are always signed)',
+    );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -311,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     channels: channelsConfig(e),
     tokenRefreshLeadMinutes: e.TOKEN_REFRESH_LEAD_MINUTES,
+<<<<<<< HEAD
     webhookBaseUrl: (e.WEBHOOK_PUBLIC_BASE_URL ?? e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(
       /\/+$/,
       '',
@@ -321,6 +350,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       initialLookbackDays: e.PULL_INITIAL_LOOKBACK_DAYS,
       failureAlertAfter: e.PULL_FAILURE_ALERT_AFTER,
     },
+=======
+    alertWebhook:
+      e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
+        ? {
+            url: e.ALERT_WEBHOOK_URL,
+            secret: e.ALERT_WEBHOOK_SECRET,
+            timeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+            retryBaseMs: e.ALERT_WEBHOOK_RETRY_BASE_MS,
+          }
+        : undefined,
+>>>>>>> alerts
   };
 }
 

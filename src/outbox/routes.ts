@@ -14,6 +14,8 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
+  type AlertWebhookJob,
+  alertWebhookJobOptions,
   type CatalogueSyncJob,
   catalogueSyncJob,
   EDIT_COALESCE_MS,
@@ -122,6 +124,7 @@ const listingPush: OutboxRoute = async (row, { db }) => {
   ];
 };
 
+<<<<<<< HEAD
 const connectionPayload = z.object({ connectionId: z.uuid() });
 
 /** A connection made active (connected, reconnected, enrolled): pull its orders now. */
@@ -130,6 +133,28 @@ const connectionPull: OutboxRoute = (row) => {
   const data: PullOrdersJob = { connectionId, reason: 'manual' };
   return [{ queue: QUEUE.pullOrders, name: PULL_JOB, data, opts: pullJobOptions(data) }];
 };
+=======
+const alertPayload = z.object({ alertId: z.number().int().min(1) });
+
+/**
+ * An alert opened or resolved: one delivery job for the outbound webhook (the processor does nothing
+ * when none is configured). The job id makes a relay that adds it twice harmless.
+ */
+function alertWebhook(event: AlertWebhookJob['event']): OutboxRoute {
+  return (row) => {
+    const { alertId } = alertPayload.parse(row.payload);
+    const data: AlertWebhookJob = { alertId, event };
+    return [
+      {
+        queue: QUEUE.alertWebhooks,
+        name: `alert.${event}`,
+        data,
+        opts: { jobId: `alert:${alertId}:${event}`, ...alertWebhookJobOptions },
+      },
+    ];
+  };
+}
+>>>>>>> alerts
 
 /**
  * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
@@ -144,8 +169,14 @@ export const OUTBOX_ROUTES = {
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
   'listing.delist_requested': [listingPush],
+<<<<<<< HEAD
   /** Written when a connection becomes active (payload `{ connectionId }`): its first pull. */
   'connection.pull_requested': [connectionPull],
+=======
+  /** Written by raiseAlert when it opens an alert, and by resolveAlert (payload `{ alertId }`). */
+  'alert.opened': [alertWebhook('opened')],
+  'alert.resolved': [alertWebhook('resolved')],
+>>>>>>> alerts
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;

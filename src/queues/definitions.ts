@@ -24,6 +24,8 @@ export const QUEUE = {
    * uploads and the nightly complete pull. Coalesced per connection, like pushes per listing.
    */
   pullOrders: 'pull-orders',
+  /** Outbound alert webhook deliveries (fed by the outbox: `alert.opened`, `alert.resolved`). */
+  alertWebhooks: 'alert-webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -121,6 +123,7 @@ export const pullOrdersJob = z.strictObject({
 });
 export type PullOrdersJob = z.infer<typeof pullOrdersJob>;
 
+<<<<<<< HEAD
 /**
  * The deduplication of pull jobs (BullMQ `deduplication`, not a custom `jobId`: a custom id would also
  * swallow every later pull while the finished job is kept). Incremental: `pull:<connectionId>`, so
@@ -142,3 +145,24 @@ export const PULL_JOB = 'pull';
  */
 export const pullScanJob = z.strictObject({ task: z.enum(['scan', 'shopee-lost-push']) });
 export type PullScanJob = z.infer<typeof pullScanJob>;
+=======
+/** One delivery of an alert event to the outbound webhook. The processor reads the alert's current row. */
+export const alertWebhookJob = z.strictObject({
+  alertId: z.number().int().min(1),
+  event: z.enum(['opened', 'resolved']),
+});
+export type AlertWebhookJob = z.infer<typeof alertWebhookJob>;
+
+/** The custom backoff of alert deliveries (the worker computes it from ALERT_WEBHOOK_RETRY_BASE_MS). */
+export const ALERT_WEBHOOK_BACKOFF = 'alert-webhook';
+
+/**
+ * A receiver that is down for hours still gets every alert: 15 attempts, the delay doubling from
+ * ALERT_WEBHOOK_RETRY_BASE_MS up to an hour between attempts (about 6 hours in all by default).
+ */
+export const alertWebhookJobOptions = {
+  attempts: 15,
+  backoff: { type: ALERT_WEBHOOK_BACKOFF },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
+>>>>>>> alerts
