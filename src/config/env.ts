@@ -146,7 +146,6 @@ const envSchema = z.object({
     .max(7 * 24 * 60)
     .default(60),
   /**
-<<<<<<< HEAD
    * Public origin the marketplaces call webhooks on (`{origin}/v1/webhooks/shopee`): Shopee signs the
    * full URL it called, so this must be the URL registered in its console. Defaults to PUBLIC_BASE_URL.
    */
@@ -164,7 +163,7 @@ const envSchema = z.object({
   PULL_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(60),
   /** Consecutive failed pulls of a connection that raise a `pull_failing` alert. */
   PULL_FAILURE_ALERT_AFTER: z.coerce.number().int().min(1).max(100).default(3),
-=======
+  /**
    * Optional outbound alert webhook: every alert opened or resolved is POSTed there as JSON, signed
    * with HMAC-SHA256 under ALERT_WEBHOOK_SECRET (README "Alerts"). Unset: alerts are only in the API.
    */
@@ -174,7 +173,6 @@ const envSchema = z.object({
   ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** First retry delay of a failed delivery; doubles per attempt up to an hour. */
   ALERT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
->>>>>>> alerts
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -209,10 +207,11 @@ export interface AppConfig {
   publicBaseUrl: string;
   channels: ChannelsConfig;
   tokenRefreshLeadMinutes: number;
-<<<<<<< HEAD
   /** Origin the webhook URLs are built on, exactly as registered with the platforms. */
   webhookBaseUrl: string;
   pulls: PullsConfig;
+  /** Where alerts are POSTed, signed; undefined when not configured. */
+  alertWebhook: AlertWebhookConfig | undefined;
 }
 
 /** How the inward sync pulls orders (see src/services/order-pull.ts). */
@@ -221,9 +220,6 @@ export interface PullsConfig {
   overlapMinutes: number;
   initialLookbackDays: number;
   failureAlertAfter: number;
-=======
-  /** Where alerts are POSTed, signed; undefined when not configured. */
-  alertWebhook: AlertWebhookConfig | undefined;
 }
 
 export interface AlertWebhookConfig {
@@ -231,7 +227,6 @@ export interface AlertWebhookConfig {
   secret: string;
   timeoutMs: number;
   retryBaseMs: number;
->>>>>>> alerts
 }
 
 export interface ShopeeChannelConfig {
@@ -339,7 +334,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     channels: channelsConfig(e),
     tokenRefreshLeadMinutes: e.TOKEN_REFRESH_LEAD_MINUTES,
-<<<<<<< HEAD
     webhookBaseUrl: (e.WEBHOOK_PUBLIC_BASE_URL ?? e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(
       /\/+$/,
       '',
@@ -350,7 +344,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       initialLookbackDays: e.PULL_INITIAL_LOOKBACK_DAYS,
       failureAlertAfter: e.PULL_FAILURE_ALERT_AFTER,
     },
-=======
     alertWebhook:
       e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
         ? {
@@ -360,7 +353,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             retryBaseMs: e.ALERT_WEBHOOK_RETRY_BASE_MS,
           }
         : undefined,
->>>>>>> alerts
   };
 }
 

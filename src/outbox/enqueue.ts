@@ -5,11 +5,7 @@ import type { OutboxTopic } from './routes.js';
 export interface OutboxEvent {
   /** Only topics some queue handles (see routes.ts). */
   topic: OutboxTopic;
-<<<<<<< HEAD
-  aggregateType: 'product' | 'listing' | 'connection';
-=======
-  aggregateType: 'product' | 'listing' | 'alert';
->>>>>>> alerts
+  aggregateType: 'product' | 'listing' | 'connection' | 'alert';
   aggregateId: string;
   /** Ids and versions only. */
   payload: Record<string, unknown>;

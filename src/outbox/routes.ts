@@ -124,7 +124,6 @@ const listingPush: OutboxRoute = async (row, { db }) => {
   ];
 };
 
-<<<<<<< HEAD
 const connectionPayload = z.object({ connectionId: z.uuid() });
 
 /** A connection made active (connected, reconnected, enrolled): pull its orders now. */
@@ -133,7 +132,6 @@ const connectionPull: OutboxRoute = (row) => {
   const data: PullOrdersJob = { connectionId, reason: 'manual' };
   return [{ queue: QUEUE.pullOrders, name: PULL_JOB, data, opts: pullJobOptions(data) }];
 };
-=======
 const alertPayload = z.object({ alertId: z.number().int().min(1) });
 
 /**
@@ -154,7 +152,6 @@ function alertWebhook(event: AlertWebhookJob['event']): OutboxRoute {
     ];
   };
 }
->>>>>>> alerts
 
 /**
  * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
@@ -169,14 +166,11 @@ export const OUTBOX_ROUTES = {
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
   'listing.delist_requested': [listingPush],
-<<<<<<< HEAD
   /** Written when a connection becomes active (payload `{ connectionId }`): its first pull. */
   'connection.pull_requested': [connectionPull],
-=======
   /** Written by raiseAlert when it opens an alert, and by resolveAlert (payload `{ alertId }`). */
   'alert.opened': [alertWebhook('opened')],
   'alert.resolved': [alertWebhook('resolved')],
->>>>>>> alerts
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;

@@ -123,7 +123,6 @@ export const pullOrdersJob = z.strictObject({
 });
 export type PullOrdersJob = z.infer<typeof pullOrdersJob>;
 
-<<<<<<< HEAD
 /**
  * The deduplication of pull jobs (BullMQ `deduplication`, not a custom `jobId`: a custom id would also
  * swallow every later pull while the finished job is kept). Incremental: `pull:<connectionId>`, so
@@ -145,7 +144,6 @@ export const PULL_JOB = 'pull';
  */
 export const pullScanJob = z.strictObject({ task: z.enum(['scan', 'shopee-lost-push']) });
 export type PullScanJob = z.infer<typeof pullScanJob>;
-=======
 /** One delivery of an alert event to the outbound webhook. The processor reads the alert's current row. */
 export const alertWebhookJob = z.strictObject({
   alertId: z.number().int().min(1),
@@ -165,4 +163,3 @@ export const alertWebhookJobOptions = {
   backoff: { type: ALERT_WEBHOOK_BACKOFF },
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;
->>>>>>> alerts
