@@ -3,6 +3,7 @@
  * outbox relay, the queue processors and declares the schedules. Many can run at once.
  */
 import { Worker } from 'bullmq';
+import { createShopeeLostPushClient } from '../src/channels/shopee/index.js';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
@@ -89,6 +90,15 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
     ),
 );
 
+// Shopee's lost pushes (partner-level calls), read by the `pulls:shopee-lost-push` schedule.
+const shopeeLostPush = config.channels.shopee
+  ? createShopeeLostPushClient({
+      baseUrl: config.channels.shopee.baseUrl,
+      partnerId: config.channels.shopee.partnerId,
+      partnerKey: config.channels.shopee.partnerKey,
+      timeoutMs: config.channels.httpTimeoutMs,
+    })
+  : undefined;
 const pullWorker = new Worker(
   QUEUE.pullOrders,
   (job, token) =>
@@ -103,8 +113,7 @@ const pullWorker = new Worker(
         log,
         breakerOpenMs: runtime.breakerOpenMs,
         pullQueue,
-        // TODO(chin): Shopee lost-push recovery (get_lost_push_message / confirm_consumed_lost_push_message).
-        shopeeLostPushes: undefined,
+        shopeeLostPush,
       },
       job,
       token,

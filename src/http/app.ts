@@ -35,6 +35,7 @@ import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesReportRoutes } from './routes/sales-reports/index.js';
 import { userRoutes } from './routes/users/index.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
 import { webhookVerifiers } from './routes/webhooks/verifiers.js';
@@ -220,6 +221,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(listingRoutes, { db });
+  await app.register(salesReportRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
   await app.register(webhookRoutes, {
     db,
     verifiers: webhookVerifiers(config.channels),

@@ -233,6 +233,12 @@ export class WebhookSignatureError extends AppError {
   }
 }
 
+/** An uploaded sales report with problems in its rows: every problem is listed and nothing is imported. */
+export class SalesReportInvalidError extends AppError {
+  readonly code = 'sales_report_invalid';
+  readonly httpStatus = 422;
+}
+
 /** Anything unexpected. Its text is never shown to callers. */
 export class InternalError extends AppError {
   readonly code = 'internal_error';

@@ -9,6 +9,7 @@
  * - reauth: the job ends; the connection waits for the crafter to reconnect.
  */
 import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { ShopeeLostPushClient } from '../../src/channels/shopee/index.js';
 import { PULL_JOB, pullOrdersJob, pullScanJob } from '../../src/queues/definitions.js';
 import { queuePulls } from '../../src/queues/pulls.js';
 import { isOpenCircuit } from '../../src/services/channel-runtime.js';
@@ -27,12 +28,11 @@ export interface PullProcessorDeps extends OrderPullDeps {
   breakerOpenMs: number;
   /** The queue the scans add pulls to (the pull-orders queue itself). */
   pullQueue: Queue;
-  /**
-   * Shopee's lost pushes: the shop ids of pushes we missed, and a confirmation to call once the
-   * pulls are queued. Undefined when Shopee is not configured.
-   */
-  shopeeLostPushes?: (() => Promise<{ shopIds: string[]; confirm(): Promise<void> }>) | undefined;
+  /** Shopee's lost-push endpoints; undefined when Shopee is not configured. */
+  shopeeLostPush?: ShopeeLostPushClient | undefined;
 }
+
+const LOST_PUSH_MAX_PAGES = 20;
 
 export type PullJobResult = PullResult | { task: string; queued: number };
 
@@ -80,15 +80,21 @@ async function runScan(deps: PullProcessorDeps, job: Job): Promise<{ task: strin
     await queuePulls(deps.pullQueue, ids, 'schedule');
     return { task, queued: ids.length };
   }
-  if (!deps.shopeeLostPushes) return { task, queued: 0 };
-  // Read, queue the pulls, and only then confirm: a crash in between reads them again (pulls dedupe).
-  const lost = await deps.shopeeLostPushes();
+  if (!deps.shopeeLostPush) return { task, queued: 0 };
+  // Read a page, queue the pulls, and only then confirm it: a crash in between reads it again, and
+  // the pulls are deduplicated per connection. Bounded: Shopee keeps 3 days, 100 a page.
   const ids = new Set<string>();
-  for (const shopId of new Set(lost.shopIds)) {
-    const id = await activeConnectionOfShop(deps.db, 'shopee', shopId);
-    if (id) ids.add(id);
+  for (let page = 0; page < LOST_PUSH_MAX_PAGES; page += 1) {
+    const lost = await deps.shopeeLostPush.getLostPushMessages();
+    const found: string[] = [];
+    for (const shopId of new Set(lost.messages.map((m) => m.shopId))) {
+      const id = await activeConnectionOfShop(deps.db, 'shopee', shopId);
+      if (id) found.push(id);
+    }
+    await queuePulls(deps.pullQueue, found, 'webhook');
+    for (const id of found) ids.add(id);
+    if (lost.lastMessageId > 0) await deps.shopeeLostPush.confirmConsumed(lost.lastMessageId);
+    if (!lost.hasNextPage) break;
   }
-  await queuePulls(deps.pullQueue, [...ids], 'webhook');
-  await lost.confirm();
   return { task, queued: ids.size };
 }
