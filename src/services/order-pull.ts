@@ -255,23 +255,29 @@ export async function pullConnectionOrders(deps: OrderPullDeps, job: PullOrdersJ
       await db.transaction(async (tx) => {
         const summary = await ingestOrders(tx, ingestConnection, page.orders);
         const resume: ResumeState = { ...state, next: page.next };
-        const moved = await tx
-          .update(channelSyncCursors)
-          .set({
-            cursor: last ? null : (resume as unknown as Record<string, unknown>),
-            ...(last && !job.window
-              ? {
-                  // The window's end, not the newest order seen: a quiet shop still moves on.
-                  watermark: sql`greatest(${channelSyncCursors.watermark}, ${window.to.toISOString()}::timestamptz)`,
-                  lastSuccessAt: sql`now()`,
-                }
-              : {}),
-            updatedAt: sql`now()`,
-          })
-          .where(cursorWhere)
-          .returning({ stream: channelSyncCursors.stream });
+        // Only while this worker still owns the pull; a windowed pull's row goes with its last page.
+        const moved =
+          last && job.window
+            ? await tx
+                .delete(channelSyncCursors)
+                .where(cursorWhere)
+                .returning({ stream: channelSyncCursors.stream })
+            : await tx
+                .update(channelSyncCursors)
+                .set({
+                  cursor: last ? null : (resume as unknown as Record<string, unknown>),
+                  ...(last
+                    ? {
+                        // The window's end, not the newest order seen: a quiet shop still moves on.
+                        watermark: sql`greatest(${channelSyncCursors.watermark}, ${window.to.toISOString()}::timestamptz)`,
+                        lastSuccessAt: sql`now()`,
+                      }
+                    : {}),
+                  updatedAt: sql`now()`,
+                })
+                .where(cursorWhere)
+                .returning({ stream: channelSyncCursors.stream });
         if (moved.length === 0) throw new PullSupersededError();
-        if (last && job.window) await tx.delete(channelSyncCursors).where(cursorWhere);
         await tx
           .update(channelPullRuns)
           .set({
