@@ -31,13 +31,18 @@ import {
   type World,
 } from '../helpers/matrix.js';
 
-/** 400: refused for everyone alike (a public route whose request is only valid with a live secret). */
-type Outcome = 'ok' | 'hidden' | 400 | 403 | 404;
+/**
+ * 400 / 401: refused for everyone alike (a public route whose request is only valid with a live
+ * secret: an authorization state, a platform's webhook signature).
+ */
+type Outcome = 'ok' | 'hidden' | 400 | 401 | 403 | 404;
 type Row = Record<RolePrincipal, Outcome>;
 
 interface RouteCase {
   /** Public routes answer every principal, token or not. */
   public?: true;
+  /** The problem code a public route refuses everyone with (its own secret, not our token). */
+  refusalCode?: string;
   row: Row;
   request(world: World): Promise<MatrixRequest> | MatrixRequest;
   /** For list routes: whether crafter A's record is in the answer. */
@@ -248,6 +253,38 @@ const table: Record<string, RouteCase> = {
       url: '/v1/connections/callback/shopee?state=forged.state&code=c&shop_id=1',
     }),
   },
+  'POST /v1/webhooks/shopee': {
+    // Authenticated by the platform's signature alone: a bearer token neither helps nor hurts.
+    public: true,
+    refusalCode: 'webhook_signature_invalid',
+    row: row(401, 401, 401, 401, 401, 401, 401),
+    request: () => ({
+      method: 'POST',
+      url: '/v1/webhooks/shopee',
+      headers: { 'content-type': 'application/json', authorization: '0'.repeat(64) },
+      payload: '{"shop_id":1,"code":3,"timestamp":1767225600,"data":{}}',
+    }),
+  },
+  'POST /v1/webhooks/tiktok-shop': {
+    public: true,
+    refusalCode: 'webhook_signature_invalid',
+    row: row(401, 401, 401, 401, 401, 401, 401),
+    request: () => ({
+      method: 'POST',
+      url: '/v1/webhooks/tiktok-shop',
+      headers: { 'content-type': 'application/json', authorization: '0'.repeat(64) },
+      payload: '{"type":1,"shop_id":"1","timestamp":1767225600,"data":{}}',
+    }),
+  },
+  'POST /v1/connections/:id/sales-reports': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'POST',
+      url: `/v1/connections/${await freshConnectionOfA(w)}/sales-reports`,
+      headers: { 'content-type': 'text/csv' },
+      payload: `report_line_id,sku,quantity,unit_price_idr,sold_at,outlet\nM-${uniqueSuffix()},MX-1,1,10000,2026-03-01T10:00:00+07:00,Outlet\n`,
+    }),
+  },
   'POST /v1/crafters/:crafterId/connections/partner-brand': {
     row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
     request: (w) => ({
@@ -427,7 +464,11 @@ describe('authorization matrix', () => {
             expect(res.statusCode, res.body).toBe(400);
             expect(res.headers['content-type']).toContain('application/problem+json');
           } else if (expected === 401) {
-            expectProblem(res, 401, who === 'expiredToken' ? 'token_expired' : 'unauthenticated');
+            expectProblem(
+              res,
+              401,
+              rc.refusalCode ?? (who === 'expiredToken' ? 'token_expired' : 'unauthenticated'),
+            );
           } else {
             expectProblem(res, expected, expected === 403 ? 'forbidden' : 'not_found');
           }
