@@ -34,6 +34,7 @@ import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesRoutes } from './routes/sales/index.js';
 import { userRoutes } from './routes/users/index.js';
 
 export interface AppDeps {
@@ -70,6 +71,11 @@ export const OPENAPI_TAGS = [
   {
     name: 'category-mappings',
     description: 'The council’s placement of each canonical category on each channel',
+  },
+  {
+    name: 'sales',
+    description:
+      'What crafters sold on every channel: regional summaries and CSV export from daily rollups, with completeness; sold lines with unknown SKUs',
   },
   { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
 ];
@@ -212,6 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(listingRoutes, { db });
+  await app.register(salesRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,
