@@ -7,4 +7,5 @@ export * from './idempotency.js';
 export * from './listings.js';
 export * from './outbox.js';
 export * from './regions.js';
+export * from './stock.js';
 export * from './users.js';
