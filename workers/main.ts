@@ -14,6 +14,7 @@ import { createQueue } from '../src/queues/connection.js';
 import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
+import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
@@ -29,6 +30,7 @@ const prefix = config.queuePrefix;
 const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
+const alertWebhookQueue = createQueue(QUEUE.alertWebhooks, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
 const refreshDeps = {
@@ -100,17 +102,34 @@ const workers = [
     prefix,
     concurrency: 5,
   }),
+  new Worker(
+    QUEUE.alertWebhooks,
+    (job) => processAlertWebhook({ db: database.db, config: config.alertWebhook }, job),
+    {
+      connection,
+      prefix,
+      concurrency: 5,
+      settings: alertWebhookWorkerSettings(config.alertWebhook),
+    },
+  ),
 ];
 for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, ...pushQueues], {
-  onError: (err) =>
-    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
-  onDeadLetter: (count) =>
-    log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
-});
+const relay = startOutboxRelay(
+  database.db,
+  [catalogueQueue, maintenanceQueue, alertWebhookQueue, ...pushQueues],
+  {
+    onError: (err) =>
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'outbox relay failed; backing off',
+      ),
+    onDeadLetter: (count) =>
+      log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
+  },
+);
 // Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
 const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
@@ -138,7 +157,9 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, ...pushQueues].map((q) => q.close()),
+    [catalogueQueue, maintenanceQueue, connectionsQueue, alertWebhookQueue, ...pushQueues].map((q) =>
+      q.close(),
+    ),
   );
   connection.disconnect();
   await database.close();

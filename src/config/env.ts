@@ -145,6 +145,16 @@ const envSchema = z.object({
     .min(5)
     .max(7 * 24 * 60)
     .default(60),
+  /**
+   * Optional outbound alert webhook: every alert opened or resolved is POSTed there as JSON, signed
+   * with HMAC-SHA256 under ALERT_WEBHOOK_SECRET (README "Alerts"). Unset: alerts are only in the API.
+   */
+  ALERT_WEBHOOK_URL: httpUrl.optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Bound on one delivery, milliseconds. */
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** First retry delay of a failed delivery; doubles per attempt up to an hour. */
+  ALERT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -179,6 +189,15 @@ export interface AppConfig {
   publicBaseUrl: string;
   channels: ChannelsConfig;
   tokenRefreshLeadMinutes: number;
+  /** Where alerts are POSTed, signed; undefined when not configured. */
+  alertWebhook: AlertWebhookConfig | undefined;
+}
+
+export interface AlertWebhookConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  retryBaseMs: number;
 }
 
 export interface ShopeeChannelConfig {
@@ -250,6 +269,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cleaned.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT !== undefined && cleaned.APP_MODE !== 'test')
     problems.push('TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: only allowed with APP_MODE=test');
+  if (Boolean(cleaned.ALERT_WEBHOOK_URL) !== Boolean(cleaned.ALERT_WEBHOOK_SECRET))
+    problems.push(
+      'ALERT_WEBHOOK_URL / ALERT_WEBHOOK_SECRET: set both or neither (deliveries are always signed)',
+    );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -282,6 +305,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     channels: channelsConfig(e),
     tokenRefreshLeadMinutes: e.TOKEN_REFRESH_LEAD_MINUTES,
+    alertWebhook:
+      e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
+        ? {
+            url: e.ALERT_WEBHOOK_URL,
+            secret: e.ALERT_WEBHOOK_SECRET,
+            timeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+            retryBaseMs: e.ALERT_WEBHOOK_RETRY_BASE_MS,
+          }
+        : undefined,
   };
 }
 

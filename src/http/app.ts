@@ -26,6 +26,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
 import { toProblem } from './problem.js';
+import { alertRoutes } from './routes/alerts/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
@@ -77,7 +78,16 @@ export const OPENAPI_TAGS = [
     description:
       'What crafters sold on every channel: regional summaries and CSV export from daily rollups, with completeness; sold lines with unknown SKUs',
   },
-  { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
+  {
+    name: 'alerts',
+    description:
+      'What a crafter or their admins must act on: shops to reconnect, failed listings, oversold orders, failing pulls',
+  },
+  {
+    name: 'ops',
+    description:
+      'The state of the sync machinery: outbox dead letters (operators), nightly job runs (operators and admins in scope)',
+  },
 ];
 
 /**
@@ -208,6 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(opsRoutes, { db });
+  await app.register(alertRoutes, { db });
   await app.register(connectionRoutes, {
     db,
     connections: {

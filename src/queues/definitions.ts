@@ -24,6 +24,8 @@ export const QUEUE = {
    * uploads and the nightly complete pull. Coalesced per connection, like pushes per listing.
    */
   pullOrders: 'pull-orders',
+  /** Outbound alert webhook deliveries (fed by the outbox: `alert.opened`, `alert.resolved`). */
+  alertWebhooks: 'alert-webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -120,3 +122,23 @@ export const pullOrdersJob = z.strictObject({
   window: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime() }).optional(),
 });
 export type PullOrdersJob = z.infer<typeof pullOrdersJob>;
+
+/** One delivery of an alert event to the outbound webhook. The processor reads the alert's current row. */
+export const alertWebhookJob = z.strictObject({
+  alertId: z.number().int().min(1),
+  event: z.enum(['opened', 'resolved']),
+});
+export type AlertWebhookJob = z.infer<typeof alertWebhookJob>;
+
+/** The custom backoff of alert deliveries (the worker computes it from ALERT_WEBHOOK_RETRY_BASE_MS). */
+export const ALERT_WEBHOOK_BACKOFF = 'alert-webhook';
+
+/**
+ * A receiver that is down for hours still gets every alert: 15 attempts, the delay doubling from
+ * ALERT_WEBHOOK_RETRY_BASE_MS up to an hour between attempts (about 6 hours in all by default).
+ */
+export const alertWebhookJobOptions = {
+  attempts: 15,
+  backoff: { type: ALERT_WEBHOOK_BACKOFF },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;

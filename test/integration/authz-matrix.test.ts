@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelConnections } from '../../src/db/schema/index.js';
+import { raiseAlert } from '../../src/services/alerts.js';
 import { sealSecrets } from '../../src/services/connections.js';
 import { ingestOrders } from '../../src/services/order-ingest.js';
 import { KELURAHAN } from '../factories/index.js';
@@ -192,6 +193,20 @@ const table: Record<string, RouteCase> = {
         crafterId: w.crafterA.id,
       },
     }),
+  },
+  'GET /v1/alerts': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      // Newest first: A's fresh alert is on the first page.
+      await raiseAlert(w.api.database.db, {
+        kind: 'listing_failed',
+        crafterId: w.crafterA.id,
+        dedupeKey: `listing_failed:${randomUUID()}`,
+        message: { en: 'Shopee refused the listing.', id: 'Shopee menolak listing.' },
+      });
+      return { method: 'GET', url: '/v1/alerts?limit=5' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
   },
   'GET /v1/ops/outbox/dead-letters': {
     row: row(403, 403, 403, 403, 403, 403, 'ok'),

@@ -1,3 +1,4 @@
+export * from './alerts.js';
 export * from './audit.js';
 export * from './catalogue.js';
 export * from './channels.js';
@@ -7,4 +8,5 @@ export * from './listings.js';
 export * from './orders.js';
 export * from './outbox.js';
 export * from './regions.js';
+export * from './stock.js';
 export * from './users.js';
