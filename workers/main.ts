@@ -12,11 +12,10 @@ import { createLogger } from '../src/lib/logger.js';
 import { createQueueRedis } from '../src/lib/redis.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
 import { createQueue } from '../src/queues/connection.js';
-import { ALERT_WEBHOOK_BACKOFF, PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
-import { alertWebhookBackoffMs } from '../src/services/alert-webhook.js';
+import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
-import { processAlertWebhook } from './processors/alert-webhook.js';
+import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
@@ -147,12 +146,7 @@ const workers = [
       connection,
       prefix,
       concurrency: 5,
-      settings: {
-        backoffStrategy: (attemptsMade, type) =>
-          type === ALERT_WEBHOOK_BACKOFF
-            ? alertWebhookBackoffMs(config.alertWebhook?.retryBaseMs ?? 10_000, attemptsMade)
-            : 0,
-      },
+      settings: alertWebhookWorkerSettings(config.alertWebhook),
     },
   ),
 ];

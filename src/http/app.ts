@@ -27,6 +27,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
 import { toProblem } from './problem.js';
+import { alertRoutes } from './routes/alerts/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
@@ -35,6 +36,7 @@ import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesRoutes } from './routes/sales/index.js';
 import { salesReportRoutes } from './routes/sales-reports/index.js';
 import { userRoutes } from './routes/users/index.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
@@ -75,7 +77,21 @@ export const OPENAPI_TAGS = [
     name: 'category-mappings',
     description: 'The council’s placement of each canonical category on each channel',
   },
-  { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
+  {
+    name: 'sales',
+    description:
+      'What crafters sold on every channel: regional summaries and CSV export from daily rollups, with completeness; sold lines with unknown SKUs',
+  },
+  {
+    name: 'alerts',
+    description:
+      'What a crafter or their admins must act on: shops to reconnect, failed listings, oversold orders, failing pulls',
+  },
+  {
+    name: 'ops',
+    description:
+      'The state of the sync machinery: outbox dead letters (operators), nightly job runs (operators and admins in scope)',
+  },
   {
     name: 'webhooks',
     description:
@@ -211,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(opsRoutes, { db });
+  await app.register(alertRoutes, { db });
   await app.register(connectionRoutes, {
     db,
     connections: {
@@ -228,6 +245,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhookBaseUrl: config.webhookBaseUrl,
     pullQueue: deps.queues?.find((q) => q.name === QUEUE.pullOrders),
   });
+  await app.register(salesRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -34,6 +34,12 @@ export interface AlertInput {
   subject?: Record<string, string>;
 }
 
+/** The dedupe keys of the alerts the outward pipeline raises (one open alert per shop / listing). */
+export const alertKey = {
+  connectionReauth: (connectionId: string) => `connection_reauth_required:${connectionId}`,
+  listingFailed: (listingId: string) => `listing_failed:${listingId}`,
+};
+
 /** What a raise did: opened a new alert, or refreshed the open one with the same key. */
 export interface RaisedAlert {
   id: number;

@@ -32,6 +32,7 @@ import {
 } from '../lib/errors.js';
 import { type Keyring, sealJson } from '../lib/secrets.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
+import { alertKey, resolveAlert } from './alerts.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findCrafterInScope } from './crafters.js';
@@ -521,6 +522,7 @@ export async function completeAuthorization(
             payload: { listingId: listing.id },
           });
         }
+        await resolveAlert(tx, alertKey.connectionReauth(id));
       } else {
         [row] = await tx
           .insert(channelConnections)
@@ -703,6 +705,8 @@ export async function disconnectConnection(ctx: ServiceContext, id: string): Pro
       .where(eq(channelConnections.id, id))
       .returning();
     if (!row) throw new Error('update returned nothing');
+    // A disconnected shop needs no re-authorization any more.
+    await resolveAlert(tx, alertKey.connectionReauth(id));
     await recordAudit(tx, {
       actorUserId: ctx.principal.userId,
       action: 'connection.disconnect',

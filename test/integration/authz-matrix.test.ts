@@ -12,7 +12,9 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelConnections } from '../../src/db/schema/index.js';
+import { raiseAlert } from '../../src/services/alerts.js';
 import { sealSecrets } from '../../src/services/connections.js';
+import { ingestOrders } from '../../src/services/order-ingest.js';
 import { KELURAHAN } from '../factories/index.js';
 import { startTestApi } from '../helpers/api.js';
 import {
@@ -78,6 +80,26 @@ async function freshConnectionOfA(w: World): Promise<string> {
   });
   return id;
 }
+
+/** A sale of crafter A on 2 November 2026 (its SKU matches nothing, so it is also an unmatched line). */
+async function saleOfA(w: World): Promise<void> {
+  const connectionId = await freshConnectionOfA(w);
+  const at = new Date('2026-11-02T03:00:00Z');
+  await w.api.database.db.transaction((tx) =>
+    ingestOrders(tx, { connectionId, channel: 'partner_brand', crafterId: w.crafterA.id }, [
+      {
+        externalOrderId: `M-${uniqueSuffix()}`,
+        status: 'completed',
+        createdAt: at,
+        updatedAt: at,
+        lines: [{ lineKey: '1', sellerSku: `NOPE-${uniqueSuffix()}`, quantity: 1, unitPriceIdr: 10_000 }],
+      },
+    ]),
+  );
+}
+
+const crafterIdsOf = (res: LightMyRequestResponse): string[] =>
+  (res.json() as { rows: Array<{ crafterId: string }> }).rows.map((r) => r.crafterId);
 
 /** A product of crafter A published to a fresh connection of A (written as the operator). */
 async function freshListingOfA(w: World): Promise<{ id: string; etag: string }> {
@@ -176,6 +198,20 @@ const table: Record<string, RouteCase> = {
         crafterId: w.crafterA.id,
       },
     }),
+  },
+  'GET /v1/alerts': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      // Newest first: A's fresh alert is on the first page.
+      await raiseAlert(w.api.database.db, {
+        kind: 'listing_failed',
+        crafterId: w.crafterA.id,
+        dedupeKey: `listing_failed:${randomUUID()}`,
+        message: { en: 'Shopee refused the listing.', id: 'Shopee menolak listing.' },
+      });
+      return { method: 'GET', url: '/v1/alerts?limit=5' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
   },
   'GET /v1/ops/outbox/dead-letters': {
     row: row(403, 403, 403, 403, 403, 403, 'ok'),
@@ -369,6 +405,30 @@ const table: Record<string, RouteCase> = {
       url: `/v1/category-mappings/shopee/matrix-${uniqueSuffix()}`,
       payload: { channelCategoryId: '100101', logisticsChannelId: '8005' },
     }),
+  },
+  'GET /v1/sales/summary': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/sales/summary?from=2026-11-01&to=2026-11-03&groupBy=crafter' };
+    },
+    includesA: (res, w) => crafterIdsOf(res).includes(w.crafterA.id),
+  },
+  'GET /v1/sales/export.csv': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/sales/export.csv?from=2026-11-01&to=2026-11-03&groupBy=crafter' };
+    },
+    includesA: (res, w) => res.body.includes(w.crafterA.id),
+  },
+  'GET /v1/orders/unmatched-lines': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/orders/unmatched-lines?limit=200' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
   },
   'DELETE /v1/products/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),

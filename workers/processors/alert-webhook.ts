@@ -6,8 +6,21 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { AlertWebhookConfig } from '../../src/config/env.js';
 import type { Database } from '../../src/db/client.js';
-import { alertWebhookJob } from '../../src/queues/definitions.js';
-import { AlertWebhookRefusedError, deliverAlertWebhook } from '../../src/services/alert-webhook.js';
+import { ALERT_WEBHOOK_BACKOFF, alertWebhookJob } from '../../src/queues/definitions.js';
+import {
+  AlertWebhookRefusedError,
+  alertWebhookBackoffMs,
+  deliverAlertWebhook,
+} from '../../src/services/alert-webhook.js';
+
+/** The worker settings of the alert-webhooks queue: its custom backoff (ALERT_WEBHOOK_RETRY_BASE_MS). */
+export function alertWebhookWorkerSettings(config: AlertWebhookConfig | undefined) {
+  return {
+    backoffStrategy: (attemptsMade: number, type?: string) =>
+      type === ALERT_WEBHOOK_BACKOFF ? alertWebhookBackoffMs(config?.retryBaseMs ?? 10_000, attemptsMade) : 0,
+  };
+}
+
 import { loadAlert } from '../../src/services/alerts.js';
 
 export type AlertWebhookOutcome = 'delivered' | 'not_configured' | 'alert_gone';

@@ -8,4 +8,5 @@ export * from './listings.js';
 export * from './orders.js';
 export * from './outbox.js';
 export * from './regions.js';
+export * from './stock.js';
 export * from './users.js';
