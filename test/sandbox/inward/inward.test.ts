@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PlatformModule } from '../../../sandbox/core/contract.js';
 import { buildSandbox, type Sandbox } from '../../../sandbox/server.js';
-import { createShopeeWebhookVerifier } from '../../../src/channels/shopee/index.js';
+import {
+  createShopeeLostPushClient,
+  createShopeeWebhookVerifier,
+} from '../../../src/channels/shopee/index.js';
 import { createTiktokShopWebhookVerifier } from '../../../src/channels/tiktok-shop/index.js';
 import {
   addItemBody,
@@ -285,6 +288,44 @@ function skuStockOf(shop: ShopSetup, sellerSku: string): number {
   };
   return state.products.flatMap((p) => p.skus).find((s) => s.seller_sku === sellerSku)?.stock ?? -1;
 }
+
+describe('Shopee lost pushes', () => {
+  it('a cancellation whose push the callback refused is returned by get_lost_push_message until confirmed', async () => {
+    const receiver = await startReceiver([500, 500, 500, 500]);
+    try {
+      const shop = await shopeeShop(500031, 3031);
+      await control(sandbox, 'POST', '/shopee/configure', {
+        app: { partnerId: 3031, pushCallbackUrl: receiver.url },
+      });
+      const created = await control(sandbox, 'POST', '/shopee/orders', {
+        shopId: 500031,
+        orders: [{ status: 'READY_TO_SHIP', lines: [{ sku: shop.sku, quantity: 1 }] }],
+      });
+      const sn = (created.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
+      await control(sandbox, 'POST', `/shopee/orders/${sn}/status`, { status: 'CANCELLED' });
+      // Both pushes (placed, cancelled) were answered 500: they are lost until a retry succeeds.
+      await waitFor(() => (receiver.received.length >= 2 ? true : undefined));
+
+      const lost = createShopeeLostPushClient(
+        { baseUrl: `${sandbox.ctx.baseUrl()}/shopee`, partnerId: 3031, partnerKey: 'key-3031-secret' },
+        { now: () => new Date(sandbox.ctx.clock.nowMs()) },
+      );
+      const page = await waitFor(async () => {
+        const p = await lost.getLostPushMessages();
+        return p.messages.length === 2 ? p : undefined;
+      });
+      expect(page.messages.map((m) => [m.shopId, m.code, m.data?.ordersn, m.data?.status])).toEqual([
+        ['500031', 3, sn, 'READY_TO_SHIP'],
+        ['500031', 3, sn, 'CANCELLED'],
+      ]);
+      expect(page.hasNextPage).toBe(false);
+      await lost.confirmConsumed(page.lastMessageId);
+      expect((await lost.getLostPushMessages()).messages).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
 
 describe('sandbox demo trickle', () => {
   it('places orders from live stock on every interval, with signed webhooks, until stopped', async () => {
