@@ -3,6 +3,7 @@
  * outbox relay, the queue processors and declares the schedules. Many can run at once.
  */
 import { Worker } from 'bullmq';
+import { createShopeeLostPushClient } from '../src/channels/shopee/index.js';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
@@ -18,8 +19,9 @@ import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/al
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
+import { processPullOrders } from './processors/pull-orders.js';
 import { processPushListing } from './processors/push-listing.js';
-import { declareConnectionSchedules, declareSchedules } from './scheduler.js';
+import { declareConnectionSchedules, declarePullSchedules, declareSchedules } from './scheduler.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -30,9 +32,11 @@ const prefix = config.queuePrefix;
 const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
+const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
 const alertWebhookQueue = createQueue(QUEUE.alertWebhooks, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
+await declarePullSchedules(pullQueue, config.pulls.intervalMinutes);
 const refreshDeps = {
   db: database.db,
   channels: config.channels,
@@ -85,8 +89,41 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
     ),
 );
 
+// Shopee's lost pushes (partner-level calls), read by the `pulls:shopee-lost-push` schedule.
+const shopeeLostPush = config.channels.shopee
+  ? createShopeeLostPushClient({
+      baseUrl: config.channels.shopee.baseUrl,
+      partnerId: config.channels.shopee.partnerId,
+      partnerKey: config.channels.shopee.partnerKey,
+      timeoutMs: config.channels.httpTimeoutMs,
+    })
+  : undefined;
+const pullWorker = new Worker(
+  QUEUE.pullOrders,
+  (job, token) =>
+    processPullOrders(
+      {
+        db: database.db,
+        adapters: runtime.adapters,
+        guard: runtime.guard,
+        keyring: config.credentialsKeyring,
+        partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+        pulls: config.pulls,
+        log,
+        breakerOpenMs: runtime.breakerOpenMs,
+        pullQueue,
+        shopeeLostPush,
+      },
+      job,
+      token,
+    ),
+  // Pulls of different shops run side by side; each shop's calls still share its budget.
+  { connection, prefix, concurrency: 5 },
+);
+
 const workers = [
   ...pushWorkers,
+  pullWorker,
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
     connection,
     prefix,
@@ -119,7 +156,7 @@ for (const w of workers) {
 }
 const relay = startOutboxRelay(
   database.db,
-  [catalogueQueue, maintenanceQueue, alertWebhookQueue, ...pushQueues],
+  [catalogueQueue, maintenanceQueue, alertWebhookQueue, pullQueue, ...pushQueues],
   {
     onError: (err) =>
       log.error(
@@ -157,8 +194,8 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, alertWebhookQueue, ...pushQueues].map((q) =>
-      q.close(),
+    [catalogueQueue, maintenanceQueue, connectionsQueue, alertWebhookQueue, pullQueue, ...pushQueues].map(
+      (q) => q.close(),
     ),
   );
   connection.disconnect();

@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { createLogger, type DestinationStream, loggerOptions } from '../lib/logger.js';
+import { QUEUE } from '../queues/definitions.js';
 import type { ListCache } from './list-cache.js';
 import { loginAttemptCounter } from './login-limits.js';
 import { authPlugin } from './plugins/auth.js';
@@ -35,7 +36,10 @@ import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesReportRoutes } from './routes/sales-reports/index.js';
 import { userRoutes } from './routes/users/index.js';
+import { webhookRoutes } from './routes/webhooks/index.js';
+import { webhookVerifiers } from './routes/webhooks/verifiers.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -81,6 +85,11 @@ export const OPENAPI_TAGS = [
     name: 'ops',
     description:
       'The state of the sync machinery: outbox dead letters (operators), nightly job runs (operators and admins in scope)',
+  },
+  {
+    name: 'webhooks',
+    description:
+      'Called by Shopee and TikTok Shop (signed): each verified notification queues a pull of that shop',
   },
 ];
 
@@ -223,6 +232,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(listingRoutes, { db });
+  await app.register(salesReportRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  await app.register(webhookRoutes, {
+    db,
+    verifiers: webhookVerifiers(config.channels),
+    webhookBaseUrl: config.webhookBaseUrl,
+    pullQueue: deps.queues?.find((q) => q.name === QUEUE.pullOrders),
+  });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

@@ -20,7 +20,10 @@ import {
   catalogueSyncJob,
   EDIT_COALESCE_MS,
   EDIT_JOB,
+  PULL_JOB,
   PUSH_QUEUE,
+  type PullOrdersJob,
+  pullJobOptions,
   pushJobOptions,
   QUEUE,
   type QueueName,
@@ -121,6 +124,14 @@ const listingPush: OutboxRoute = async (row, { db }) => {
   ];
 };
 
+const connectionPayload = z.object({ connectionId: z.uuid() });
+
+/** A connection made active (connected, reconnected, enrolled): pull its orders now. */
+const connectionPull: OutboxRoute = (row) => {
+  const { connectionId } = connectionPayload.parse(row.payload);
+  const data: PullOrdersJob = { connectionId, reason: 'manual' };
+  return [{ queue: QUEUE.pullOrders, name: PULL_JOB, data, opts: pullJobOptions(data) }];
+};
 const alertPayload = z.object({ alertId: z.number().int().min(1) });
 
 /**
@@ -155,6 +166,8 @@ export const OUTBOX_ROUTES = {
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
   'listing.delist_requested': [listingPush],
+  /** Written when a connection becomes active (payload `{ connectionId }`): its first pull. */
+  'connection.pull_requested': [connectionPull],
   /** Written by raiseAlert when it opens an alert, and by resolveAlert (payload `{ alertId }`). */
   'alert.opened': [alertWebhook('opened')],
   'alert.resolved': [alertWebhook('resolved')],

@@ -123,6 +123,27 @@ export const pullOrdersJob = z.strictObject({
 });
 export type PullOrdersJob = z.infer<typeof pullOrdersJob>;
 
+/**
+ * The deduplication of pull jobs (BullMQ `deduplication`, not a custom `jobId`: a custom id would also
+ * swallow every later pull while the finished job is kept). Incremental: `pull:<connectionId>`, so
+ * however many webhooks and schedules fire, one pull waits per connection; one that arrives while the
+ * pull runs gets exactly one more pull after it (`keepLastIfActive`), which sees the newer change.
+ * Windowed (nightly): `pull:<connectionId>:<from ISO>`, once per window.
+ */
+export function pullJobOptions(data: PullOrdersJob) {
+  const id = data.window ? `pull:${data.connectionId}:${data.window.from}` : `pull:${data.connectionId}`;
+  return { deduplication: { id, keepLastIfActive: true } };
+}
+
+/** The name of a pull job on `QUEUE.pullOrders` (the same queue also carries the scans below). */
+export const PULL_JOB = 'pull';
+
+/**
+ * Scans on the pull queue, declared as job schedulers: `scan` queues an incremental pull of every
+ * active connection; `shopee-lost-push` reads Shopee's lost pushes and queues pulls for those shops.
+ */
+export const pullScanJob = z.strictObject({ task: z.enum(['scan', 'shopee-lost-push']) });
+export type PullScanJob = z.infer<typeof pullScanJob>;
 /** One delivery of an alert event to the outbound webhook. The processor reads the alert's current row. */
 export const alertWebhookJob = z.strictObject({
   alertId: z.number().int().min(1),

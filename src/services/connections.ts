@@ -537,6 +537,13 @@ export async function completeAuthorization(
           .returning();
       }
       if (!row) throw new Error('connection write returned nothing');
+      // The shop's orders come in at once, not at the next scheduled pull.
+      await enqueueOutbox(tx, {
+        topic: 'connection.pull_requested',
+        aggregateType: 'connection',
+        aggregateId: row.id,
+        payload: { connectionId: row.id },
+      });
       await recordAudit(tx, {
         actorUserId: consumed.createdByUserId,
         action: existing ? 'connection.reauthorize' : 'connection.connect',
@@ -599,6 +606,12 @@ export async function enrolPartnerBrand(
         })
         .returning();
       if (!row) throw new Error('insert returned nothing');
+      await enqueueOutbox(tx, {
+        topic: 'connection.pull_requested',
+        aggregateType: 'connection',
+        aggregateId: row.id,
+        payload: { connectionId: row.id },
+      });
       await recordAudit(tx, {
         actorUserId: ctx.principal.userId,
         action: 'connection.enrol',

@@ -153,8 +153,11 @@ async function load(db: Database, listingId: string): Promise<Loaded | null> {
   return { listing: row.listing, connection: row.connection, product: row.product ?? undefined };
 }
 
-/** The shop's identity and credentials, opened in memory for this push only. */
-function connectionContext(deps: ListingPushDeps, connection: ConnectionRow): ConnectionContext {
+/** The shop's identity and credentials, opened in memory for this call only (pushes and pulls). */
+export function connectionContext(
+  deps: Pick<ListingPushDeps, 'keyring' | 'partnerBrandBaseUrl'>,
+  connection: ConnectionRow,
+): ConnectionContext {
   const base: ConnectionContext = {
     connectionId: connection.id,
     externalShopId: connection.externalShopId,
