@@ -9,3 +9,4 @@ export * from './orders.js';
 export * from './outbox.js';
 export * from './regions.js';
 export * from './users.js';
+export * from './nightly.js';
