@@ -19,9 +19,15 @@ import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/al
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
+import { processNightly } from './processors/nightly.js';
 import { processPullOrders } from './processors/pull-orders.js';
 import { processPushListing } from './processors/push-listing.js';
-import { declareConnectionSchedules, declarePullSchedules, declareSchedules } from './scheduler.js';
+import {
+  declareConnectionSchedules,
+  declareNightlySchedules,
+  declarePullSchedules,
+  declareSchedules,
+} from './scheduler.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -34,9 +40,11 @@ const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
 const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
 const alertWebhookQueue = createQueue(QUEUE.alertWebhooks, connection, prefix);
+const nightlyQueue = createQueue(QUEUE.nightly, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
 await declarePullSchedules(pullQueue, config.pulls.intervalMinutes);
+await declareNightlySchedules(nightlyQueue);
 const refreshDeps = {
   db: database.db,
   channels: config.channels,
@@ -121,9 +129,32 @@ const pullWorker = new Worker(
   { connection, prefix, concurrency: 5 },
 );
 
+const nightlyWorker = new Worker(
+  QUEUE.nightly,
+  (job) =>
+    processNightly(
+      {
+        db: database.db,
+        pullQueue,
+        channels: {
+          adapters: runtime.adapters,
+          guard: runtime.guard,
+          keyring: config.credentialsKeyring,
+          partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+        },
+        refresh: { channels: config.channels, keyring: config.credentialsKeyring, log },
+        log,
+      },
+      job,
+    ),
+  // Hours long at most, one at a time per worker; a stalled one (worker gone) runs again.
+  { connection, prefix, concurrency: 1, lockDuration: 300_000 },
+);
+
 const workers = [
   ...pushWorkers,
   pullWorker,
+  nightlyWorker,
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
     connection,
     prefix,
@@ -194,9 +225,15 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, alertWebhookQueue, pullQueue, ...pushQueues].map(
-      (q) => q.close(),
-    ),
+    [
+      catalogueQueue,
+      maintenanceQueue,
+      connectionsQueue,
+      alertWebhookQueue,
+      pullQueue,
+      nightlyQueue,
+      ...pushQueues,
+    ].map((q) => q.close()),
   );
   connection.disconnect();
   await database.close();

@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
 import {
   type ConnectionJob,
   type MaintenanceJob,
+  type NightlyJob,
   type PullScanJob,
   SCHEDULE_TIMEZONE,
 } from '../src/queues/definitions.js';
@@ -69,6 +70,34 @@ export async function declarePullSchedules(pullQueue: Queue, intervalMinutes: nu
       s.id,
       { pattern: s.pattern, tz: SCHEDULE_TIMEZONE },
       { name: s.data.task, data: s.data },
+    );
+  }
+}
+
+/**
+ * The nightly jobs, Asia/Jakarta (WIB): the complete pull of the previous day first, the token
+ * refresh before the read-back (which needs working tokens), the rollup rebuild last, after the
+ * nightly pulls have written their late changes. Ids are fixed: every worker declares them at start
+ * and there is still one scheduler of each.
+ */
+export const NIGHTLY_SCHEDULES: ReadonlyArray<{ id: string; pattern: string; data: NightlyJob }> = [
+  { id: 'nightly:pull-previous-day', pattern: '30 0 * * *', data: { job: 'pull-previous-day' } },
+  { id: 'nightly:refresh-tokens', pattern: '0 1 * * *', data: { job: 'refresh-tokens' } },
+  { id: 'nightly:read-back', pattern: '30 1 * * *', data: { job: 'read-back' } },
+  { id: 'nightly:rebuild-rollups', pattern: '0 3 * * *', data: { job: 'rebuild-rollups' } },
+];
+
+export async function declareNightlySchedules(nightlyQueue: Queue): Promise<void> {
+  for (const s of NIGHTLY_SCHEDULES) {
+    await nightlyQueue.upsertJobScheduler(
+      s.id,
+      { pattern: s.pattern, tz: SCHEDULE_TIMEZONE },
+      // A nightly job that fails is retried a few times, then waits for the next night (or an operator).
+      {
+        name: s.data.job,
+        data: s.data,
+        opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+      },
     );
   }
 }

@@ -24,6 +24,11 @@ export const QUEUE = {
    * uploads and the nightly complete pull. Coalesced per connection, like pushes per listing.
    */
   pullOrders: 'pull-orders',
+  /**
+   * The nightly jobs (Asia/Jakarta): complete pull of the previous day, read-back repairing drift,
+   * token refresh with a one-day horizon, rollup rebuild of days touched by late changes.
+   */
+  nightly: 'nightly',
   /** Outbound alert webhook deliveries (fed by the outbox: `alert.opened`, `alert.resolved`). */
   alertWebhooks: 'alert-webhooks',
 } as const;
@@ -163,3 +168,16 @@ export const alertWebhookJobOptions = {
   backoff: { type: ALERT_WEBHOOK_BACKOFF },
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;
+
+export const NIGHTLY_JOBS = ['pull-previous-day', 'read-back', 'refresh-tokens', 'rebuild-rollups'] as const;
+export type NightlyJobName = (typeof NIGHTLY_JOBS)[number];
+
+/**
+ * A nightly job. Scheduled runs carry no `day`: the night is the Jakarta day before the job was
+ * scheduled to run. Operators (and tests) may name the night (`npm run nightly -- <job> --day …`).
+ */
+export const nightlyJob = z.strictObject({
+  job: z.enum(NIGHTLY_JOBS),
+  day: z.iso.date().optional(),
+});
+export type NightlyJob = z.infer<typeof nightlyJob>;

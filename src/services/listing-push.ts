@@ -105,7 +105,7 @@ export class RemotePushError extends Error {
   }
 }
 
-const CHANNEL_LABEL: Record<Channel, string> = {
+export const CHANNEL_LABEL: Record<Channel, string> = {
   shopee: 'Shopee',
   tiktok_shop: 'Tokopedia (TikTok Shop)',
   partner_brand: 'The partner brand',
@@ -291,7 +291,8 @@ const clearErrors = {
   queuedAt: null,
 } as const;
 
-async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
+/** Where a listing lives remotely, from what the last push recorded; null before its first create. */
+export async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
   if (!listing.remoteItemId) return null;
   const rows = await db
     .select({ variantId: channelListingVariants.variantId, remote: channelListingVariants.remoteModelId })

@@ -213,6 +213,10 @@ const table: Record<string, RouteCase> = {
     },
     includesA: (res, w) => ids(res).includes(w.crafterA.id),
   },
+  'GET /v1/ops/nightly-runs': {
+    row: row(403, 403, 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/ops/nightly-runs' }),
+  },
   'GET /v1/ops/outbox/dead-letters': {
     row: row(403, 403, 403, 403, 403, 403, 'ok'),
     request: () => ({ method: 'GET', url: '/v1/ops/outbox/dead-letters' }),

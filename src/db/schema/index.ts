@@ -5,6 +5,7 @@ export * from './channels.js';
 export * from './crafters.js';
 export * from './idempotency.js';
 export * from './listings.js';
+export * from './nightly.js';
 export * from './orders.js';
 export * from './outbox.js';
 export * from './regions.js';
