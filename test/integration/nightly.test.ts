@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Queue } from 'bullmq';
+import { type Queue, QueueEvents, Worker } from 'bullmq';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ import {
   runNightlyJob,
 } from '../../src/services/nightly.js';
 import { ingestOrders } from '../../src/services/order-ingest.js';
+import { processNightly } from '../../workers/processors/nightly.js';
 import {
   CONNECTION_SCHEDULES,
   declareConnectionSchedules,
@@ -185,6 +186,38 @@ describe('schedules', () => {
         await q.obliterate({ force: true });
         await q.close();
       }
+    }
+  });
+});
+
+describe('the nightly queue', () => {
+  it('a scheduled job (no day) runs for the Jakarta night before it was scheduled', async () => {
+    const nightly = createQueue(QUEUE.nightly, redis, prefix);
+    const workerRedis = createQueueRedis('redis://127.0.0.1:6379');
+    const eventsRedis = createQueueRedis('redis://127.0.0.1:6379');
+    const worker = new Worker(QUEUE.nightly, (job) => processNightly(deps(), job), {
+      connection: workerRedis,
+      prefix,
+    });
+    const events = new QueueEvents(QUEUE.nightly, { connection: eventsRedis, prefix });
+    try {
+      await events.waitUntilReady();
+      const job = await nightly.add('refresh-tokens', { job: 'refresh-tokens' });
+      const result = await job.waitUntilFinished(events, 30_000);
+      const expected = previousJakartaDay(new Date(job.timestamp));
+      expect(result).toMatchObject({ job: 'refresh-tokens', day: expected });
+      const [row] = await api.database.db
+        .select()
+        .from(nightlyRuns)
+        .where(and(eq(nightlyRuns.job, 'refresh-tokens'), eq(nightlyRuns.day, expected)));
+      expect(row).toMatchObject({ status: 'succeeded', runs: 1 });
+    } finally {
+      await events.close();
+      await worker.close();
+      workerRedis.disconnect();
+      eventsRedis.disconnect();
+      await nightly.obliterate({ force: true });
+      await nightly.close();
     }
   });
 });
