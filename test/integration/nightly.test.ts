@@ -25,7 +25,7 @@ import {
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
-import { QUEUE, SCHEDULE_TIMEZONE } from '../../src/queues/definitions.js';
+import { type PullOrdersJob, QUEUE, SCHEDULE_TIMEZONE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { connectionContext, pushListing, refOf } from '../../src/services/listing-push.js';
 import {
@@ -35,6 +35,7 @@ import {
   runNightlyJob,
 } from '../../src/services/nightly.js';
 import { ingestOrders } from '../../src/services/order-ingest.js';
+import { pullConnectionOrders } from '../../src/services/order-pull.js';
 import { processNightly } from '../../workers/processors/nightly.js';
 import {
   CONNECTION_SCHEDULES,
@@ -335,9 +336,12 @@ describe('nightly read-back', () => {
     return res.json();
   }
 
+  let shopee: { id: string; externalShopId: string };
+  let skus: string[] = [];
+
   it('finds a price and stock changed in the shop behind our back, and pushes ours again', async () => {
     const db = api.database.db;
-    const shopee = await connectShopee();
+    shopee = await connectShopee();
     const product = await makeProduct(db, crafter.id, {
       category: 'kerajinan/anyaman',
       title: 'Tas Anyaman Pandan Motif Ciater Handmade',
@@ -360,6 +364,7 @@ describe('nightly read-back', () => {
         },
       ],
     });
+    skus = product.variants.map((v) => v.sku);
     const [created] = await db
       .insert(channelListings)
       .values({ productId: product.id, connectionId: shopee.id })
@@ -443,6 +448,72 @@ describe('nightly read-back', () => {
       .where(and(eq(nightlyRuns.job, 'read-back'), eq(nightlyRuns.day, day)));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.runs).toBe(3);
+  });
+
+  it('every nightly job run twice in a row changes no figure (the previous day pulled from the shop)', async () => {
+    const db = api.database.db;
+    // Sales of the shop's models on one Jakarta day. The crafter renamed the SKUs in the catalogue
+    // since, so the lines are kept unmatched (no stock movement): this suite is about the figures.
+    await db.execute(
+      sql`update variants set sku = sku || '-OLD' where sku in (${sql.join(
+        skus.map((k) => sql`${k}`),
+        sql`, `,
+      )})`,
+    );
+    const day = previousJakartaDay(new Date(channels.sandbox.ctx.clock.nowMs()));
+    const at = (hhmm: string) => `${day}T${hhmm}:00+07:00`;
+    channels.shopee.control.generateOrders({
+      shopId: Number(shopee.externalShopId),
+      orders: [
+        { createTime: at('09:15'), status: 'COMPLETED', lines: [{ sku: skus[0], quantity: 2 }] },
+        {
+          createTime: at('13:40'),
+          status: 'READY_TO_SHIP',
+          lines: [
+            { sku: skus[1], quantity: 1 },
+            { sku: skus[0], quantity: 1 },
+          ],
+        },
+        { createTime: at('21:05'), status: 'CANCELLED', lines: [{ sku: skus[1], quantity: 3 }] },
+      ],
+    });
+    const pullDeps = {
+      db,
+      adapters: runtime.adapters,
+      guard: runtime.guard,
+      keyring: api.config.credentialsKeyring,
+      pulls: api.config.pulls,
+      now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+    };
+    const figures = async () => ({
+      rollups: await db.execute(sql`
+        select grain, day::text, coalesce(category, '') as category, coalesce(product_id::text, '') as product,
+               gross_idr::bigint as gross, net_idr::bigint as net, units, orders
+        from sales_daily_rollups where connection_id = ${shopee.id} order by 1, 2, 3, 4`),
+      orders: await db.execute(sql`
+        select external_order_id, status, counted, sale_day::text from orders
+        where connection_id = ${shopee.id} order by 1`),
+      offers: await db.execute(sql`
+        select variant_id, pushed_price_idr, pushed_stock from channel_listing_variants lv
+        join channel_listings l on l.id = lv.listing_id where l.connection_id = ${shopee.id} order by 1`),
+    });
+    const night = async () => {
+      for (const job of ['pull-previous-day', 'refresh-tokens', 'read-back'] as const)
+        await runNightlyJob(deps(), job, day);
+      // The worker runs the queued pull of this shop (the job stays queued here: run its data).
+      const pulls = (await pullQueue.getJobs(['waiting', 'delayed', 'prioritized'])).filter(
+        (j) => j.data.connectionId === shopee.id && j.data.window?.from === jakartaDayWindow(day).from,
+      );
+      expect(pulls).toHaveLength(1);
+      const result = await pullConnectionOrders(pullDeps, (pulls[0] as { data: PullOrdersJob }).data);
+      expect(result.outcome).toBe('succeeded');
+      await runNightlyJob(deps(), 'rebuild-rollups', day);
+      return figures();
+    };
+    const first = await night();
+    expect(first.orders).toHaveLength(3);
+    expect(first.rollups.length).toBeGreaterThan(0);
+    expect(await night()).toEqual(first);
   });
 
   async function pushRequests(listingId: string): Promise<number> {
