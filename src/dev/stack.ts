@@ -186,11 +186,14 @@ async function registerDemoApps(controlUrl: string, apps: DemoChannelApps, apiUr
   });
   if (!tiktokApp.ok && !tiktokApp.text.includes('already exists'))
     log(`sandbox tiktok-shop app not registered: ${tiktokApp.text}`);
-  // Shopee signs the push with the URL it calls: the API's public URL (PUBLIC_BASE_URL below).
+  // Shopee signs the push with the URL it calls: the API's public URL (PUBLIC_BASE_URL below). Its
+  // review of new items (the sandbox's default: 10 minutes) is shortened like TikTok's below, so the
+  // demo shop is live, and selling, within the first minute.
   const shopeePush = await post('/shopee/configure', {
+    reviewDelayMs: 30_000,
     app: { partnerId: apps.shopee.partnerId, pushCallbackUrl: `${apiUrl}/v1/webhooks/shopee` },
   });
-  if (!shopeePush.ok) log(`sandbox shopee push URL not set: ${shopeePush.text}`);
+  if (!shopeePush.ok) log(`sandbox shopee review delay and push URL not set: ${shopeePush.text}`);
   // TikTok Shop takes price and stock only once a product has passed its review ("a couple of
   // minutes"; the sandbox's default is 180 s). The demo shortens the review to 30 s so a new user sees
   // both shops live, and a price change arrive, within the first minute. Tests keep the default.
