@@ -35,7 +35,9 @@ import { healthRoutes } from './routes/health/index.js';
 import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
+import { pullRunRoutes } from './routes/pull-runs/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesRoutes } from './routes/sales/index.js';
 import { salesReportRoutes } from './routes/sales-reports/index.js';
 import { userRoutes } from './routes/users/index.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
@@ -75,6 +77,11 @@ export const OPENAPI_TAGS = [
   {
     name: 'category-mappings',
     description: 'The council’s placement of each canonical category on each channel',
+  },
+  {
+    name: 'sales',
+    description:
+      'What crafters sold on every channel: regional summaries and CSV export from daily rollups, with completeness; sold lines with unknown SKUs',
   },
   {
     name: 'alerts',
@@ -233,12 +240,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(listingRoutes, { db });
   await app.register(salesReportRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  await app.register(pullRunRoutes, { db });
   await app.register(webhookRoutes, {
     db,
     verifiers: webhookVerifiers(config.channels),
     webhookBaseUrl: config.webhookBaseUrl,
     pullQueue: deps.queues?.find((q) => q.name === QUEUE.pullOrders),
   });
+  await app.register(salesRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

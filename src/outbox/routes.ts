@@ -162,6 +162,11 @@ function alertWebhook(event: AlertWebhookJob['event']): OutboxRoute {
 export const OUTBOX_ROUTES = {
   'product.changed': [catalogueSync(false), productListingsPush],
   'product.deleted': [catalogueSync(true), productListingsPush],
+  /**
+   * Written by the stock ledger with each product's movements (payload `{ productId, stockRevision }`):
+   * a stock-only push of every listing, coalesced with edits (same job per listing).
+   */
+  'product.stock_changed': [productListingsPush],
   /** Written by publish and resync (payload `{ listingId }`). */
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */

@@ -9,4 +9,5 @@ export * from './nightly.js';
 export * from './orders.js';
 export * from './outbox.js';
 export * from './regions.js';
+export * from './stock.js';
 export * from './users.js';

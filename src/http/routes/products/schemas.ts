@@ -37,6 +37,12 @@ export const productSchema = z
       .number()
       .int()
       .describe('Also sent as the ETag; send it back in If-Match to change the product'),
+    stockRevision: z
+      .number()
+      .int()
+      .describe(
+        'Bumped by every stock movement (sales too), not part of the ETag; send it back with stock values you change',
+      ),
     createdAt: z.string(),
     updatedAt: z.string(),
     variants: z.array(variantSchema),
@@ -56,6 +62,7 @@ export function toProductResponse(p: ProductView): ProductResponse {
     imageUrls: p.imageUrls,
     status: p.status,
     version: p.version,
+    stockRevision: p.stockRevision,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
     variants: p.variants.map((v) => ({
@@ -79,9 +86,22 @@ export const createProductBody = z
   })
   .describe('A new product with its variants');
 
-export const replaceProductBody = productContentSchema.describe(
-  'The full writable representation; omitted optional fields go back to their defaults.',
-);
+/** The stock revision a write's stock values were read at (see the stock section of the README). */
+const stockRevisionField = z
+  .number()
+  .int()
+  .min(0)
+  .max(2_147_483_647)
+  .optional()
+  .describe(
+    'The product’s stockRevision your stock values were read at. Each changed stock is then applied as your change relative to what you read, on top of any sale since. Without it, a stock that differs from the current one is refused (409 stock_changed) if stock moved since the last write.',
+  );
+
+export const replaceProductBody = productContentSchema
+  .extend({ stockRevision: stockRevisionField })
+  .describe(
+    'The full writable representation; omitted optional fields go back to their defaults (stock left out stays as it is).',
+  );
 
 export const patchProductBody = z
   .strictObject({
@@ -96,6 +116,7 @@ export const patchProductBody = z
       .describe(
         'The full new variant list; variants are matched to existing ones by SKU, which keeps their ids',
       ),
+    stockRevision: stockRevisionField,
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'at least one field is required')
   .describe('Any subset of the product fields');
