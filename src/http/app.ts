@@ -35,6 +35,7 @@ import { healthRoutes } from './routes/health/index.js';
 import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
+import { pullRunRoutes } from './routes/pull-runs/index.js';
 import { regionRoutes } from './routes/regions/index.js';
 import { salesRoutes } from './routes/sales/index.js';
 import { salesReportRoutes } from './routes/sales-reports/index.js';
@@ -239,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(listingRoutes, { db });
   await app.register(salesReportRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  await app.register(pullRunRoutes, { db });
   await app.register(webhookRoutes, {
     db,
     verifiers: webhookVerifiers(config.channels),

@@ -34,11 +34,14 @@ import { ChannelFailure } from '../channels/types.js';
 import type { PullsConfig } from '../config/env.js';
 import type { Database, DbOrTx } from '../db/client.js';
 import { channelConnections, channelPullRuns, channelSyncCursors } from '../db/schema/index.js';
+import { ConflictError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Keyring } from '../lib/secrets.js';
+import { enqueueOutbox } from '../outbox/enqueue.js';
 import type { PullOrdersJob } from '../queues/definitions.js';
 import { raiseAlert, resolveAlert } from './alerts.js';
-import type { ConnectionRow } from './connections.js';
+import { type ConnectionRow, findConnectionInScope } from './connections.js';
+import type { ServiceContext } from './context.js';
 import { connectionContext } from './listing-push.js';
 import { ingestOrders } from './order-ingest.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
@@ -453,4 +456,92 @@ export async function activeConnectionOfShop(
     )
     .limit(1);
   return row?.id ?? null;
+}
+
+/** One pull run as the API shows it. */
+export interface PullRunView {
+  id: string;
+  reason: PullRunRow['reason'];
+  status: PullRunRow['status'];
+  windowFrom: Date;
+  windowTo: Date;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  error: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+type PullRunRow = typeof channelPullRuns.$inferSelect;
+
+/**
+ * The pulls (and uploads) of one connection in the caller's scope, newest first: what each covered
+ * and how it ended, in plain words. Paged by (started_at, id).
+ */
+export async function listPullRuns(
+  ctx: ServiceContext,
+  connectionId: string,
+  query: { limit: number; before?: { startedAt: string; id: string } | undefined },
+): Promise<PullRunView[]> {
+  await findConnectionInScope(ctx.db, ctx, connectionId);
+  const rows = await ctx.db
+    .select()
+    .from(channelPullRuns)
+    .where(
+      and(
+        eq(channelPullRuns.connectionId, connectionId),
+        query.before
+          ? sql`(${channelPullRuns.startedAt}, ${channelPullRuns.id}) < (${query.before.startedAt}::timestamptz, ${query.before.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(channelPullRuns.startedAt), desc(channelPullRuns.id))
+    .limit(query.limit);
+  return rows.map((r) => ({
+    id: r.id,
+    reason: r.reason,
+    status: r.status,
+    windowFrom: r.windowFrom,
+    windowTo: r.windowTo,
+    fetched: r.fetched,
+    inserted: r.inserted,
+    updated: r.updated,
+    error: r.error,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  }));
+}
+
+/**
+ * Asks for a pull of this connection now (a user's "refresh"): an outbox row in one transaction with
+ * the checks, relayed to the pull queue like a new connection's first pull (deduplicated there: one
+ * pull waits per shop however often this is asked). A shop that is not active cannot be pulled.
+ */
+export async function requestPull(ctx: ServiceContext, connectionId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const connection = await findConnectionInScope(tx, ctx, connectionId);
+    if (connection.status === 'disconnected') {
+      throw new ConflictError(
+        'connection_disconnected',
+        'This shop is disconnected; connect it again first.',
+        {
+          detailId: 'Toko ini sudah diputus; hubungkan lagi terlebih dahulu.',
+        },
+      );
+    }
+    if (connection.status === 'reauth_required') {
+      throw new ConflictError(
+        'connection_reauth_required',
+        'This shop needs to be connected again before its orders can be pulled.',
+        { detailId: 'Toko ini perlu dihubungkan lagi sebelum pesanannya dapat ditarik.' },
+      );
+    }
+    await enqueueOutbox(tx, {
+      topic: 'connection.pull_requested',
+      aggregateType: 'connection',
+      aggregateId: connection.id,
+      payload: { connectionId: connection.id },
+    });
+  });
 }

@@ -316,6 +316,17 @@ const table: Record<string, RouteCase> = {
       payload: '{"type":1,"shop_id":"1","timestamp":1767225600,"data":{}}',
     }),
   },
+  'GET /v1/connections/:id/pull-runs': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'GET',
+      url: `/v1/connections/${await freshConnectionOfA(w)}/pull-runs`,
+    }),
+  },
+  'POST /v1/connections/:id/pull': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'POST', url: `/v1/connections/${await freshConnectionOfA(w)}/pull` }),
+  },
   'POST /v1/connections/:id/sales-reports': {
     row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({

@@ -201,6 +201,12 @@ const specs: Record<string, WriteSpec> = {
     ],
     rejects: [[422, 'sales_report_invalid']],
   },
+  'POST /v1/connections/:id/pull': {
+    as: 'operator',
+    body: 'none',
+    url: () => `/v1/connections/${salesConnectionOfA}/pull`,
+    valid: () => undefined,
+  },
   'POST /v1/webhooks/shopee': {
     as: 'none',
     body: 'none',
@@ -788,6 +794,8 @@ describe('bad query parameters and ids on read routes', () => {
     ['overlong id', `/v1/products/${'a'.repeat(300)}`],
     ['bad connection id', '/v1/connections/not-a-uuid'],
     ['bad listing id', '/v1/listings/not-a-uuid'],
+    ['bad connection id in a pull-run list', '/v1/connections/not-a-uuid/pull-runs'],
+    ['garbage pull-run cursor', '/v1/connections/00000000-0000-0000-0000-000000000000/pull-runs?cursor=%%%x'],
     ['bad product id in a listing list', '/v1/products/not-a-uuid/listings'],
     ['bad listing state filter', '/v1/connections/00000000-0000-0000-0000-000000000000/listings?state=gone'],
     ['unknown channel filter on category mappings', '/v1/category-mappings?channel=lazada'],
@@ -856,6 +864,7 @@ describe('bad query parameters and ids on read routes', () => {
       'GET /v1/listings/:id',
       'GET /v1/products/:id/listings',
       'GET /v1/connections/:id/listings',
+      'GET /v1/connections/:id/pull-runs',
     ]);
     for (const key of withId) {
       expect(

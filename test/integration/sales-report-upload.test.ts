@@ -5,7 +5,13 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelPullRuns, orderLines, orders } from '../../src/db/schema/index.js';
+import {
+  channelConnections,
+  channelPullRuns,
+  orderLines,
+  orders,
+  outbox,
+} from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { makeConnection } from '../factories/connections.js';
 import { KECAMATAN, KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
@@ -176,5 +182,69 @@ describe('POST /v1/connections/{id}/sales-reports', () => {
     expect(notPartner.statusCode).toBe(409);
     expect(notPartner.json().code).toBe('not_partner_brand');
     expect((await stored(id)).orders + (await stored(shopee)).orders).toBe(0);
+  });
+});
+
+describe('a shop’s pull runs and a pull on demand', () => {
+  it('lists the uploads and pulls of a connection newest first, with cursor paging', async () => {
+    const id = await partnerEnrolment();
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const res = await upload(id, report(goodLines(2)));
+      expect(res.statusCode, res.body).toBe(200);
+      runIds.push(res.json().runId);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api.app.inject({
+        method: 'GET',
+        url: `/v1/connections/${id}/pull-runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: api.auth(admin),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as {
+        items: Array<{ id: string; reason: string; status: string }>;
+        nextCursor: string | null;
+      };
+      for (const run of page.items) expect(run).toMatchObject({ reason: 'upload', status: 'succeeded' });
+      seen.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...runIds].reverse());
+    const outside = await api.app.inject({
+      method: 'GET',
+      url: `/v1/connections/${id}/pull-runs`,
+      headers: api.auth(otherAdmin),
+    });
+    expect(outside.statusCode).toBe(404);
+  });
+
+  it('a pull on demand writes one outbox row for the relay; a shop needing reconnection is a 409', async () => {
+    const id = await partnerEnrolment();
+    const rows = () =>
+      api.database.db
+        .select({ topic: outbox.topic, payload: outbox.payload })
+        .from(outbox)
+        .where(eq(outbox.aggregateId, id));
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/v1/connections/${id}/pull`,
+      headers: api.auth(crafterUser),
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(await rows()).toEqual([{ topic: 'connection.pull_requested', payload: { connectionId: id } }]);
+    await api.database.db
+      .update(channelConnections)
+      .set({ status: 'reauth_required' })
+      .where(eq(channelConnections.id, id));
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: `/v1/connections/${id}/pull`,
+      headers: api.auth(admin),
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('connection_reauth_required');
+    expect(await rows()).toHaveLength(1);
   });
 });
