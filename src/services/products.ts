@@ -37,7 +37,7 @@ import {
   variantDiffIsEmpty,
 } from '../domain/catalogue.js';
 import { type Scope, scopeOf } from '../domain/scope.js';
-import { planStock, type StockPlan, stockPlanIsEmpty } from '../domain/stock.js';
+import { planStock, type StockPlan, stockPlanIsEmpty, type WantedStock } from '../domain/stock.js';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
 import { recordAudit } from './audit.js';
@@ -340,8 +340,8 @@ function toHead(row: ProductRow): ProductHead {
   return head;
 }
 
-/** How stock named by an API write is recorded: `count` (JSON API) or `import` (CSV). */
-export type StockWriteKind = 'count' | 'import';
+/** How stock named by an API write is recorded: `count` (JSON API), `import` (CSV), `adjustment`. */
+export type StockWriteKind = 'count' | 'import' | 'adjustment';
 
 /**
  * The stock movements a write's variant list asks for. `basisRevision` is the stockRevision the
@@ -350,7 +350,7 @@ export type StockWriteKind = 'count' | 'import';
 export async function resolveStockPlan(
   tx: DbOrTx,
   before: ProductView,
-  wanted: readonly VariantInput[] | undefined,
+  wanted: readonly WantedStock[] | undefined,
   basisRevision: number | undefined,
   basisPath: string,
 ): Promise<StockPlan> {
@@ -410,7 +410,7 @@ export function stockChanged(
  * Records a write's stock plan in the ledger (after its variants are written), then notes the stock
  * revision of this write. Counts are relative to what the writer saw (see planStock).
  */
-async function applyStockPlan(
+export async function applyStockPlan(
   tx: Tx,
   ctx: ServiceContext,
   productId: string,
@@ -418,6 +418,8 @@ async function applyStockPlan(
   kind: StockWriteKind,
   /** The write also sends `product.changed` (which pushes stock too): no separate stock push. */
   contentChanged: boolean,
+  /** The crafter's own words for every movement (otherwise what was set and what was read). */
+  note?: string,
 ): Promise<{ stockRevision: number; lastWriteStockRevision: number }> {
   const movements: StockMovementInput[] = [];
   const actor = { actorUserId: ctx.principal.userId };
@@ -427,7 +429,7 @@ async function applyStockPlan(
       delta: d.delta,
       kind,
       dedupeKey: `${kind}:${randomUUID()}`,
-      note: `set to ${d.wanted} where ${d.seen} was read`,
+      note: note ?? `set to ${d.wanted} where ${d.seen} was read`,
       ...actor,
     });
   }
