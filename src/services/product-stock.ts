@@ -71,7 +71,7 @@ export async function changeProductStock(
       plan = planStock(
         before.variants,
         input.variants.map((a) => ({ sku: a.sku, stock: (bySku.get(a.sku)?.stock ?? 0) + a.delta })),
-        { kind: 'none', movedSinceLastWrite: false },
+        { kind: 'none', movedSinceVersion: false },
       );
     }
     await applyStockPlan(tx, ctx, before.id, plan, input.kind, false, input.note);

@@ -57,8 +57,8 @@ export interface ProductView extends ProductFieldValues {
   version: number;
   /** Bumped by every stock movement; not part of the ETag. */
   stockRevision: number;
-  /** The stock revision right after the last write through the API (see planStock). */
-  lastWriteStockRevision: number;
+  /** The stock revision when the current version was written (see planStock). */
+  versionStockRevision: number;
   createdAt: Date;
   updatedAt: Date;
   variants: VariantView[];
@@ -94,7 +94,7 @@ const productColumns = {
   status: products.status,
   version: products.version,
   stockRevision: products.stockRevision,
-  lastWriteStockRevision: products.lastWriteStockRevision,
+  versionStockRevision: products.versionStockRevision,
   createdAt: products.createdAt,
   updatedAt: products.updatedAt,
 };
@@ -376,7 +376,7 @@ export async function resolveStockPlan(
     wanted,
     basisRevision !== undefined
       ? { kind: 'revision', seen }
-      : { kind: 'none', movedSinceLastWrite: before.stockRevision !== before.lastWriteStockRevision },
+      : { kind: 'none', movedSinceVersion: before.stockRevision !== before.versionStockRevision },
   );
 }
 
@@ -407,8 +407,9 @@ export function stockChanged(
 }
 
 /**
- * Records a write's stock plan in the ledger (after its variants are written), then notes the stock
- * revision of this write. Counts are relative to what the writer saw (see planStock).
+ * Records a write's stock plan in the ledger (after its variants are written); a write that made a
+ * new version stamps it with the stock revision after its own movements. Counts are relative to what
+ * the writer saw (see planStock).
  */
 export async function applyStockPlan(
   tx: Tx,
@@ -420,7 +421,7 @@ export async function applyStockPlan(
   contentChanged: boolean,
   /** The crafter's own words for every movement (otherwise what was set and what was read). */
   note?: string,
-): Promise<{ stockRevision: number; lastWriteStockRevision: number }> {
+): Promise<{ stockRevision: number; versionStockRevision: number }> {
   const movements: StockMovementInput[] = [];
   const actor = { actorUserId: ctx.principal.userId };
   for (const d of plan.deltas) {
@@ -464,11 +465,15 @@ export async function applyStockPlan(
   await recordStockMovements(tx, movements, { announce: !contentChanged });
   const [row] = await tx
     .update(products)
-    .set({ lastWriteStockRevision: sql`${products.stockRevision}` })
+    .set({
+      versionStockRevision: contentChanged
+        ? sql`${products.stockRevision}`
+        : sql`${products.versionStockRevision}`,
+    })
     .where(eq(products.id, productId))
     .returning({
       stockRevision: products.stockRevision,
-      lastWriteStockRevision: products.lastWriteStockRevision,
+      versionStockRevision: products.versionStockRevision,
     });
   if (!row) throw new Error('product vanished under its lock');
   return row;
@@ -493,7 +498,7 @@ export async function insertProduct(
     tx,
     ctx,
     row.id,
-    planStock([], wanted, { kind: 'none', movedSinceLastWrite: false }),
+    planStock([], wanted, { kind: 'none', movedSinceVersion: false }),
     stockKind,
     true,
   );
