@@ -790,20 +790,20 @@ export async function rebuildSalesRollups(
       ), ins as (
         insert into sales_daily_rollups (grain, day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code,
                                          category, product_id, gross_idr, net_idr, units, orders)
-        select 'order', o.sale_day, o.connection_id, o.channel, o.crafter_id, o.kecamatan_code, o.kelurahan_code,
-               null, null, coalesce(sum(f.gross_idr), 0), coalesce(sum(f.net_idr), 0), coalesce(sum(f.units), 0), count(*)
+        select 'order'::sales_rollup_grain, o.sale_day, o.connection_id, o.channel, o.crafter_id, o.kecamatan_code, o.kelurahan_code,
+               null::text, null::uuid, coalesce(sum(f.gross_idr), 0), coalesce(sum(f.net_idr), 0), coalesce(sum(f.units), 0), count(*)
         from o left join (
           select order_id, sum(gross_idr) as gross_idr, sum(net_idr) as net_idr, sum(units) as units
           from l group by order_id
         ) f on f.order_id = o.id
         group by o.sale_day, o.connection_id, o.channel, o.crafter_id, o.kecamatan_code, o.kelurahan_code
         union all
-        select 'category', sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category,
-               null, sum(gross_idr), sum(net_idr), sum(units), count(distinct order_id)
+        select 'category'::sales_rollup_grain, sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category,
+               null::uuid, sum(gross_idr), sum(net_idr), sum(units), count(distinct order_id)
         from l
         group by sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category
         union all
-        select 'product', sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category,
+        select 'product'::sales_rollup_grain, sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category,
                product_id, sum(gross_idr), sum(net_idr), sum(units), count(distinct order_id)
         from l
         group by sale_day, connection_id, channel, crafter_id, kecamatan_code, kelurahan_code, category, product_id
