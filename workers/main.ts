@@ -203,7 +203,6 @@ const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'listing reconciler failed'),
 });
-log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
 
 let closing = false;
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -241,3 +240,5 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Last: a supervisor may send SIGTERM as soon as it reads this line, and the handlers above must be in place.
+log.info({ queues: Object.values(QUEUE), prefix }, 'worker started');
