@@ -16,7 +16,7 @@ CREATE TABLE "stock_movements" (
 --> statement-breakpoint
 ALTER TABLE "variants" DROP CONSTRAINT "variants_stock_nonneg";--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "stock_revision" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "products" ADD COLUMN "last_write_stock_revision" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "products" ADD COLUMN "version_stock_revision" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "channel_listings" ADD COLUMN "pushed_stock_revision" integer;--> statement-breakpoint
 ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_variant_id_variants_id_fk" FOREIGN KEY ("variant_id") REFERENCES "public"."variants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

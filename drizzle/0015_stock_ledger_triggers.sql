@@ -110,4 +110,4 @@ CREATE TRIGGER variants_stock_opening AFTER INSERT ON variants
 INSERT INTO stock_movements (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key, note)
 SELECT id, product_id, stock, 0, 0, 'import', 'opening:' || id, 'stock before the ledger'
 FROM variants WHERE stock <> 0 ORDER BY product_id, position, id;--> statement-breakpoint
-UPDATE products SET last_write_stock_revision = stock_revision WHERE stock_revision <> 0;
+UPDATE products SET version_stock_revision = stock_revision WHERE stock_revision <> 0;

@@ -58,6 +58,8 @@ const trickleInput = z
       .min(1)
       .max(100),
     seed: z.union([z.number().int(), z.string().min(1)]).optional(),
+    /** Share (0–1) of ticks on which a shop cancels one of the trickle's open orders instead of selling. */
+    cancelRate: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -255,6 +257,7 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
       intervalMs: Math.round(body.intervalSeconds * 1000),
       shops: body.shops,
       ...(body.seed === undefined ? {} : { seed: body.seed }),
+      ...(body.cancelRate === undefined ? {} : { cancelRate: body.cancelRate }),
     });
   });
   app.delete('/trickle', async () => options.trickle.stop());

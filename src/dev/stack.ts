@@ -220,6 +220,8 @@ async function startDemoTrickle(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       intervalSeconds,
+      // One tick in ten cancels an earlier demo order instead: stock comes back, net drops below gross.
+      cancelRate: 0.1,
       shops: [
         { platform: 'shopee', shopId: shops.shopee.shopId },
         { platform: 'tiktok-shop', shopId: shops.tiktokShop.shopId },

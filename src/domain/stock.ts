@@ -8,8 +8,9 @@
  *   applied on top of whatever moved since. Saw 7, typed 5, a sale took one meanwhile: 6 − 2 = 4.
  *   A value as read (saw 7, sent 7) changes nothing, however stale it is.
  * - The writer names no revision: a value that differs from the current on-hand is set exactly, but
- *   only if nothing has moved the product's stock since its last write through the API; otherwise we
- *   cannot know what the writer saw, and the value is refused as stale (never applied blindly).
+ *   only if nothing has moved the product's stock since its current version was written (the writer's
+ *   If-Match proves it read the product after that); otherwise we cannot know what the writer saw,
+ *   and the value is refused as stale (never applied blindly).
  */
 
 export interface StoredStock {
@@ -26,8 +27,8 @@ export interface WantedStock {
 export type StockBasis =
   /** On-hand of each stored variant (by id) at the stock revision the writer read. */
   | { kind: 'revision'; seen: ReadonlyMap<string, number> }
-  /** No revision given: whether stock moved since the product's last write through the API. */
-  | { kind: 'none'; movedSinceLastWrite: boolean };
+  /** No revision given: whether stock moved since the product's current version was written. */
+  | { kind: 'none'; movedSinceVersion: boolean };
 
 export interface StockPlan {
   /** Count movements of stored variants (non-zero deltas only). */
@@ -57,7 +58,7 @@ export function planStock(
       const delta = w.stock - seen;
       if (delta !== 0) plan.deltas.push({ variantId: current.id, sku: w.sku, delta, wanted: w.stock, seen });
     } else if (w.stock !== current.stock) {
-      if (basis.movedSinceLastWrite) {
+      if (basis.movedSinceVersion) {
         plan.stale.push({ sku: w.sku, current: current.stock, wanted: w.stock });
       } else {
         plan.deltas.push({

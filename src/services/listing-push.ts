@@ -531,6 +531,9 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         state: 'live',
         remoteItemId: done.remoteItemId,
         pushedVersion: canonical.version,
+        // Read with the product row, before the variants: a sale in between makes this revision older
+        // than the stock sent, so the reconciler pushes once more, never the other way round.
+        pushedStockRevision: product.stockRevision,
         pushedContentHash: content,
         pushedOfferHash: offer,
         queuedVersion: canonical.version,

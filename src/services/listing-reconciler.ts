@@ -5,7 +5,8 @@
  * transaction-scoped advisory lock lets one scan at a time (the others skip the round).
  *
  * A listing needs work when it is pending or syncing, when its pushed version is behind the product
- * (or the product is deleted/archived, or the listing is to be delisted), or when its retry time
+ * or its pushed stock revision behind the product's stock (a sale moves stock without a version),
+ * when the product is deleted/archived or the listing is to be delisted, or when its retry time
  * has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
  * again only when the product changed since the version that failed (`queued_version`) or a retry
  * time is set. Work queued recently (`queued_at`) is left alone. Adding the job is idempotent: it
@@ -51,6 +52,7 @@ export async function reconcileListings(
           and (
             l.state in ('pending', 'syncing')
             or (l.state = 'live' and (l.pushed_version is distinct from p.version
+                 or l.pushed_stock_revision is distinct from p.stock_revision
                  or p.deleted_at is not null or p.status = 'archived' or l.delisted_at is not null))
             or (l.state in ('failed', 'needs_attention') and (l.next_attempt_at is not null
                  or p.version > coalesce(l.queued_version, 0)

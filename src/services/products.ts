@@ -37,7 +37,7 @@ import {
   variantDiffIsEmpty,
 } from '../domain/catalogue.js';
 import { type Scope, scopeOf } from '../domain/scope.js';
-import { planStock, type StockPlan, stockPlanIsEmpty } from '../domain/stock.js';
+import { planStock, type StockPlan, stockPlanIsEmpty, type WantedStock } from '../domain/stock.js';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
 import { recordAudit } from './audit.js';
@@ -57,8 +57,8 @@ export interface ProductView extends ProductFieldValues {
   version: number;
   /** Bumped by every stock movement; not part of the ETag. */
   stockRevision: number;
-  /** The stock revision right after the last write through the API (see planStock). */
-  lastWriteStockRevision: number;
+  /** The stock revision when the current version was written (see planStock). */
+  versionStockRevision: number;
   createdAt: Date;
   updatedAt: Date;
   variants: VariantView[];
@@ -94,7 +94,7 @@ const productColumns = {
   status: products.status,
   version: products.version,
   stockRevision: products.stockRevision,
-  lastWriteStockRevision: products.lastWriteStockRevision,
+  versionStockRevision: products.versionStockRevision,
   createdAt: products.createdAt,
   updatedAt: products.updatedAt,
 };
@@ -340,8 +340,8 @@ function toHead(row: ProductRow): ProductHead {
   return head;
 }
 
-/** How stock named by an API write is recorded: `count` (JSON API) or `import` (CSV). */
-export type StockWriteKind = 'count' | 'import';
+/** How stock named by an API write is recorded: `count` (JSON API), `import` (CSV), `adjustment`. */
+export type StockWriteKind = 'count' | 'import' | 'adjustment';
 
 /**
  * The stock movements a write's variant list asks for. `basisRevision` is the stockRevision the
@@ -350,7 +350,7 @@ export type StockWriteKind = 'count' | 'import';
 export async function resolveStockPlan(
   tx: DbOrTx,
   before: ProductView,
-  wanted: readonly VariantInput[] | undefined,
+  wanted: readonly WantedStock[] | undefined,
   basisRevision: number | undefined,
   basisPath: string,
 ): Promise<StockPlan> {
@@ -376,7 +376,7 @@ export async function resolveStockPlan(
     wanted,
     basisRevision !== undefined
       ? { kind: 'revision', seen }
-      : { kind: 'none', movedSinceLastWrite: before.stockRevision !== before.lastWriteStockRevision },
+      : { kind: 'none', movedSinceVersion: before.stockRevision !== before.versionStockRevision },
   );
 }
 
@@ -407,10 +407,11 @@ export function stockChanged(
 }
 
 /**
- * Records a write's stock plan in the ledger (after its variants are written), then notes the stock
- * revision of this write. Counts are relative to what the writer saw (see planStock).
+ * Records a write's stock plan in the ledger (after its variants are written); a write that made a
+ * new version stamps it with the stock revision after its own movements. Counts are relative to what
+ * the writer saw (see planStock).
  */
-async function applyStockPlan(
+export async function applyStockPlan(
   tx: Tx,
   ctx: ServiceContext,
   productId: string,
@@ -418,7 +419,9 @@ async function applyStockPlan(
   kind: StockWriteKind,
   /** The write also sends `product.changed` (which pushes stock too): no separate stock push. */
   contentChanged: boolean,
-): Promise<{ stockRevision: number; lastWriteStockRevision: number }> {
+  /** The crafter's own words for every movement (otherwise what was set and what was read). */
+  note?: string,
+): Promise<{ stockRevision: number; versionStockRevision: number }> {
   const movements: StockMovementInput[] = [];
   const actor = { actorUserId: ctx.principal.userId };
   for (const d of plan.deltas) {
@@ -427,7 +430,7 @@ async function applyStockPlan(
       delta: d.delta,
       kind,
       dedupeKey: `${kind}:${randomUUID()}`,
-      note: `set to ${d.wanted} where ${d.seen} was read`,
+      note: note ?? `set to ${d.wanted} where ${d.seen} was read`,
       ...actor,
     });
   }
@@ -462,11 +465,15 @@ async function applyStockPlan(
   await recordStockMovements(tx, movements, { announce: !contentChanged });
   const [row] = await tx
     .update(products)
-    .set({ lastWriteStockRevision: sql`${products.stockRevision}` })
+    .set({
+      versionStockRevision: contentChanged
+        ? sql`${products.stockRevision}`
+        : sql`${products.versionStockRevision}`,
+    })
     .where(eq(products.id, productId))
     .returning({
       stockRevision: products.stockRevision,
-      lastWriteStockRevision: products.lastWriteStockRevision,
+      versionStockRevision: products.versionStockRevision,
     });
   if (!row) throw new Error('product vanished under its lock');
   return row;
@@ -491,7 +498,7 @@ export async function insertProduct(
     tx,
     ctx,
     row.id,
-    planStock([], wanted, { kind: 'none', movedSinceLastWrite: false }),
+    planStock([], wanted, { kind: 'none', movedSinceVersion: false }),
     stockKind,
     true,
   );

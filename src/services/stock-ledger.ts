@@ -12,9 +12,9 @@
  * each sale); the `product.stock_changed` outbox row written here pushes the new stock to every
  * listing of the product, and listings remember the `stock_revision` they pushed.
  */
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.js';
-import { stockMovements, variants } from '../db/schema/index.js';
+import { variants } from '../db/schema/index.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
 import { raiseAlert } from './alerts.js';
 
@@ -209,43 +209,4 @@ export async function onHandAtRevision(
       where m.variant_id = v.id and m.stock_revision > ${revision}), 0))::int as on_hand
     from variants v where v.product_id = ${productId}::uuid`);
   return new Map(rows.map((r) => [r.id, r.on_hand]));
-}
-
-export type StockMovementRow = typeof stockMovements.$inferSelect & { sku: string };
-
-/** A product's movements, newest first (by stock revision), optionally of one variant. */
-export async function listStockMovements(
-  db: DbOrTx,
-  productId: string,
-  query: { variantId?: string | undefined; limit: number; before?: number | undefined },
-): Promise<{ items: StockMovementRow[]; next: number | null }> {
-  const rows = await db
-    .select({
-      id: stockMovements.id,
-      variantId: stockMovements.variantId,
-      productId: stockMovements.productId,
-      delta: stockMovements.delta,
-      onHandAfter: stockMovements.onHandAfter,
-      stockRevision: stockMovements.stockRevision,
-      kind: stockMovements.kind,
-      dedupeKey: stockMovements.dedupeKey,
-      orderLineId: stockMovements.orderLineId,
-      actorUserId: stockMovements.actorUserId,
-      note: stockMovements.note,
-      createdAt: stockMovements.createdAt,
-      sku: variants.sku,
-    })
-    .from(stockMovements)
-    .innerJoin(variants, eq(variants.id, stockMovements.variantId))
-    .where(
-      and(
-        eq(stockMovements.productId, productId),
-        query.variantId ? eq(stockMovements.variantId, query.variantId) : undefined,
-        query.before !== undefined ? lt(stockMovements.stockRevision, query.before) : undefined,
-      ),
-    )
-    .orderBy(desc(stockMovements.stockRevision))
-    .limit(query.limit);
-  const last = rows.at(-1);
-  return { items: rows, next: rows.length === query.limit && last ? last.stockRevision : null };
 }

@@ -251,6 +251,29 @@ const table: Record<string, RouteCase> = {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({ method: 'GET', url: `/v1/products/${(await freshProductOfA(w)).id}` }),
   },
+  'GET /v1/products/:id/stock-movements': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'GET',
+      url: `/v1/products/${(await freshProductOfA(w)).id}/stock-movements`,
+    }),
+  },
+  'POST /v1/products/:id/stock': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const { id } = await freshProductOfA(w);
+      const product = await w.api.app.inject({
+        method: 'GET',
+        url: `/v1/products/${id}`,
+        headers: w.api.auth(w.principals.operator),
+      });
+      return {
+        method: 'POST',
+        url: `/v1/products/${id}/stock`,
+        payload: { kind: 'adjustment', variants: [{ sku: product.json().variants[0].sku, delta: 2 }] },
+      };
+    },
+  },
   'POST /v1/products': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: (w) => ({ method: 'POST', url: '/v1/products', payload: productBody(w) }),

@@ -38,6 +38,8 @@ interface Target {
   /** That product published to `listingConnectionOfA`: the listing routes aim at it. */
   listingId: string;
   listingEtag: string;
+  /** The product's SKUs (the stock route names variants by SKU). */
+  skus: string[];
 }
 
 interface WriteSpec {
@@ -47,7 +49,7 @@ interface WriteSpec {
   url(w: World, t: Target): string;
   headers?(t: Target): Record<string, string>;
   /** A valid body (JSON object or CSV text); bad inputs are variations of it. */
-  valid(w: World): Body | string | undefined;
+  valid(w: World, t: Target): Body | string | undefined;
   /** JSON field to set to a wrong type, and the wrong value. */
   wrongType?: [string, unknown];
   /** JSON field to drop (absent for PATCH, where the empty object is the "missing" case). */
@@ -67,7 +69,7 @@ interface WriteSpec {
   validRequest?(w: World): MatrixRequest;
 }
 
-const json = (s: WriteSpec, w: World) => s.valid(w) as Body;
+const json = (s: WriteSpec, w: World, t: Target) => s.valid(w, t) as Body;
 
 const specs: Record<string, WriteSpec> = {
   'POST /v1/auth/login': {
@@ -151,6 +153,19 @@ const specs: Record<string, WriteSpec> = {
     wrongType: ['imageUrls', 'https://img.example.com/a.jpg'],
     longString: 'title',
     variants: true,
+  },
+  'POST /v1/products/:id/stock': {
+    as: 'operator',
+    body: 'json',
+    url: (_w, t) => `/v1/products/${t.id}/stock`,
+    valid: (_w, t) => ({
+      kind: 'adjustment',
+      variants: [{ sku: t.skus[0], delta: 2 }],
+      note: 'kiriman baru',
+    }),
+    wrongType: ['variants', 'TAS-1'],
+    required: 'kind',
+    longString: 'note',
   },
   'DELETE /v1/products/:id': {
     as: 'operator',
@@ -396,8 +411,14 @@ async function freshTarget(): Promise<Target> {
   });
   if (published.statusCode !== 200) throw new Error(`not published: ${published.body}`);
   const listing = published.json().items[0] as { id: string; version: number };
+  const read = await api.app.inject({
+    method: 'GET',
+    url: `/v1/products/${product.id}`,
+    headers: api.auth(world.principals.operator),
+  });
   return {
     ...product,
+    skus: (read.json().variants as { sku: string }[]).map((v) => v.sku),
     crafterEtag: await crafterEtagOfA(world),
     listingId: listing.id,
     listingEtag: `"${listing.version}"`,
@@ -422,6 +443,7 @@ const TABLES = [
   'orders',
   'order_lines',
   'channel_pull_runs',
+  'stock_movements',
 ] as const;
 
 /** Everything a write could change: row counts and the versions of the records aimed at. */
@@ -499,7 +521,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   const cases: BadCase[] = [];
   const contentType = spec.body === 'csv' ? 'text/csv' : 'application/json';
   if (spec.body === 'json') {
-    const valid = json(spec, world);
+    const valid = json(spec, world, target);
     if (spec.wrongType) {
       const [field, value] = spec.wrongType;
       cases.push({
@@ -650,7 +672,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   if (key.includes(':id')) {
     const base = baseRequest(key, spec);
     const badId = base.url?.toString().replace(/[0-9a-f-]{36}/, 'not-a-uuid') ?? '';
-    const valid = spec.body === 'none' ? undefined : spec.valid(world);
+    const valid = spec.body === 'none' ? undefined : spec.valid(world, target);
     const payload =
       valid === undefined ? undefined : typeof valid === 'string' ? valid : JSON.stringify(valid);
     const type = typeof valid === 'string' ? 'text/csv' : 'application/json';
@@ -667,7 +689,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   }
   if (spec.headers) {
     const base = baseRequest(key, spec);
-    const payload = spec.body === 'json' ? JSON.stringify(json(spec, world)) : undefined;
+    const payload = spec.body === 'json' ? JSON.stringify(json(spec, world, target)) : undefined;
     const withIfMatch = (value: string | undefined): MatrixRequest => {
       const { 'if-match': _old, ...rest } = base.headers;
       return {
@@ -745,7 +767,7 @@ describe('bad input to write routes', () => {
         }
         const fresh = await freshTarget();
         const base = baseRequest(key, spec);
-        const valid = spec.valid(world);
+        const valid = spec.valid(world, fresh);
         const headers: Record<string, string> = { ...base.headers, ...spec.headers?.(fresh) };
         const request: MatrixRequest = {
           ...base,
@@ -811,6 +833,11 @@ describe('bad query parameters and ids on read routes', () => {
       `/v1/crafters/00000000-0000-0000-0000-000000000000/connections?includeDisconnected=maybe`,
     ],
     ['broken percent-encoding in the path', '/v1/products/%E0%A4%A'],
+    ['bad product id in a stock ledger', '/v1/products/not-a-uuid/stock-movements'],
+    [
+      'bad variantId filter on a stock ledger',
+      '/v1/products/00000000-0000-0000-0000-000000000000/stock-movements?variantId=x',
+    ],
   ];
   it.each(cases)('%s → 4xx problem', async (_name, url) => {
     const res = await api.app.inject({ method: 'GET', url, headers: api.auth(world.principals.operator) });
@@ -865,6 +892,7 @@ describe('bad query parameters and ids on read routes', () => {
       'GET /v1/products/:id/listings',
       'GET /v1/connections/:id/listings',
       'GET /v1/connections/:id/pull-runs',
+      'GET /v1/products/:id/stock-movements',
     ]);
     for (const key of withId) {
       expect(

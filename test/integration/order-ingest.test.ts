@@ -475,3 +475,23 @@ describe('rollups', () => {
     expect(await fromRollups()).toEqual(expected);
   });
 });
+
+describe('overselling', () => {
+  it('an order that takes stock below zero is flagged and raises an alert, once', async () => {
+    const { crafter, connection } = await shop();
+    const product = await makeProduct(db, crafter.id, { variants: [variantInput({ stock: 1 })] });
+    const variant = product.variants[0] as unknown as { id: string; sku: string };
+    const o = order({ lines: [line(variant.sku, 3, 10_000)] });
+    await ingest(connection, [o]);
+    await ingest(connection, [o]);
+    expect(await stockOf(variant.id)).toBe(-2);
+    const [flag] = (await db.execute(
+      sql`select oversold from orders where external_order_id = ${o.externalOrderId}`,
+    )) as unknown as Array<{ oversold: boolean }>;
+    expect(flag?.oversold).toBe(true);
+    const alerts = (await db.execute(
+      sql`select kind from alerts where crafter_id = ${crafter.id} and kind = 'order_oversold'`,
+    )) as unknown as unknown[];
+    expect(alerts).toHaveLength(1);
+  });
+});

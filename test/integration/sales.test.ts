@@ -12,6 +12,7 @@ import type { Principal } from '../../src/domain/scope.js';
 import { type IngestConnection, ingestOrders } from '../../src/services/order-ingest.js';
 import { makeConnection } from '../factories/connections.js';
 import { CITY, KECAMATAN, KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
+import { makeProduct, variantInput } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
 let api: TestApi;
@@ -301,6 +302,53 @@ describe('GET /v1/sales/summary', () => {
     expect(body.completeness.missing.map((m: { connectionId: string }) => m.connectionId)).not.toContain(
       connectionId,
     );
+  });
+
+  it('an order with several products counts once per product, per category and in every total', async () => {
+    const db = api.database.db;
+    const shop = await makeShop(KELURAHAN.pakulonan);
+    const bag = await makeProduct(db, shop.crafterId, {
+      category: 'crafts',
+      variants: [variantInput({ stock: 9 })],
+    });
+    const mat = await makeProduct(db, shop.crafterId, {
+      category: 'crafts',
+      variants: [variantInput({ stock: 9 })],
+    });
+    const shirt = await makeProduct(db, shop.crafterId, {
+      category: 'fashion',
+      variants: [variantInput({ stock: 9 })],
+    });
+    const sku = (p: typeof bag) => (p.variants[0] as unknown as { sku: string }).sku;
+    await ingest(shop, [
+      order('2026-11-06', [
+        [sku(bag), 1, 10_000],
+        [sku(mat), 2, 20_000],
+        [sku(shirt), 1, 30_000],
+      ]),
+      order('2026-11-06', [[sku(bag), 1, 10_000]]),
+    ]);
+    const q = `from=2026-11-06&to=2026-11-06&region=${KELURAHAN.pakulonan}`;
+    type Row = { crafterId?: string; productId?: string; category?: string; orders: number };
+    const mine = (rows: Row[]) =>
+      rows.filter(
+        (r) => r.crafterId === shop.crafterId || [bag.id, mat.id, shirt.id].includes(r.productId ?? ''),
+      );
+    const byProduct = await summary(who.operator as Principal, `${q}&groupBy=product`);
+    expect(Object.fromEntries(mine(byProduct.rows).map((r) => [r.productId, r.orders]))).toEqual({
+      [bag.id]: 2,
+      [mat.id]: 1,
+      [shirt.id]: 1,
+    });
+    const byCategory = await summary(who.operator as Principal, `${q}&groupBy=category,crafter`);
+    expect(Object.fromEntries(mine(byCategory.rows).map((r) => [r.category, r.orders]))).toEqual({
+      crafts: 2,
+      fashion: 1,
+    });
+    const byCrafter = await summary(who.operator as Principal, `${q}&groupBy=crafter`);
+    expect(mine(byCrafter.rows)).toEqual([
+      expect.objectContaining({ grossIdr: 90_000, netIdr: 90_000, units: 5, orders: 2 }),
+    ]);
   });
 
   it.each([

@@ -196,11 +196,16 @@ export function createPartnerBrandAdapter(
           ...(cursor ? { cursor } : {}),
         });
         // GET /v1/sales-reports: lines with from ≤ sold_at < to (≤31 days), cursor paging, limit ≤ 1000.
-        const page = await client.request<{ lines: PartnerSalesLine[]; next_cursor: string | null }>(
-          creds,
-          'GET',
-          `/v1/sales-reports?${query.toString()}`,
-        );
+        let page: { data: { lines: PartnerSalesLine[]; next_cursor: string | null } };
+        try {
+          page = await client.request(creds, 'GET', `/v1/sales-reports?${query.toString()}`);
+        } catch (err) {
+          // A stored cursor the partner no longer takes: read the period again from its start (lines
+          // are keyed by report_line_id, so reading one twice changes nothing).
+          if (!cursor || !(err instanceof ChannelFailure && err.platformCode === 'invalid_cursor')) throw err;
+          cursor = '';
+          continue;
+        }
         const orders = (page.data.lines ?? []).map(partnerLineOrder);
         const next = page.data.next_cursor
           ? { sliceFrom, cursor: page.data.next_cursor }

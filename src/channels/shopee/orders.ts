@@ -53,16 +53,26 @@ export async function pullShopeeOrders(
   for (;;) {
     const sliceTo = Math.min(at.sliceFrom + SHOPEE_ORDER_WINDOW_SECONDS, end);
     // v2.order.get_order_list: by update_time (create_time would miss later status changes).
-    const list = await client.get<ShopeeOrderList>('/api/v2/order/get_order_list', {
-      shop,
-      query: {
-        time_range_field: 'update_time',
-        time_from: at.sliceFrom,
-        time_to: sliceTo - 1,
-        page_size: ORDER_LIST_PAGE,
-        cursor: at.cursor === '' ? undefined : at.cursor,
-      },
-    });
+    const listPage = (cursor: string) =>
+      client.get<ShopeeOrderList>('/api/v2/order/get_order_list', {
+        shop,
+        query: {
+          time_range_field: 'update_time',
+          time_from: at.sliceFrom,
+          time_to: sliceTo - 1,
+          page_size: ORDER_LIST_PAGE,
+          cursor: cursor === '' ? undefined : cursor,
+        },
+      });
+    let list: Awaited<ReturnType<typeof listPage>>;
+    try {
+      list = await listPage(at.cursor);
+    } catch (err) {
+      // A stored cursor Shopee no longer takes: page the slice again from its start (orders seen
+      // twice are upserted, so nothing is lost or doubled).
+      if (at.cursor === '' || !isStaleCursor(err)) throw err;
+      list = await listPage('');
+    }
     const sns = [...new Set((list.response?.order_list ?? []).map((o) => o.order_sn))];
     const orders = await shopeeOrderDetails(client, shop, sns);
     const more = list.response?.more === true && (list.response.next_cursor ?? '') !== '';
@@ -74,6 +84,10 @@ export async function pullShopeeOrders(
     if (orders.length > 0 || next === null) return { orders, next: next ? { ...next } : null };
     at = next;
   }
+}
+
+function isStaleCursor(err: unknown): boolean {
+  return err instanceof ChannelFailure && err.platformCode === 'error_param' && /cursor/i.test(err.human.en);
 }
 
 /** Full orders for these order numbers, in batches of 50. */

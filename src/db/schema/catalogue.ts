@@ -41,11 +41,12 @@ export const products = pgTable(
      */
     stockRevision: integer('stock_revision').notNull().default(0),
     /**
-     * `stock_revision` right after the last write through the product API (create, PATCH, PUT, CSV).
-     * A write that sets stock without naming the revision it read is exact only while nothing has
-     * moved stock since; otherwise it is refused (`stock_changed`) rather than undoing a sale.
+     * `stock_revision` when the current `version` was written (after that write's own stock). A
+     * writer's If-Match proves it read the product since then; a write that sets stock without naming
+     * the stock revision it read is exact only while nothing has moved stock since, and is refused
+     * (`stock_changed`) otherwise rather than undoing a sale it never saw.
      */
-    lastWriteStockRevision: integer('last_write_stock_revision').notNull().default(0),
+    versionStockRevision: integer('version_stock_revision').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),

@@ -383,6 +383,33 @@ describe('sandbox demo trickle', () => {
     }
   });
 
+  it('with a cancel rate, some ticks cancel an earlier order of the trickle: stock comes back, net falls below gross', async () => {
+    const tts = await tiktokShop(50);
+    await control(sandbox, 'POST', '/trickle', {
+      intervalSeconds: 0.2,
+      seed: 9,
+      cancelRate: 0.5,
+      shops: [{ platform: 'tiktok-shop', shopId: tts.shopId }],
+    });
+    try {
+      const status = await waitFor(async () => {
+        const s = (await control(sandbox, 'GET', '/trickle')).body as { placed: number; cancelled: number };
+        return s.cancelled >= 2 ? s : undefined;
+      }, 15_000);
+      await control(sandbox, 'DELETE', '/trickle');
+      const truth = await totals('tiktok-shop', `?shopId=${tts.shopId}`);
+      expect(truth.sum.orders).toBe(
+        ((await control(sandbox, 'GET', '/trickle')).body as { placed: number }).placed,
+      );
+      expect(truth.sum.netIdr).toBeLessThan(truth.sum.grossIdr);
+      expect(status.placed).toBeGreaterThan(0);
+      // Units sold and not cancelled are exactly what left the shop's stock.
+      expect(100 - skuStockOf(tts, 'KAIN-01') - skuStockOf(tts, 'KAIN-02')).toBe(truth.sum.units);
+    } finally {
+      await control(sandbox, 'DELETE', '/trickle');
+    }
+  });
+
   it('refuses unknown platforms and shops and bad intervals', async () => {
     expect(
       (

@@ -69,6 +69,28 @@ describe('partner-brand pullOrders', () => {
     });
   });
 
+  it('a stored cursor the partner no longer takes (invalid_cursor) reads the period again from its start', async () => {
+    nock(endpoint)
+      .get('/v1/sales-reports')
+      .query((q) => q.cursor === 'old')
+      .reply(400, { error: { code: 'invalid_cursor', message: 'cursor is not valid for this request' } });
+    nock(endpoint)
+      .get('/v1/sales-reports')
+      .query((q) => q.cursor === undefined)
+      .reply(200, { lines: [line('rl_1', '2026-01-03T10:15:00Z')], next_cursor: null });
+    const from = new Date('2026-01-01T00:00:00Z');
+    const page = await adapter.pullOrders(
+      ctx,
+      { from, to: new Date('2026-01-05T00:00:00Z') },
+      {
+        sliceFrom: from.getTime(),
+        cursor: 'old',
+      },
+    );
+    expect(page.orders.map((o) => o.externalOrderId)).toEqual(['rl_1']);
+    expect(page.next).toBeNull();
+  });
+
   it('a 429 rate_limited waits for Retry-After', async () => {
     nock(endpoint)
       .get('/v1/sales-reports')

@@ -159,6 +159,31 @@ describe('Shopee pullOrders', () => {
     expect(page.next).toBeNull();
   });
 
+  it('a stored cursor Shopee no longer takes restarts its slice instead of failing the pull for good', async () => {
+    nock(base)
+      .get('/api/v2/order/get_order_list')
+      .query((q) => q.cursor === 'stale')
+      .reply(200, {
+        request_id: 'r',
+        error: 'error_param',
+        message: 'Wrong parameters, detail: cursor is invalid.',
+      });
+    nock(base)
+      .get('/api/v2/order/get_order_list')
+      .query((q) => q.cursor === undefined && q.time_from === String(T0))
+      .reply(200, ok({ more: false, next_cursor: '', order_list: [{ order_sn: 'SN1' }] }));
+    nock(base)
+      .get('/api/v2/order/get_order_detail')
+      .query(true)
+      .reply(200, ok({ order_list: [detail('SN1')] }));
+    const page = await adapter.pullOrders(
+      ctx,
+      { from: new Date(T0 * 1000), to: new Date((T0 + DAY) * 1000) },
+      { sliceFrom: T0, cursor: 'stale' },
+    );
+    expect(page.orders.map((o) => o.externalOrderId)).toEqual(['SN1']);
+  });
+
   it('throttling (error_rate_limit) is a throttle to wait out, not a failure', async () => {
     nock(base)
       .get('/api/v2/order/get_order_list')

@@ -118,6 +118,27 @@ describe('TikTok Shop pullOrders', () => {
     expect(page.orders.every((o) => o.lines[0]?.quantity === 2)).toBe(true);
   });
 
+  it('a stored page token TikTok no longer takes restarts the window; other 36009004 refusals still fail', async () => {
+    nock(base)
+      .post('/order/202309/orders/search')
+      .query((q) => q.page_token === 'expired')
+      .reply(200, { code: 36009004, message: 'Invalid page_token', request_id: 'r' });
+    nock(base)
+      .post('/order/202309/orders/search')
+      .query((q) => q.page_token === undefined)
+      .reply(200, ok({ orders: [order('O1')], next_page_token: '' }));
+    const page = await adapter.pullOrders(ctx, window, { pageToken: 'expired' });
+    expect(page.orders.map((o) => o.externalOrderId)).toEqual(['O1']);
+
+    nock(base)
+      .post('/order/202309/orders/search')
+      .query(true)
+      .reply(200, { code: 36009004, message: 'Invalid shop_cipher', request_id: 'r' });
+    await expect(adapter.pullOrders(ctx, window, { pageToken: 'tok' })).rejects.toMatchObject({
+      kind: 'permanent',
+    });
+  });
+
   it('a 429 with 36009002 is a throttle to wait out', async () => {
     nock(base)
       .post('/order/202309/orders/search')
