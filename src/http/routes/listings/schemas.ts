@@ -44,12 +44,9 @@ export const listingSchema = z
       .int()
       .nullable()
       .meta({ description: 'The product’s stock revision whose stock was last pushed' }),
-    productStockRevision: z
-      .number()
-      .int()
-      .meta({
-        description: 'The product’s current stock revision (every sale, count or adjustment bumps it)',
-      }),
+    productStockRevision: z.number().int().meta({
+      description: 'The product’s current stock revision (every sale, count or adjustment bumps it)',
+    }),
     inSync: z.boolean().meta({
       description: 'pushedVersion equals productVersion and pushedStockRevision equals productStockRevision',
     }),
