@@ -162,6 +162,18 @@ async function liveProduct(stockA: number, stockB: number) {
   return { product, onShopee, onTiktok, a, b };
 }
 
+async function listingView(id: string) {
+  const res = await api.app.inject({ method: 'GET', url: `/v1/listings/${id}`, headers: api.auth(user) });
+  expect(res.statusCode).toBe(200);
+  return res.json() as {
+    inSync: boolean;
+    pushedVersion: number | null;
+    productVersion: number;
+    pushedStockRevision: number | null;
+    productStockRevision: number;
+  };
+}
+
 const sell = (variantId: string, units: number, orderLine: string) =>
   api.database.db.transaction((tx) =>
     recordStockMovements(tx, [
@@ -271,6 +283,11 @@ describe('stock to every channel', () => {
       await reconcileQueue.close();
     }
 
+    // The crafter sees the listing behind on stock, not on content.
+    const behind = await listingView(onShopee);
+    expect(behind).toMatchObject({ inSync: false, pushedVersion: behind.productVersion });
+    expect(behind.pushedStockRevision).toBeLessThan(behind.productStockRevision);
+
     const shopeeBefore = {
       stock: calls('shopee', '/api/v2/product/update_stock'),
       price: calls('shopee', '/api/v2/product/update_price'),
@@ -291,6 +308,7 @@ describe('stock to every channel', () => {
     expect(after.etag).toBe(before.etag);
     expect(after.body.version).toBe(before.body.version);
     expect(after.body.stockRevision).toBe(before.body.stockRevision + 1);
+    expect(await listingView(onShopee)).toMatchObject({ inSync: true });
     for (const id of [onShopee, onTiktok]) {
       const row = await listing(id);
       expect(row.pushedStockRevision).toBe(after.body.stockRevision);
