@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KELURAHAN } from '../factories/index.js';
 import { type InwardCrafter, type InwardStack, jakartaDay, startInwardStack } from './inward-stack.js';
-import { until } from './outward-stack.js';
+import { scanForSecrets, until } from './outward-stack.js';
 
 interface Figures {
   grossIdr: number;
@@ -122,5 +122,16 @@ describe('completeness (real processes, failing pulls)', () => {
     expect(s.completeness).toMatchObject({ complete: true, missing: [] });
     const shopee = s.rows.find((r) => r.channel === 'shopee');
     expect(shopee && pick(shopee)).toEqual(await truth('shopee', crafter.shopee.externalShopId));
+  });
+
+  it('no token or key in logs, Redis, the database or API responses after failed pulls', {
+    timeout: 120_000,
+  }, async () => {
+    const failed = (await stack.pullRuns(crafter.shopee.id)).filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    const scan = await scanForSecrets(stack);
+    expect(scan.secrets).toBeGreaterThanOrEqual(4 + 2);
+    expect(scan.leaks).toEqual([]);
+    for (const size of Object.values(scan.places)) expect(size).toBeGreaterThan(1_000);
   });
 });
