@@ -338,8 +338,9 @@ describe('inward totals (real processes, 5,000 orders)', () => {
         120_000,
         250,
       );
-      await stack.nightly('rebuild-rollups', yesterday);
       await stack.nightly('refresh-tokens', yesterday);
+      await stack.nightly('read-back', yesterday);
+      await stack.nightly('rebuild-rollups', yesterday);
       expect(await snapshot()).toEqual(before);
     }
     const { items } = await stack.city.json<{ items: Array<{ job: string; day: string }> }>(
