@@ -1,25 +1,30 @@
 /**
  * The pull-orders queue as the worker runs it (real BullMQ worker, Redis, Postgres, in-process
  * sandbox): schedules declared once however often workers start, the scan fanning out one pull per
- * active shop, and a throttled pull moved back to delayed without spending an attempt.
+ * active shop, a throttled pull moved back to delayed without spending an attempt, and a sale whose
+ * signed push, delivered by the sandbox over HTTP, gets the order pulled.
  */
 import { randomUUID } from 'node:crypto';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelPullRuns } from '../../src/db/schema/index.js';
+import type { ConnectionSecrets } from '../../src/channels/auth.js';
+import { channelConnections, channelPullRuns, orders } from '../../src/db/schema/index.js';
+import { freePort } from '../../src/dev/ports.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
+import { openJson } from '../../src/lib/secrets.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import { secretsContext } from '../../src/services/connections.js';
 import { processPullOrders } from '../../workers/processors/pull-orders.js';
 import { declarePullSchedules } from '../../workers/scheduler.js';
 import { makeConnection } from '../factories/connections.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
-import { control } from '../sandbox/shopee/client.js';
+import { addItemBody, control, ShopeeTestClient, tinyPng } from '../sandbox/shopee/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
@@ -59,7 +64,21 @@ const runsOf = (connectionId: string) =>
 
 beforeAll(async () => {
   channels = await startChannelSandbox();
-  api = await startTestApi('pulls_worker', channels.env, { withQueues: true });
+  // The API listens for real: the sandbox delivers its signed webhooks over HTTP, to the URL it signs.
+  const port = await freePort();
+  api = await startTestApi(
+    'pulls_worker',
+    { ...channels.env, WEBHOOK_PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+    { withQueues: true },
+  );
+  await api.app.listen({ host: '127.0.0.1', port });
+  channels.shopee.control.configure({
+    reviewDelayMs: 0,
+    app: {
+      partnerId: channels.shopeePartner.partnerId,
+      pushCallbackUrl: `${api.config.webhookBaseUrl}/v1/webhooks/shopee`,
+    },
+  });
   queue = api.queues.find((q) => q.name === QUEUE.pullOrders) as Queue;
   redis = createQueueRedis('redis://127.0.0.1:6379');
   runtime = createChannelRuntime({
@@ -94,6 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
+  if (!redis) return;
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
@@ -160,5 +180,47 @@ describe('pull-orders worker', () => {
     const runs = await runsOf(connectionId);
     expect(runs.filter((r) => r.status === 'running')).toEqual([]);
     expect(runs.some((r) => r.status === 'failed')).toBe(false);
+  });
+
+  it('a sale in the sandbox shop: its signed push reaches the webhook route, which queues the pull that stores it', async () => {
+    const connectionId = await connectShopee();
+    const [row] = await api.database.db
+      .select({ sealed: channelConnections.secretsSealed, shop: channelConnections.externalShopId })
+      .from(channelConnections)
+      .where(eq(channelConnections.id, connectionId));
+    const secrets = openJson<ConnectionSecrets>(
+      api.config.credentialsKeyring,
+      row?.sealed as string,
+      secretsContext(connectionId),
+    );
+    const client = new ShopeeTestClient(
+      channels.sandbox,
+      channels.shopeePartner.partnerId,
+      channels.shopeePartner.partnerKey,
+    );
+    client.accessToken = secrets.kind === 'oauth' ? secrets.accessToken : '';
+    client.shopId = Number(row?.shop);
+    const upload = await client.uploadImage(tinyPng);
+    const imageId = String((upload.body.response?.image_info as { image_id?: string } | undefined)?.image_id);
+    const sku = `HOOK-${randomUUID().slice(0, 8).toUpperCase()}`;
+    const added = await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_sku: sku }));
+    expect(added.body.error, JSON.stringify(added.body)).toBe('');
+
+    const made = await control(channels.sandbox, 'POST', '/shopee/orders', {
+      shopId: client.shopId,
+      orders: [{ status: 'READY_TO_SHIP', lines: [{ sku, quantity: 2 }] }],
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
+    const stored = await until('the order pulled after its webhook', async () => {
+      const [order] = await api.database.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(eq(orders.externalOrderId, orderSn));
+      return order;
+    });
+    expect(stored).toBeDefined();
+    const runs = await runsOf(connectionId);
+    expect(runs.some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(true);
   });
 });
