@@ -26,6 +26,7 @@ import { queuePulls } from '../../src/queues/pulls.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { secretsContext } from '../../src/services/connections.js';
 import {
+  LocalPullError,
   type OrderPullDeps,
   pullConnectionOrders,
   RemotePullError,
@@ -277,6 +278,55 @@ describe('incremental pull', () => {
     const runs = await runsOf(shop.connectionId);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'succeeded', fetched: 130, inserted: 130 });
+  });
+
+  it('a page whose ingest fails moves no cursor and stores none of its orders; the next pull resumes there', async () => {
+    const shop = await shopWithItem();
+    await scriptOrders(shop, 130);
+    // The database refuses the 101st order of this shop: page 1 (100 orders) commits, page 2 fails inside
+    // its transaction, after some of its rows were written.
+    await api.database.sql.unsafe(`
+      create function pulls_test_refuse_101st() returns trigger language plpgsql as $$
+      begin
+        if (select count(*) from orders where connection_id = new.connection_id) >= 100 then
+          raise exception 'refused by the test';
+        end if;
+        return new;
+      end $$;
+      create trigger pulls_test_refuse_101st before insert on orders for each row
+        when (new.connection_id = '${shop.connectionId}') execute function pulls_test_refuse_101st();
+    `);
+    let failed: unknown;
+    try {
+      failed = await pullConnectionOrders(deps(), {
+        connectionId: shop.connectionId,
+        reason: 'schedule',
+      }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(LocalPullError);
+      expect(
+        await recordPullFailure(deps(), shop.connectionId, failed, { circuitOpen: false, breakerOpenMs: 1 }),
+      ).toEqual({ action: 'retry' });
+    } finally {
+      await api.database.sql.unsafe(
+        'drop trigger pulls_test_refuse_101st on orders; drop function pulls_test_refuse_101st();',
+      );
+    }
+    expect(await storedOrderCount(shop.connectionId)).toBe(100);
+    const [run] = await runsOf(shop.connectionId);
+    expect(run).toMatchObject({ status: 'failed', fetched: 100, inserted: 100 });
+    expect(run?.error).toMatch(/internal error/);
+    const cursor = await cursorOf(shop.connectionId);
+    expect(cursor?.watermark).toBeNull();
+    expect((cursor?.cursor as { next?: unknown } | null)?.next).toBeTruthy();
+
+    const resumed = await pullConnectionOrders(deps(), {
+      connectionId: shop.connectionId,
+      reason: 'schedule',
+    });
+    expect(resumed).toMatchObject({ outcome: 'succeeded', fetched: 30, inserted: 30 });
+    expect(resumed.window).toEqual({ from: run?.windowFrom.toISOString(), to: run?.windowTo.toISOString() });
+    expect(await storedOrderCount(shop.connectionId)).toBe(130);
+    expect((await runsOf(shop.connectionId)).map((r) => r.status)).toEqual(['failed', 'succeeded']);
   });
 
   it('a replayed pull (the same window again) changes no order, line or rollup, and leaves the watermark', async () => {

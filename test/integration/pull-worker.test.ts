@@ -1,25 +1,31 @@
 /**
  * The pull-orders queue as the worker runs it (real BullMQ worker, Redis, Postgres, in-process
  * sandbox): schedules declared once however often workers start, the scan fanning out one pull per
- * active shop, and a throttled pull moved back to delayed without spending an attempt.
+ * active shop, a throttled pull moved back to delayed without spending an attempt, and a sale whose
+ * signed push, delivered by the sandbox over HTTP, gets the order pulled.
  */
 import { randomUUID } from 'node:crypto';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelPullRuns } from '../../src/db/schema/index.js';
+import type { ConnectionSecrets } from '../../src/channels/auth.js';
+import { createShopeeLostPushClient } from '../../src/channels/shopee/index.js';
+import { channelConnections, channelPullRuns, orders } from '../../src/db/schema/index.js';
+import { freePort } from '../../src/dev/ports.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
+import { openJson } from '../../src/lib/secrets.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import { secretsContext } from '../../src/services/connections.js';
 import { processPullOrders } from '../../workers/processors/pull-orders.js';
 import { declarePullSchedules } from '../../workers/scheduler.js';
 import { makeConnection } from '../factories/connections.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
-import { control } from '../sandbox/shopee/client.js';
+import { addItemBody, control, ShopeeTestClient, tinyPng } from '../sandbox/shopee/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
@@ -44,6 +50,34 @@ async function connectShopee(): Promise<string> {
   return res.json().id;
 }
 
+/** A connected shop with one live item, made with the shop's own token. */
+async function shopWithItem(): Promise<{ connectionId: string; shopId: number; sku: string }> {
+  const connectionId = await connectShopee();
+  const [row] = await api.database.db
+    .select({ sealed: channelConnections.secretsSealed, shop: channelConnections.externalShopId })
+    .from(channelConnections)
+    .where(eq(channelConnections.id, connectionId));
+  const secrets = openJson<ConnectionSecrets>(
+    api.config.credentialsKeyring,
+    row?.sealed as string,
+    secretsContext(connectionId),
+  );
+  const client = new ShopeeTestClient(
+    channels.sandbox,
+    channels.shopeePartner.partnerId,
+    channels.shopeePartner.partnerKey,
+  );
+  client.accessToken = secrets.kind === 'oauth' ? secrets.accessToken : '';
+  client.shopId = Number(row?.shop);
+  const upload = await client.uploadImage(tinyPng);
+  const imageId = String((upload.body.response?.image_info as { image_id?: string } | undefined)?.image_id);
+  const sku = `HOOK-${randomUUID().slice(0, 8).toUpperCase()}`;
+  const added = await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_sku: sku }));
+  expect(added.body.error, JSON.stringify(added.body)).toBe('');
+
+  return { connectionId, shopId: client.shopId, sku };
+}
+
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -59,7 +93,21 @@ const runsOf = (connectionId: string) =>
 
 beforeAll(async () => {
   channels = await startChannelSandbox();
-  api = await startTestApi('pulls_worker', channels.env, { withQueues: true });
+  // The API listens for real: the sandbox delivers its signed webhooks over HTTP, to the URL it signs.
+  const port = await freePort();
+  api = await startTestApi(
+    'pulls_worker',
+    { ...channels.env, WEBHOOK_PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+    { withQueues: true },
+  );
+  await api.app.listen({ host: '127.0.0.1', port });
+  channels.shopee.control.configure({
+    reviewDelayMs: 0,
+    app: {
+      partnerId: channels.shopeePartner.partnerId,
+      pushCallbackUrl: `${api.config.webhookBaseUrl}/v1/webhooks/shopee`,
+    },
+  });
   queue = api.queues.find((q) => q.name === QUEUE.pullOrders) as Queue;
   redis = createQueueRedis('redis://127.0.0.1:6379');
   runtime = createChannelRuntime({
@@ -84,6 +132,12 @@ beforeAll(async () => {
           pulls: { intervalMinutes: 5, overlapMinutes: 10, initialLookbackDays: 60, failureAlertAfter: 3 },
           breakerOpenMs: 10_000,
           pullQueue: queue,
+          shopeeLostPush: createShopeeLostPushClient({
+            baseUrl: `${channels.env.SANDBOX_URL}/shopee`,
+            partnerId: channels.shopeePartner.partnerId,
+            partnerKey: channels.shopeePartner.partnerKey,
+            timeoutMs: 5_000,
+          }),
         },
         job,
         token,
@@ -94,6 +148,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
+  if (!redis) return;
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
@@ -160,5 +215,71 @@ describe('pull-orders worker', () => {
     const runs = await runsOf(connectionId);
     expect(runs.filter((r) => r.status === 'running')).toEqual([]);
     expect(runs.some((r) => r.status === 'failed')).toBe(false);
+  });
+
+  it('a sale in the sandbox shop: its signed push reaches the webhook route, which queues the pull that stores it', async () => {
+    const { connectionId, shopId, sku } = await shopWithItem();
+
+    const made = await control(channels.sandbox, 'POST', '/shopee/orders', {
+      shopId,
+      orders: [{ status: 'READY_TO_SHIP', lines: [{ sku, quantity: 2 }] }],
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
+    const stored = await until('the order pulled after its webhook', async () => {
+      const [order] = await api.database.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(eq(orders.externalOrderId, orderSn));
+      return order;
+    });
+    expect(stored).toBeDefined();
+    const runs = await runsOf(connectionId);
+    expect(runs.some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(true);
+  });
+
+  it('a push Shopee could not deliver comes back through the lost-push scan, which queues the pull, once', async () => {
+    const { connectionId, shopId, sku } = await shopWithItem();
+    // No callback: every push of this partner is lost until read back and confirmed.
+    channels.shopee.control.configure({
+      app: { partnerId: channels.shopeePartner.partnerId, pushCallbackUrl: null },
+    });
+    const made = await control(channels.sandbox, 'POST', '/shopee/orders', {
+      shopId,
+      orders: [{ status: 'READY_TO_SHIP', lines: [{ sku, quantity: 1 }] }],
+    });
+    const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
+    const scan = await queue.add(
+      'shopee-lost-push',
+      { task: 'shopee-lost-push' },
+      { jobId: `lost-${randomUUID()}` },
+    );
+    const result = await until('the lost-push scan', async () => {
+      const job = await queue.getJob(scan.id as string);
+      return job?.returnvalue ?? undefined;
+    });
+    expect(result).toEqual({ task: 'shopee-lost-push', queued: 1 });
+    await until('the order pulled after its lost push', async () => {
+      const [order] = await api.database.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(eq(orders.externalOrderId, orderSn));
+      return order;
+    });
+    expect((await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(
+      true,
+    );
+    // Confirmed consumed: the next scan finds nothing.
+    const again = await queue.add(
+      'shopee-lost-push',
+      { task: 'shopee-lost-push' },
+      { jobId: `lost-${randomUUID()}` },
+    );
+    expect(
+      await until(
+        'the second scan',
+        async () => (await queue.getJob(again.id as string))?.returnvalue ?? undefined,
+      ),
+    ).toEqual({ task: 'shopee-lost-push', queued: 0 });
   });
 });
