@@ -282,6 +282,15 @@ describe('inward totals (real processes, 5,000 orders)', () => {
     expect(await ours(['channel', 'crafter', 'day'], (r) => `${r.channel}|${r.crafterId}|${r.day}`)).toEqual(
       rollUp(truth, (ch, c, d) => `${ch}|${c}|${d}`),
     );
+    // Every order the platforms hold is stored exactly once (unpaid and held ones too, counting nothing).
+    const stored = await stack.database.sql<{ channel: string; n: number }[]>`
+      select channel, count(*)::int as n, count(distinct (connection_id, external_order_id))::int as distinct_n
+        from orders group by channel`;
+    expect(stored.map((r) => ({ ...r })).sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([
+      { channel: 'partner_brand', n: 300, distinct_n: 300 },
+      { channel: 'shopee', n: 2_500, distinct_n: 2_500 },
+      { channel: 'tiktok_shop', n: 2_500, distinct_n: 2_500 },
+    ]);
     const total = await summary(stack.city, []);
     expect(total.totals).toEqual(rollUp(truth, () => 'all').all);
     // Cancellations and returns were taken back, so net is below gross; nothing is missing.
