@@ -16,6 +16,8 @@ import { freePort } from '../../src/dev/ports.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { openJson } from '../../src/lib/secrets.js';
+import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { routesOf } from '../../src/outbox/routes.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { secretsContext } from '../../src/services/connections.js';
@@ -281,5 +283,18 @@ describe('pull-orders worker', () => {
         async () => (await queue.getJob(again.id as string))?.returnvalue ?? undefined,
       ),
     ).toEqual({ task: 'shopee-lost-push', queued: 0 });
+  });
+
+  it('a shop connected through the authorization flow gets its first pull at once, through the outbox', async () => {
+    const connectionId = await connectShopee();
+    const relayed = await relayOutboxBatch(api.database.db, [queue], {
+      routes: (topic) => (topic === 'connection.pull_requested' ? routesOf(topic) : []),
+    });
+    expect(relayed.relayed).toBeGreaterThanOrEqual(1);
+    const [run] = await until('the first pull', async () => {
+      const runs = await runsOf(connectionId);
+      return runs.some((r) => r.status === 'succeeded') ? runs : undefined;
+    });
+    expect(run).toMatchObject({ reason: 'manual', status: 'succeeded' });
   });
 });
