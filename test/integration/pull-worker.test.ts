@@ -228,16 +228,17 @@ describe('pull-orders worker', () => {
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
-    const stored = await until('the order pulled after its webhook', async () => {
-      const [order] = await api.database.db
-        .select({ id: orders.id })
-        .from(orders)
-        .where(eq(orders.externalOrderId, orderSn));
-      return order;
-    });
-    expect(stored).toBeDefined();
-    const runs = await runsOf(connectionId);
-    expect(runs.some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(true);
+    // A webhook-triggered pull finishes (its pages may commit one by one), with the order stored.
+    await until('a succeeded webhook pull', async () =>
+      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+        ? true
+        : undefined,
+    );
+    const stored = await api.database.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.externalOrderId, orderSn));
+    expect(stored).toHaveLength(1);
   });
 
   it('a push Shopee could not deliver comes back through the lost-push scan, which queues the pull, once', async () => {
@@ -261,16 +262,16 @@ describe('pull-orders worker', () => {
       return job?.returnvalue ?? undefined;
     });
     expect(result).toEqual({ task: 'shopee-lost-push', queued: 1 });
-    await until('the order pulled after its lost push', async () => {
-      const [order] = await api.database.db
-        .select({ id: orders.id })
-        .from(orders)
-        .where(eq(orders.externalOrderId, orderSn));
-      return order;
-    });
-    expect((await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(
-      true,
+    await until('a succeeded pull after the lost push', async () =>
+      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+        ? true
+        : undefined,
     );
+    const stored = await api.database.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.externalOrderId, orderSn));
+    expect(stored).toHaveLength(1);
     // Confirmed consumed: the next scan finds nothing.
     const again = await queue.add(
       'shopee-lost-push',
