@@ -88,8 +88,12 @@ function oversoldAlert(owner: Owner, movement: StockMovementInput, onHand: numbe
  *
  * Safe under concurrency: it locks the products, then the variants, each in id order (the order
  * product edits take them in), before inserting, so concurrent sales, counts and edits serialise
- * per product and never deadlock. A movement that takes on-hand below zero is recorded (oversold is
- * a fact, not an error), flagged `oversold` and raises an `order_oversold` alert.
+ * per product and never deadlock. Pass all of a transaction's movements in ONE call: two calls in
+ * one transaction lock in two rounds, and another transaction taking the same products in the other
+ * order could deadlock (Postgres then aborts one of them). A movement that takes on-hand below zero
+ * is recorded (oversold is a fact, not an error), flagged `oversold` and raises an `order_oversold`
+ * alert. The same dedupe key twice in one call applies once; a key already recorded for another
+ * variant is a unique violation (a bug in the caller's keys).
  */
 export async function recordStockMovements(
   tx: Tx,

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Job, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import { type ChannelRuntime, createChannelRuntime } from '../../src/services/ch
 import { type ListingPushDeps, pushListing } from '../../src/services/listing-push.js';
 import { reconcileListings } from '../../src/services/listing-reconciler.js';
 import { recordStockMovements } from '../../src/services/stock-ledger.js';
+import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct, uniqueSku } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
@@ -162,6 +164,18 @@ async function liveProduct(stockA: number, stockB: number) {
   return { product, onShopee, onTiktok, a, b };
 }
 
+async function listingView(id: string) {
+  const res = await api.app.inject({ method: 'GET', url: `/v1/listings/${id}`, headers: api.auth(user) });
+  expect(res.statusCode).toBe(200);
+  return res.json() as {
+    inSync: boolean;
+    pushedVersion: number | null;
+    productVersion: number;
+    pushedStockRevision: number | null;
+    productStockRevision: number;
+  };
+}
+
 const sell = (variantId: string, units: number, orderLine: string) =>
   api.database.db.transaction((tx) =>
     recordStockMovements(tx, [
@@ -271,6 +285,11 @@ describe('stock to every channel', () => {
       await reconcileQueue.close();
     }
 
+    // The crafter sees the listing behind on stock, not on content.
+    const behind = await listingView(onShopee);
+    expect(behind).toMatchObject({ inSync: false, pushedVersion: behind.productVersion });
+    expect(behind.pushedStockRevision).toBeLessThan(behind.productStockRevision);
+
     const shopeeBefore = {
       stock: calls('shopee', '/api/v2/product/update_stock'),
       price: calls('shopee', '/api/v2/product/update_price'),
@@ -291,6 +310,7 @@ describe('stock to every channel', () => {
     expect(after.etag).toBe(before.etag);
     expect(after.body.version).toBe(before.body.version);
     expect(after.body.stockRevision).toBe(before.body.stockRevision + 1);
+    expect(await listingView(onShopee)).toMatchObject({ inSync: true });
     for (const id of [onShopee, onTiktok]) {
       const row = await listing(id);
       expect(row.pushedStockRevision).toBe(after.body.stockRevision);
@@ -365,4 +385,64 @@ describe('stock to every channel', () => {
       ['sale', -1],
     ]);
   });
+
+  it('through the relay and the push workers: the last unit sold on Shopee reaches Tokopedia as stock 0', async () => {
+    const { onShopee, onTiktok, a } = await liveProduct(1, 2);
+    expect(await tiktokStock(a.sku)).toBe(1);
+    const workerPrefix = `${prefix}_workers`;
+    const queues = [PUSH_QUEUE.shopee, PUSH_QUEUE.tiktok_shop, PUSH_QUEUE.partner_brand].map((name) =>
+      createQueue(name, redis, workerPrefix),
+    );
+    const workerRedis = createQueueRedis('redis://127.0.0.1:6379');
+    const workers = (['shopee', 'tiktok_shop'] as const).map(
+      (channel) =>
+        new Worker(
+          PUSH_QUEUE[channel],
+          (job: Job, token?: string) =>
+            processPushListing({ ...deps(), channel, breakerOpenMs: 1_000 }, job, token),
+          { connection: workerRedis, prefix: workerPrefix, concurrency: 2 },
+        ),
+    );
+    try {
+      const remoteItemId = (await listing(onTiktok)).remoteItemId as string;
+      const inventoryCalls = () =>
+        calls('tiktok-shop', `/product/202309/products/${remoteItemId}/inventory/update`);
+      const before = inventoryCalls();
+      await sell(a.id, 1, 'order-relay:1');
+      const { stockRevision } = (await getProduct((await listing(onTiktok)).productId)).body;
+      // Only this suite's stock rows matter here; other topics are not routed in this test.
+      await relayOutboxBatch(api.database.db, queues, {
+        limit: 1_000,
+        routes: (topic) => (topic === 'product.stock_changed' ? routesOf(topic) : []),
+      });
+      // The push commits what it sent after the platform answered: wait for that, then look.
+      for (const id of [onTiktok, onShopee]) {
+        await waitFor(
+          () => listing(id),
+          (row) => row.pushedStockRevision === stockRevision,
+        );
+      }
+      expect(await tiktokStock(a.sku)).toBe(0);
+      expect(inventoryCalls()).toBe(before + 1);
+      expect(await shopeeStock(a.sku)).toBe(0);
+    } finally {
+      for (const w of workers) await w.close();
+      for (const q of queues) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      workerRedis.disconnect();
+    }
+  });
 });
+
+/** Polls a condition (no fixed sleeps): resolves once it holds, fails after `timeoutMs`. */
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
