@@ -452,14 +452,7 @@ describe('nightly read-back', () => {
 
   it('every nightly job run twice in a row changes no figure (the previous day pulled from the shop)', async () => {
     const db = api.database.db;
-    // Sales of the shop's models on one Jakarta day. The crafter renamed the SKUs in the catalogue
-    // since, so the lines are kept unmatched (no stock movement): this suite is about the figures.
-    await db.execute(
-      sql`update variants set sku = sku || '-OLD' where sku in (${sql.join(
-        skus.map((k) => sql`${k}`),
-        sql`, `,
-      )})`,
-    );
+    // Sales of the shop's models (our SKUs) on one Jakarta day: orders, figures and stock move.
     const day = previousJakartaDay(new Date(channels.sandbox.ctx.clock.nowMs()));
     const at = (hhmm: string) => `${day}T${hhmm}:00+07:00`;
     channels.shopee.control.generateOrders({
@@ -493,6 +486,12 @@ describe('nightly read-back', () => {
       orders: await db.execute(sql`
         select external_order_id, status, counted, sale_day::text from orders
         where connection_id = ${shopee.id} order by 1`),
+      stock: await db.execute(
+        sql`select sku, stock from variants where sku in (${sql.join(
+          skus.map((k) => sql`${k}`),
+          sql`, `,
+        )}) order by 1`,
+      ),
       offers: await db.execute(sql`
         select variant_id, pushed_price_idr, pushed_stock from channel_listing_variants lv
         join channel_listings l on l.id = lv.listing_id where l.connection_id = ${shopee.id} order by 1`),
@@ -512,6 +511,8 @@ describe('nightly read-back', () => {
     };
     const first = await night();
     expect(first.orders).toHaveLength(3);
+    // The sales took stock: 10 - 2 - 1 and 7 - 1 (the cancelled order takes nothing).
+    expect(first.stock.map((v) => Number(v.stock))).toEqual([7, 6]);
     expect(first.rollups.length).toBeGreaterThan(0);
     expect(await night()).toEqual(first);
   });
