@@ -322,6 +322,14 @@ export type PullFailureAction =
   /** Nothing more to do in this job (superseded, or the connection needs re-authorization). */
   | { action: 'done' };
 
+/** A retry is coming: the run stays open (the retry resumes it) and says what went wrong meanwhile. */
+async function noteRunError(db: DbOrTx, runId: string, error: string): Promise<void> {
+  await db
+    .update(channelPullRuns)
+    .set({ error })
+    .where(and(eq(channelPullRuns.id, runId), eq(channelPullRuns.status, 'running')));
+}
+
 async function failRun(db: DbOrTx, runId: string, error: string): Promise<void> {
   await db
     .update(channelPullRuns)
@@ -375,14 +383,17 @@ const INTERNAL_ERROR: HumanMessage = {
 };
 
 /**
- * Records a failed pull (its run row says so, in plain words) and says what to do with the job.
- * A throttle or an open circuit leaves the run open: the delayed job resumes it from its cursor.
+ * Records a failed pull and says what to do with the job. A throttle or an open circuit leaves the run
+ * open: the delayed job resumes it from its cursor. A retryable failure (the platform's, or our own)
+ * keeps the run open while the job has attempts left, with the error noted, and fails it when they are
+ * spent: one failed run per pull that gave up, so `failureAlertAfter` counts pulls, not retries. A
+ * refusal (permanent, reauth) fails the run at once.
  */
 export async function recordPullFailure(
   deps: OrderPullDeps,
   connectionId: string,
   err: unknown,
-  context: { circuitOpen: boolean; breakerOpenMs: number },
+  context: { circuitOpen: boolean; breakerOpenMs: number; exhausted: boolean },
 ): Promise<PullFailureAction> {
   if (err instanceof PullSupersededError) return { action: 'done' };
   const runId = err instanceof RemotePullError || err instanceof LocalPullError ? err.runId : undefined;
@@ -390,14 +401,20 @@ export async function recordPullFailure(
     .select()
     .from(channelConnections)
     .where(eq(channelConnections.id, connectionId));
-  if (!(err instanceof RemotePullError)) {
-    // Our own failure (database, ingest): the run failed; BullMQ retries, resuming from the cursor.
-    deps.log?.error({ connectionId, err: err instanceof Error ? err.message : String(err) }, 'pull failed');
-    if (runId) {
-      await failRun(deps.db, runId, runError(INTERNAL_ERROR));
-      if (connection) await alertIfFailingRepeatedly(deps, connection, INTERNAL_ERROR.en);
+  const retry = async (error: string, human: string): Promise<PullFailureAction> => {
+    if (!runId) return { action: 'retry' };
+    if (!context.exhausted) {
+      await noteRunError(deps.db, runId, error);
+      return { action: 'retry' };
     }
+    await failRun(deps.db, runId, error);
+    if (connection) await alertIfFailingRepeatedly(deps, connection, human);
     return { action: 'retry' };
+  };
+  if (!(err instanceof RemotePullError)) {
+    // Our own failure (database, ingest): BullMQ retries, resuming from the cursor.
+    deps.log?.error({ connectionId, err: err instanceof Error ? err.message : String(err) }, 'pull failed');
+    return retry(runError(INTERNAL_ERROR), INTERNAL_ERROR.en);
   }
   if (context.circuitOpen) return { action: 'delay', waitMs: context.breakerOpenMs, reason: 'circuit_open' };
   const decision = classifyChannelFailure(err.cause);
@@ -419,9 +436,7 @@ export async function recordPullFailure(
       );
       return { action: 'done' };
     case 'retryable':
-      await failRun(deps.db, err.runId, error);
-      if (connection) await alertIfFailingRepeatedly(deps, connection, decision.human.en);
-      return { action: 'retry' };
+      return retry(error, decision.human.en);
     default:
       await failRun(deps.db, err.runId, error);
       if (connection) await alertIfFailingRepeatedly(deps, connection, decision.human.en);

@@ -304,7 +304,11 @@ describe('incremental pull', () => {
       }).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(LocalPullError);
       expect(
-        await recordPullFailure(deps(), shop.connectionId, failed, { circuitOpen: false, breakerOpenMs: 1 }),
+        await recordPullFailure(deps(), shop.connectionId, failed, {
+          circuitOpen: false,
+          breakerOpenMs: 1,
+          exhausted: true,
+        }),
       ).toEqual({ action: 'retry' });
     } finally {
       await api.database.sql.unsafe(
@@ -390,18 +394,26 @@ describe('failures', () => {
           and(eq(alerts.dedupeKey, `pull_failing:${shop.connectionId}`), sql`${alerts.resolvedAt} is null`),
         );
     try {
-      for (let attempt = 1; attempt <= 3; attempt += 1) {
-        const err = await pullConnectionOrders(deps(), {
-          connectionId: shop.connectionId,
-          reason: 'schedule',
-        }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(RemotePullError);
-        const action = await recordPullFailure(deps(), shop.connectionId, err, {
-          circuitOpen: false,
-          breakerOpenMs: 10_000,
-        });
-        expect(action).toEqual({ action: 'retry' });
-        expect(await openAlerts()).toHaveLength(attempt < 3 ? 0 : 1);
+      // Three pulls, each a job of two attempts: the first attempt keeps the run open for the retry
+      // (error noted, no alert), the last one fails it.
+      for (let pull = 1; pull <= 3; pull += 1) {
+        for (const exhausted of [false, true]) {
+          const err = await pullConnectionOrders(deps(), {
+            connectionId: shop.connectionId,
+            reason: 'schedule',
+          }).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(RemotePullError);
+          const action = await recordPullFailure(deps(), shop.connectionId, err, {
+            circuitOpen: false,
+            breakerOpenMs: 10_000,
+            exhausted,
+          });
+          expect(action).toEqual({ action: 'retry' });
+          const latest = (await runsOf(shop.connectionId)).at(-1);
+          expect(latest?.status).toBe(exhausted ? 'failed' : 'running');
+          expect(latest?.error).toMatch(/marketplace|Shopee/i);
+          expect(await openAlerts()).toHaveLength(pull === 3 && exhausted ? 1 : 0);
+        }
       }
     } finally {
       await control(channels.sandbox, 'DELETE', '/faults');
@@ -442,6 +454,7 @@ describe('failures', () => {
       action = await recordPullFailure(deps(), shop.connectionId, err, {
         circuitOpen: false,
         breakerOpenMs: 1,
+        exhausted: false,
       });
     } finally {
       await control(channels.sandbox, 'DELETE', '/faults');
@@ -473,6 +486,7 @@ describe('failures', () => {
     const action = await recordPullFailure(deps(), shop.connectionId, err, {
       circuitOpen: false,
       breakerOpenMs: 1,
+      exhausted: false,
     });
     expect(action).toEqual({ action: 'done' });
     const [conn] = await api.database.db

@@ -16,6 +16,8 @@ import { freePort } from '../../src/dev/ports.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { openJson } from '../../src/lib/secrets.js';
+import { relayOutboxBatch } from '../../src/outbox/relay.js';
+import { routesOf } from '../../src/outbox/routes.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
 import { secretsContext } from '../../src/services/connections.js';
@@ -226,16 +228,17 @@ describe('pull-orders worker', () => {
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
-    const stored = await until('the order pulled after its webhook', async () => {
-      const [order] = await api.database.db
-        .select({ id: orders.id })
-        .from(orders)
-        .where(eq(orders.externalOrderId, orderSn));
-      return order;
-    });
-    expect(stored).toBeDefined();
-    const runs = await runsOf(connectionId);
-    expect(runs.some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(true);
+    // A webhook-triggered pull finishes (its pages may commit one by one), with the order stored.
+    await until('a succeeded webhook pull', async () =>
+      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+        ? true
+        : undefined,
+    );
+    const stored = await api.database.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.externalOrderId, orderSn));
+    expect(stored).toHaveLength(1);
   });
 
   it('a push Shopee could not deliver comes back through the lost-push scan, which queues the pull, once', async () => {
@@ -259,16 +262,16 @@ describe('pull-orders worker', () => {
       return job?.returnvalue ?? undefined;
     });
     expect(result).toEqual({ task: 'shopee-lost-push', queued: 1 });
-    await until('the order pulled after its lost push', async () => {
-      const [order] = await api.database.db
-        .select({ id: orders.id })
-        .from(orders)
-        .where(eq(orders.externalOrderId, orderSn));
-      return order;
-    });
-    expect((await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')).toBe(
-      true,
+    await until('a succeeded pull after the lost push', async () =>
+      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+        ? true
+        : undefined,
     );
+    const stored = await api.database.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(eq(orders.externalOrderId, orderSn));
+    expect(stored).toHaveLength(1);
     // Confirmed consumed: the next scan finds nothing.
     const again = await queue.add(
       'shopee-lost-push',
@@ -281,5 +284,18 @@ describe('pull-orders worker', () => {
         async () => (await queue.getJob(again.id as string))?.returnvalue ?? undefined,
       ),
     ).toEqual({ task: 'shopee-lost-push', queued: 0 });
+  });
+
+  it('a shop connected through the authorization flow gets its first pull at once, through the outbox', async () => {
+    const connectionId = await connectShopee();
+    const relayed = await relayOutboxBatch(api.database.db, [queue], {
+      routes: (topic) => (topic === 'connection.pull_requested' ? routesOf(topic) : []),
+    });
+    expect(relayed.relayed).toBeGreaterThanOrEqual(1);
+    const [run] = await until('the first pull', async () => {
+      const runs = await runsOf(connectionId);
+      return runs.some((r) => r.status === 'succeeded') ? runs : undefined;
+    });
+    expect(run).toMatchObject({ reason: 'manual', status: 'succeeded' });
   });
 });

@@ -4,7 +4,8 @@
  *
  * - throttled or the channel's circuit open: back to delayed without spending an attempt (the run
  *   stays open and the next run resumes from the cursor);
- * - retryable: rethrown, so BullMQ retries with backoff (the failed run is recorded);
+ * - retryable: rethrown, so BullMQ retries with backoff; the run stays open until the last attempt
+ *   fails it;
  * - permanent: `UnrecoverableError`;
  * - reauth: the job ends; the connection waits for the crafter to reconnect.
  */
@@ -50,6 +51,8 @@ export async function processPullOrders(
     const decision = await recordPullFailure(deps, data.connectionId, err, {
       circuitOpen,
       breakerOpenMs: deps.breakerOpenMs,
+      // This attempt was the last: the run fails (and counts towards `pull_failing`).
+      exhausted: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
     });
     switch (decision.action) {
       case 'delay':
