@@ -66,9 +66,14 @@ export interface InwardStack extends OutwardStack {
   /**
    * Queues an incremental pull of each connection (the ops trigger: the same deduplicated job the
    * schedule and webhooks queue) and waits for a pull run of each that started after the call and
-   * finished (any status). Returns those runs.
+   * finished (any status), or with `orFailedAttempt` one still open whose attempt failed (a retryable
+   * failure keeps its run open, error noted, until the job's last attempt). Returns those runs.
    */
-  pull(connectionIds: string[], timeoutMs?: number): Promise<PullRun[]>;
+  pull(
+    connectionIds: string[],
+    timeoutMs?: number,
+    options?: { orFailedAttempt?: boolean },
+  ): Promise<PullRun[]>;
   /** Pull runs of a connection, newest first. */
   pullRuns(connectionId?: string): Promise<PullRun[]>;
   /** Runs `npm run nightly -- <job> --day <day>` against the run (its own process), returns its summary. */
@@ -367,7 +372,12 @@ export async function startInwardStack(
           >`select * from channel_pull_runs where connection_id = ${connectionId} order by started_at desc`
         : await sql<PullRun[]>`select * from channel_pull_runs order by started_at desc`) as PullRun[];
 
-    const pull = async (connectionIds: string[], timeoutMs = 120_000) => {
+    const pull = async (
+      connectionIds: string[],
+      timeoutMs = 120_000,
+      opts: { orFailedAttempt?: boolean } = {},
+    ) => {
+      const orFailed = opts.orFailedAttempt === true;
       const since = new Date(Date.now() - 5);
       await queuePulls(pullQueue, connectionIds, 'manual');
       return until(
@@ -376,7 +386,7 @@ export async function startInwardStack(
           const runs = await sql<PullRun[]>`
             select distinct on (connection_id) * from channel_pull_runs
              where connection_id = any(${connectionIds}::uuid[]) and started_at >= ${since.toISOString()}::timestamptz
-               and finished_at is not null
+               and (finished_at is not null or (${orFailed} and error is not null))
              order by connection_id, started_at desc`;
           return runs.length === connectionIds.length && (runs as PullRun[]);
         },
