@@ -118,8 +118,9 @@ export const defaultJobOptions = {
 /**
  * A pull of one connection's orders. Without `window` it is incremental: from the stream's
  * watermark minus the overlap, to now. With `window` (the nightly complete pull of a Jakarta day) it
- * re-reads exactly that window and leaves the watermark alone. Incremental pulls use the job id
- * `pull:<connectionId>` (one waiting per connection); windowed ones `pull:<connectionId>:<from ISO>`.
+ * re-reads exactly that window and leaves the watermark alone. Incremental pulls are deduplicated as
+ * `pull:<connectionId>` (one waiting per connection); windowed ones as `pull:<connectionId>:<from ISO>`
+ * (BullMQ deduplication ids, see `pullJobOptions`: a custom job id would swallow later pulls).
  */
 export const pullOrdersJob = z.strictObject({
   connectionId: z.uuid(),
