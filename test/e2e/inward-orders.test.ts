@@ -169,6 +169,44 @@ describe('inward orders (real processes, webhooks)', () => {
     expect(new Set(runs.map((r) => r.reason))).toEqual(new Set(['webhook']));
   });
 
+  it('with the webhooks lost, a sale and its cancellation are reflected after the next pull', {
+    timeout: 120_000,
+  }, async () => {
+    const tiktokApp = stack.appEnv.TIKTOK_SHOP_APP_KEY ?? '';
+    await stack.sandboxPost('/tiktok-shop/configure', { app_key: tiktokApp, webhook_url: '' });
+    try {
+      const p = await stack.liveProduct(
+        crafter,
+        [crafter.tiktok.id],
+        [{ warna: 'ungu', priceIdr: 55_000, stock: 6 }],
+      );
+      const sku = p.variants[0]?.sku ?? '';
+      await until('Tokopedia SKU live', async () => (await tiktokSku(sku)).stock === 6, 30_000);
+      const placed = await stack.sandboxPost<{ orders: Array<{ id: string }> }>('/tiktok-shop/orders', {
+        shop_id: crafter.tiktok.externalShopId,
+        orders: [{ status: 'AWAITING_SHIPMENT', lines: [{ seller_sku: sku, quantity: 2 }] }],
+      });
+      const id = placed.orders[0]?.id ?? '';
+      const sandboxTruth = () => sandboxFigures('tiktok-shop', crafter.tiktok.externalShopId);
+
+      const [sold] = await stack.pull([crafter.tiktok.id]);
+      expect(sold?.status).toBe('succeeded');
+      expect(await figures('tiktok_shop')).toEqual(await sandboxTruth());
+      expect(await stockOf(p.id, sku)).toBe(4);
+
+      await stack.sandboxPost(`/tiktok-shop/orders/${id}/status`, { status: 'CANCELLED' });
+      const [cancelled] = await stack.pull([crafter.tiktok.id]);
+      expect(cancelled?.status).toBe('succeeded');
+      expect(await figures('tiktok_shop')).toEqual(await sandboxTruth());
+      expect(await stockOf(p.id, sku)).toBe(6);
+    } finally {
+      await stack.sandboxPost('/tiktok-shop/configure', {
+        app_key: tiktokApp,
+        webhook_url: `${stack.api}/v1/webhooks/tiktok-shop`,
+      });
+    }
+  });
+
   it('a Shopee sale of the last unit takes the Tokopedia SKU to 0; a title edit saved meanwhile does not bring it back', {
     timeout: 120_000,
   }, async () => {
