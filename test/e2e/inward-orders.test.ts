@@ -1,7 +1,9 @@
 /**
  * Single orders end to end, with the real sandbox, API and worker processes and the platforms'
- * webhooks pointing at our routes (no pull is triggered by the tests here: the webhooks do it):
- * - an order cancelled in the sandbox is taken back in the figures and the stock;
+ * webhooks pointing at our routes (the tests trigger no pull, the webhooks do, except where the
+ * webhooks are switched off):
+ * - an order cancelled in the sandbox is taken back in the figures and the stock, after its webhook,
+ *   or with the webhooks lost, after the next pull;
  * - a Shopee sale of a variant's last unit takes that variant to 0 on the Tokopedia listing, and a title
  *   edit the crafter saves meanwhile (on the ETag read before the sale) does not bring the unit back;
  * - a forged webhook is refused (401) and starts no pull; a replayed genuine one counts nothing twice;
