@@ -6,6 +6,7 @@ import { type CoreContext, createCoreContext } from './core/context.js';
 import type { PlatformFactory, PlatformModule } from './core/contract.js';
 import { mountPlatform } from './core/mount.js';
 import { createStateFile } from './core/state-file.js';
+import { createTrickle } from './core/trickle.js';
 import { defaultPlatformFactories } from './platforms.js';
 
 export interface BuildSandboxOptions {
@@ -103,7 +104,9 @@ export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<S
   const releaseHeld: Array<() => void> = [];
   for (const platform of platforms) releaseHeld.push(await mountPlatform(app, platform, ctx));
 
+  const trickle = createTrickle(platforms);
   const reset = (keepClock: boolean): void => {
+    trickle.stop();
     for (const platform of platforms) platform.control.reset();
     ctx.faults.clear();
     ctx.callLog.clear();
@@ -111,7 +114,7 @@ export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<S
     ctx.rateLimiter.reset();
     if (!keepClock) ctx.clock.restoreOffset(0);
   };
-  await app.register(controlRoutes, { prefix: '/__sandbox', ctx, platforms, reset });
+  await app.register(controlRoutes, { prefix: '/__sandbox', ctx, platforms, reset, trickle });
   if (stateFile) await stateFile.load();
 
   let closed = false;
@@ -124,6 +127,7 @@ export async function buildSandbox(options: BuildSandboxOptions = {}): Promise<S
       if (closed) return;
       closed = true;
       for (const release of releaseHeld) release();
+      trickle.stop();
       await app.close();
       await ctx.webhooks.close();
       if (stateFile) await stateFile.flush();

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
+import { createShopeeLostPushClient } from '../src/channels/shopee/index.js';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
@@ -15,11 +16,19 @@ import { createQueue } from '../src/queues/connection.js';
 import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
+import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
+import { processNightly } from './processors/nightly.js';
+import { processPullOrders } from './processors/pull-orders.js';
 import { processPushListing } from './processors/push-listing.js';
-import { declareConnectionSchedules, declareSchedules } from './scheduler.js';
+import {
+  declareConnectionSchedules,
+  declareNightlySchedules,
+  declarePullSchedules,
+  declareSchedules,
+} from './scheduler.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker');
@@ -30,8 +39,13 @@ const prefix = config.queuePrefix;
 const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
+const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
+const alertWebhookQueue = createQueue(QUEUE.alertWebhooks, connection, prefix);
+const nightlyQueue = createQueue(QUEUE.nightly, connection, prefix);
 await declareSchedules(maintenanceQueue);
 await declareConnectionSchedules(connectionsQueue);
+await declarePullSchedules(pullQueue, config.pulls.intervalMinutes);
+await declareNightlySchedules(nightlyQueue);
 const refreshDeps = {
   db: database.db,
   channels: config.channels,
@@ -86,8 +100,64 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
     ),
 );
 
+// Shopee's lost pushes (partner-level calls), read by the `pulls:shopee-lost-push` schedule.
+const shopeeLostPush = config.channels.shopee
+  ? createShopeeLostPushClient({
+      baseUrl: config.channels.shopee.baseUrl,
+      partnerId: config.channels.shopee.partnerId,
+      partnerKey: config.channels.shopee.partnerKey,
+      timeoutMs: config.channels.httpTimeoutMs,
+    })
+  : undefined;
+const pullWorker = new Worker(
+  QUEUE.pullOrders,
+  (job, token) =>
+    processPullOrders(
+      {
+        db: database.db,
+        adapters: runtime.adapters,
+        guard: runtime.guard,
+        keyring: config.credentialsKeyring,
+        partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+        pulls: config.pulls,
+        log,
+        breakerOpenMs: runtime.breakerOpenMs,
+        pullQueue,
+        shopeeLostPush,
+      },
+      job,
+      token,
+    ),
+  // Pulls of different shops run side by side; each shop's calls still share its budget.
+  { connection, prefix, concurrency: 5 },
+);
+
+const nightlyWorker = new Worker(
+  QUEUE.nightly,
+  (job) =>
+    processNightly(
+      {
+        db: database.db,
+        pullQueue,
+        channels: {
+          adapters: runtime.adapters,
+          guard: runtime.guard,
+          keyring: config.credentialsKeyring,
+          partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+        },
+        refresh: { channels: config.channels, keyring: config.credentialsKeyring, log },
+        log,
+      },
+      job,
+    ),
+  // Hours long at most, one at a time per worker; a stalled one (worker gone) runs again.
+  { connection, prefix, concurrency: 1, lockDuration: 300_000 },
+);
+
 const workers = [
   ...pushWorkers,
+  pullWorker,
+  nightlyWorker,
   new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
     connection,
     prefix,
@@ -104,23 +174,39 @@ const workers = [
     concurrency: 5,
     name: workerName,
   }),
+  new Worker(
+    QUEUE.alertWebhooks,
+    (job) => processAlertWebhook({ db: database.db, config: config.alertWebhook }, job),
+    {
+      connection,
+      prefix,
+      concurrency: 5,
+      settings: alertWebhookWorkerSettings(config.alertWebhook),
+    },
+  ),
 ];
 for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, ...pushQueues], {
-  onError: (err) =>
-    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
-  onDeadLetter: (count) =>
-    log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
-});
+const relay = startOutboxRelay(
+  database.db,
+  [catalogueQueue, maintenanceQueue, alertWebhookQueue, pullQueue, ...pushQueues],
+  {
+    onError: (err) =>
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'outbox relay failed; backing off',
+      ),
+    onDeadLetter: (count) =>
+      log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
+  },
+);
 // Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
 const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'listing reconciler failed'),
 });
-log.info({ queues: Object.values(QUEUE), prefix, workerName }, 'worker started');
 
 let closing = false;
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -142,7 +228,15 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [catalogueQueue, maintenanceQueue, connectionsQueue, ...pushQueues].map((q) => q.close()),
+    [
+      catalogueQueue,
+      maintenanceQueue,
+      connectionsQueue,
+      alertWebhookQueue,
+      pullQueue,
+      nightlyQueue,
+      ...pushQueues,
+    ].map((q) => q.close()),
   );
   connection.disconnect();
   await database.close();
@@ -150,3 +244,5 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Last: a supervisor may send SIGTERM as soon as it reads this line, and the handlers above must be in place.
+log.info({ queues: Object.values(QUEUE), prefix, workerName }, 'worker started');

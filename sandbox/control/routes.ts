@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LATEST_TIME_MS } from '../core/clock.js';
 import type { CoreContext } from '../core/context.js';
 import { ControlInputError, type PlatformModule, type PlatformName } from '../core/contract.js';
+import type { Trickle } from '../core/trickle.js';
 import { demoImagePng } from './demo-images.js';
 
 export interface ControlOptions {
@@ -10,6 +11,7 @@ export interface ControlOptions {
   platforms: PlatformModule[];
   /** Resets everything (platform state, faults, logs, deliveries, limiter; the clock unless kept). */
   reset: (keepClock: boolean) => void;
+  trickle: Trickle;
 }
 
 const clockInput = z
@@ -38,6 +40,28 @@ function faultRuleSchema(names: [PlatformName, ...PlatformName[]]) {
     })
     .strict();
 }
+
+const salesTotalsQuery = z
+  .object({
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional(),
+    shopId: z.string().min(1).optional(),
+  })
+  .strict();
+
+const trickleInput = z
+  .object({
+    /** Seconds between two orders of the same shop (real time). */
+    intervalSeconds: z.number().min(0.2).max(86_400),
+    shops: z
+      .array(z.object({ platform: z.string().min(1), shopId: z.string().min(1) }).strict())
+      .min(1)
+      .max(100),
+    seed: z.union([z.number().int(), z.string().min(1)]).optional(),
+    /** Share (0–1) of ticks on which a shop cancels one of the trickle's open orders instead of selling. */
+    cancelRate: z.number().min(0).max(1).optional(),
+  })
+  .strict();
 
 const callsQuery = z.object({
   platform: z.string().optional(),
@@ -214,4 +238,27 @@ export async function controlRoutes(app: FastifyInstance, options: ControlOption
   app.get<{ Params: Params & { shopId: string } }>('/:platform/shops/:shopId/state', async (request) =>
     platformOf(request.params.platform).control.shopState(request.params.shopId),
   );
+  // The platform's own sales figures per (shop, Jakarta day): the truth end-to-end tests compare with.
+  app.get<{ Params: Params }>('/:platform/sales-totals', async (request) =>
+    platformOf(request.params.platform).control.salesTotals(defined(salesTotalsQuery.parse(request.query))),
+  );
+  app.get<{ Params: Params & { shopId: string } }>('/:platform/shops/:shopId/sales-totals', async (request) =>
+    platformOf(request.params.platform).control.salesTotals(
+      defined({ ...salesTotalsQuery.parse(request.query), shopId: request.params.shopId }),
+    ),
+  );
+
+  // The demo trickle: one random order per shop every interval (see sandbox/core/trickle.ts).
+  app.get('/trickle', async () => options.trickle.status());
+  app.post('/trickle', async (request) => {
+    const body = trickleInput.parse(request.body ?? {});
+    for (const shop of body.shops) platformOf(shop.platform);
+    return options.trickle.start({
+      intervalMs: Math.round(body.intervalSeconds * 1000),
+      shops: body.shops,
+      ...(body.seed === undefined ? {} : { seed: body.seed }),
+      ...(body.cancelRate === undefined ? {} : { cancelRate: body.cancelRate }),
+    });
+  });
+  app.delete('/trickle', async () => options.trickle.stop());
 }

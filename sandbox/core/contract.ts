@@ -174,6 +174,17 @@ export interface PlatformControl {
   shopState(shopId: string): unknown;
   /** Platform-specific settings (limits, HTTP status of throttle answers, push URL, ...). */
   configure(input: unknown): unknown;
+  /**
+   * The platform's own sales figures per (shop, Asia/Jakarta day), by the definition in
+   * sandbox/core/sales-totals.ts; `query` is `{ shopId?, from?, to? }` (Jakarta days, inclusive).
+   */
+  salesTotals(query: unknown): unknown;
+  /**
+   * Places one random order for the shop now, from its live items that still have stock (taking the
+   * stock and sending the platform's webhooks as a real sale would); `null` when nothing can be sold.
+   * Drives the demo trickle (`POST /__sandbox/trickle`).
+   */
+  placeRandomOrder(shopId: string, random: SandboxRandom): unknown;
   /** Drop all state of this platform. */
   reset(): void;
   /** JSON-serialisable state, for the optional state file. */

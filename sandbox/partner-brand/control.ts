@@ -11,6 +11,7 @@ import {
   type SandboxContext,
 } from '../core/contract.js';
 import { createRandom, seedFrom } from '../core/random.js';
+import { salesTotals } from '../core/sales-totals.js';
 import { itemView, SKU_PATTERN } from './routes/assortment.js';
 import { lineView } from './routes/sales-reports.js';
 import type { AssortmentItem, Outlet, Partner, PartnerState, PartnerStore, SalesLine } from './store.js';
@@ -61,6 +62,12 @@ const randomSales = z.object({
   count: z.number().int().min(1).max(10_000),
   from: soldAtInput.optional(),
   to: soldAtInput.optional(),
+});
+
+const totalsQuery = z.object({
+  shopId: z.string().optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
 });
 
 const configureInput = z.object({
@@ -203,6 +210,44 @@ export function createPartnerBrandControl(ctx: SandboxContext, store: PartnerSto
     },
 
     updateOrder: unsupported('order status changes (sales lines are final)'),
+
+    salesTotals(input) {
+      const query = parse(totalsQuery, input);
+      // Every report line is one completed sale (one order), counted on the Jakarta day it was sold.
+      const lines = state().sales.filter(
+        (line) => query.shopId === undefined || line.partnerId === query.shopId,
+      );
+      return salesTotals(
+        lines.map((line) => ({
+          shopId: line.partnerId,
+          createdAtMs: line.soldAt,
+          counts: true,
+          takenBack: false,
+          lines: [{ quantity: line.quantity, unitPriceIdr: line.unitPriceIdr, takenBackQuantity: 0 }],
+        })),
+        {
+          ...(query.from === undefined ? {} : { from: query.from }),
+          ...(query.to === undefined ? {} : { to: query.to }),
+        },
+      );
+    },
+
+    placeRandomOrder(partnerId, random) {
+      const partner = partnerById(partnerId);
+      const items = store.itemsOf(partner.id).filter((item) => item.quantity > 0);
+      if (items.length === 0) return null;
+      const item = random.pick(items);
+      const outlets = store.outletsOf(partner.id).map((outlet) => outlet.code);
+      const line = recordSale(
+        partner,
+        item,
+        random.int(1, Math.min(2, item.quantity)),
+        ctx.clock.nowMs(),
+        outlets.length > 0 ? random.pick(outlets) : 'default',
+        item.priceIdr,
+      );
+      return lineView(line);
+    },
 
     shopState(partnerId) {
       const partner = partnerById(partnerId);

@@ -2,12 +2,31 @@ import { z } from 'zod';
 import { LATEST_TIME_S } from '../core/clock.js';
 import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
 import { createRandom, seedFrom } from '../core/random.js';
+import { salesTotals, type TruthOrder } from '../core/sales-totals.js';
 import { applyConfigPatch, defaultShopeeConfig, shopeeConfigPatchSchema } from './config.js';
 import { changeOrderStatus, createOrder, type LineRequest } from './orders.js';
 import { issueAuthCode } from './routes/auth.js';
 import type { ShopeeRuntime } from './runtime.js';
-import { orderStatuses, type ShopeeItem } from './store.js';
+import { orderStatuses, type ShopeeItem, type ShopeeOrder } from './store.js';
 import { totalStock } from './views.js';
+
+/**
+ * A Shopee order in the terms of the sales figures: it counts once paid (an order cancelled while
+ * UNPAID has no pay time and never counts); CANCELLED and TO_RETURN take all their lines back.
+ */
+function shopeeTruth(order: ShopeeOrder): TruthOrder {
+  return {
+    shopId: String(order.shopId),
+    createdAtMs: order.createTime * 1000,
+    counts: order.status === 'CANCELLED' ? order.payTime !== undefined : order.status !== 'UNPAID',
+    takenBack: order.status === 'CANCELLED' || order.status === 'TO_RETURN',
+    lines: order.lines.map((l) => ({
+      quantity: l.quantity,
+      unitPriceIdr: l.discountedPrice,
+      takenBackQuantity: 0,
+    })),
+  };
+}
 
 const parse = parseControlInput;
 
@@ -73,6 +92,15 @@ const randomInput = z
     to: time.optional(),
     maxLines: z.number().int().min(1).max(10).default(3),
     maxQuantity: z.number().int().min(1).max(100).default(3),
+    /** Send the order-created push for each order (bulk set-ups may turn it off). */
+    webhooks: z.boolean().default(true),
+  })
+  .strict();
+const totalsQuery = z
+  .object({
+    shopId: id.optional(),
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional(),
   })
   .strict();
 const updateOrderInput = z.object({ id: z.string().min(1), status, at: time.optional() }).strict();
@@ -222,7 +250,13 @@ export function createShopeeControl(rt: ShopeeRuntime): PlatformControl {
           created.push(
             createOrder(
               rt,
-              { shopId: body.shopId, createTime: random.int(from, to), status: random.pick(statuses), lines },
+              {
+                shopId: body.shopId,
+                createTime: random.int(from, to),
+                status: random.pick(statuses),
+                lines,
+                silent: !body.webhooks,
+              },
               random,
             ),
           );
@@ -263,6 +297,51 @@ export function createShopeeControl(rt: ShopeeRuntime): PlatformControl {
             totalAmount: o.totalAmount,
           })),
       };
+    },
+    salesTotals(input) {
+      const query = parse(totalsQuery, input);
+      const orders = [...store.orders.values()].filter(
+        (o) => query.shopId === undefined || o.shopId === query.shopId,
+      );
+      return salesTotals(orders.map(shopeeTruth), {
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      });
+    },
+    placeRandomOrder(shopIdText, random) {
+      const shopId = parse(id, shopIdText);
+      requireShop(shopId);
+      const now = rt.nowMs();
+      const sellable = [...store.items.values()]
+        .filter((i) => i.shopId === shopId && store.current(i, now).status === 'NORMAL')
+        .flatMap((item) =>
+          item.models.length > 0
+            ? item.models
+                .filter((m) => m.stock > 0)
+                .map((m) => ({ item, modelId: m.modelId, stock: m.stock }))
+            : item.stock > 0
+              ? [{ item, modelId: 0, stock: item.stock }]
+              : [],
+        );
+      if (sellable.length === 0) return null;
+      const chosen = random.pick(sellable);
+      const order = createOrder(
+        rt,
+        {
+          shopId,
+          createTime: rt.nowSeconds(),
+          status: 'READY_TO_SHIP',
+          lines: [
+            {
+              item: chosen.item,
+              modelId: chosen.modelId,
+              quantity: random.int(1, Math.min(2, chosen.stock)),
+            },
+          ],
+        },
+        random,
+      );
+      return { orderSn: order.orderSn, status: order.status, totalAmount: order.totalAmount };
     },
     configure(input) {
       const body = parse(configureInput, input);

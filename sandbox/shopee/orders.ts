@@ -33,6 +33,8 @@ export interface OrderRequest {
   buyerUsername?: string;
   messageToSeller?: string;
   scheduled?: Array<{ status: OrderStatus; at: number }>;
+  /** Bulk generation may skip the order-created push (status changes later still push). */
+  silent?: boolean;
 }
 
 function orderSn(createTime: number, random: SandboxRandom): string {
@@ -113,7 +115,7 @@ export function createOrder(rt: ShopeeRuntime, request: OrderRequest, random: Sa
   if (request.status !== 'UNPAID') order.payTime = request.createTime + random.int(30, 900);
   rt.store.orders.set(sn, order);
   if (order.status !== 'CANCELLED') moveStock(rt, order, -1);
-  emitOrderStatusPush(rt, order);
+  if (!request.silent) emitOrderStatusPush(rt, order);
   applyDueOrderChanges(rt, order);
   return order;
 }

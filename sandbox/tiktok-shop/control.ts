@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ControlInputError, type PlatformControl, parseControlInput } from '../core/contract.js';
 import { createRandom, seedFrom } from '../core/random.js';
+import { salesTotals, type TruthOrder } from '../core/sales-totals.js';
 import { mapSku } from './mappers.js';
 import type { TtsRuntime } from './runtime.js';
 import {
@@ -95,13 +96,51 @@ const randomOrders = z.object({
   to: z.number().int().optional(),
   statuses: z.array(orderStatus).min(1).optional(),
   max_units: z.number().int().min(1).max(20).optional(),
+  /** Share (0–1) of orders with two or more units, not otherwise cancelled, that get one unit cancelled on its own. */
+  partial_cancel_rate: z.number().min(0).max(1).optional(),
+  /** Send the ORDER_STATUS_CHANGE webhook for each order (bulk set-ups may turn it off). */
+  webhooks: z.boolean().optional(),
 });
 
-const updateOrderInput = z.object({
-  id: z.string(),
-  status: orderStatus,
-  update_time: z.number().int().optional(),
+const updateOrderInput = z
+  .object({
+    id: z.string(),
+    status: orderStatus.optional(),
+    /** Line items (units) to cancel on their own; cancelling every line cancels the order. */
+    cancel_line_ids: z.array(z.string()).min(1).optional(),
+    update_time: z.number().int().optional(),
+  })
+  .refine((v) => v.status !== undefined || v.cancel_line_ids !== undefined, {
+    message: 'give status or cancel_line_ids',
+  });
+
+const totalsQuery = z.object({
+  shopId: z.string().optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
 });
+
+/**
+ * A TikTok order in the terms of the sales figures: UNPAID and ON_HOLD orders count in no figure, a
+ * cancelled one only if it was paid; every unit is its own line, and a unit cancelled on its own is
+ * taken back.
+ */
+function tiktokTruth(order: TtsOrder): TruthOrder {
+  return {
+    shopId: order.shopId,
+    createdAtMs: order.createTime * 1000,
+    counts:
+      order.status === 'CANCELLED'
+        ? order.paidTime !== undefined
+        : order.status !== 'UNPAID' && order.status !== 'ON_HOLD',
+    takenBack: order.status === 'CANCELLED',
+    lines: order.lines.map((line) => ({
+      quantity: 1,
+      unitPriceIdr: line.salePrice,
+      takenBackQuantity: line.cancelled ? 1 : 0,
+    })),
+  };
+}
 
 const configureInput = z.object({
   rate_limit_per_second: z.number().int().min(1).max(100_000).optional(),
@@ -196,18 +235,21 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
     return lines;
   };
 
-  /** A cancelled order gives its units back to the SKUs that still exist. */
-  const restock = (order: TtsOrder): void => {
-    for (const line of order.lines) {
+  /** A cancelled order gives its units back to the SKUs that still exist (units cancelled before excepted). */
+  const restock = (order: TtsOrder): void => restockUnits(order.lines.filter((line) => !line.cancelled));
+  const restockUnits = (lines: readonly TtsOrderLine[]): void => {
+    for (const line of lines) {
       const product = state().products[line.productId];
       const row = product?.skus.find((candidate) => candidate.id === line.skuId)?.inventory[0];
       if (row) row.quantity += 1;
     }
   };
 
-  const storeOrder = (order: TtsOrder): TtsOrder => {
+  const storeOrder = (order: TtsOrder, webhook = true): TtsOrder => {
     state().orders[order.id] = order;
-    rt.emitOrderStatusChange(order);
+    // An order placed already cancelled never held its stock.
+    if (order.status === 'CANCELLED') restock(order);
+    if (webhook) rt.emitOrderStatusChange(order);
     return order;
   };
 
@@ -412,27 +454,35 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         const createTime = int(from, to);
         const status = pick(statuses);
         const city = pick(CITIES);
+        if (status !== 'CANCELLED' && lines.length > 1 && rand() < (body.partial_cancel_rate ?? 0)) {
+          const unit = lines[int(0, lines.length - 1)] as TtsOrderLine;
+          unit.cancelled = true;
+          restockUnits([unit]);
+        }
         created.push(
-          storeOrder({
-            id,
-            shopId: shop.id,
-            status,
-            commercePlatform,
-            buyerUserId: digits(19),
-            buyerMessage: '',
-            createTime,
-            updateTime: createTime,
-            ...(PAID_STATUSES.has(status) ? { paidTime: createTime } : {}),
-            shippingFee: pick([9_000, 10_000, 12_000, 15_000]),
-            lines,
-            recipient: {
-              name: pick(BUYERS),
-              phone: '(+62)812****21',
-              address: `Jl. Merdeka No. ${int(1, 200)}`,
-              postalCode: '15310',
-              city,
+          storeOrder(
+            {
+              id,
+              shopId: shop.id,
+              status,
+              commercePlatform,
+              buyerUserId: digits(19),
+              buyerMessage: '',
+              createTime,
+              updateTime: createTime,
+              ...(PAID_STATUSES.has(status) ? { paidTime: createTime } : {}),
+              shippingFee: pick([9_000, 10_000, 12_000, 15_000]),
+              lines,
+              recipient: {
+                name: pick(BUYERS),
+                phone: '(+62)812****21',
+                address: `Jl. Merdeka No. ${int(1, 200)}`,
+                postalCode: '15310',
+                city,
+              },
             },
-          }),
+            body.webhooks ?? true,
+          ),
         );
       }
       return { orders: created.map(orderSummary) };
@@ -442,11 +492,37 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
       const body = parse(updateOrderInput, input);
       const order = state().orders[body.id];
       if (!order) throw new ControlInputError(`unknown order ${body.id}`);
-      if (body.status === 'CANCELLED' && order.status !== 'CANCELLED') restock(order);
-      order.status = body.status;
       order.updateTime = body.update_time ?? Math.max(rt.nowSeconds(), order.updateTime);
-      if (body.status !== 'UNPAID' && order.paidTime === undefined) order.paidTime = order.updateTime;
-      rt.emitOrderStatusChange(order);
+      if (body.cancel_line_ids) {
+        const units = body.cancel_line_ids.map((lineId) => {
+          const unit = order.lines.find((line) => line.id === lineId);
+          if (!unit) throw new ControlInputError(`order ${order.id} has no line item ${lineId}`);
+          return unit;
+        });
+        const fresh = units.filter((unit) => !unit.cancelled);
+        restockUnits(fresh);
+        for (const unit of fresh) unit.cancelled = true;
+        rt.sendWebhook(order.shopId, 'CANCELLATION_STATUS_CHANGE', {
+          order_id: order.id,
+          cancellations_role: 'BUYER',
+          cancel_status: 'CANCELLATION_REQUEST_COMPLETE',
+          cancel_id: rt.newId(),
+          create_time: order.updateTime,
+        });
+        // Every unit cancelled: the order is cancelled (its stock is already back).
+        if (order.lines.every((line) => line.cancelled) && order.status !== 'CANCELLED') {
+          order.status = 'CANCELLED';
+          rt.emitOrderStatusChange(order);
+        }
+      }
+      if (body.status !== undefined && body.status !== order.status) {
+        if (body.status === 'CANCELLED') restock(order);
+        order.status = body.status;
+        if (body.status !== 'UNPAID' && order.paidTime === undefined) order.paidTime = order.updateTime;
+        rt.emitOrderStatusChange(order);
+      } else if (body.status !== undefined && body.cancel_line_ids === undefined) {
+        rt.emitOrderStatusChange(order);
+      }
       return orderSummary(order);
     },
 
@@ -469,6 +545,49 @@ export function createTiktokShopControl(rt: TtsRuntime): PlatformControl {
         })),
         order_count: rt.store.ordersOfShop(shop.id).length,
       };
+    },
+
+    salesTotals(input) {
+      const query = parse(totalsQuery, input);
+      const orders = Object.values(state().orders).filter(
+        (order) => query.shopId === undefined || order.shopId === query.shopId,
+      );
+      return salesTotals(orders.map(tiktokTruth), {
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      });
+    },
+
+    placeRandomOrder(shopId, random) {
+      const shop = shopById(shopId);
+      rt.settleAudits();
+      const sellable = liveSkus(shop).filter(({ sku }) => skuStock(sku) > 0);
+      if (sellable.length === 0) return null;
+      const { product, sku } = random.pick(sellable);
+      const now = rt.nowSeconds();
+      const order = storeOrder({
+        id: uniqueId(() => random.numericId(18), state().orders),
+        shopId: shop.id,
+        status: 'AWAITING_SHIPMENT',
+        commercePlatform: orderPlatform(shop, [product], undefined),
+        buyerUserId: random.numericId(19),
+        buyerMessage: '',
+        createTime: now,
+        updateTime: now,
+        paidTime: now,
+        shippingFee: 10_000,
+        lines: unitLines(product, sku, random.int(1, Math.min(2, skuStock(sku))), sku.price, () =>
+          random.numericId(18),
+        ),
+        recipient: {
+          name: random.pick(BUYERS),
+          phone: '(+62)812****21',
+          address: `Jl. Merdeka No. ${random.int(1, 200)}`,
+          postalCode: '15310',
+          city: random.pick(CITIES),
+        },
+      });
+      return orderSummary(order);
     },
 
     configure(input) {

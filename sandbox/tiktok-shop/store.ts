@@ -152,6 +152,8 @@ export interface TtsOrderLine {
   salePrice: number;
   sellerDiscount: number;
   platformDiscount: number;
+  /** This unit was cancelled on its own (the rest of the order goes on); its line shows CANCELLED. */
+  cancelled?: boolean;
 }
 
 export interface TtsOrder {

@@ -145,6 +145,34 @@ const envSchema = z.object({
     .min(5)
     .max(7 * 24 * 60)
     .default(60),
+  /**
+   * Public origin the marketplaces call webhooks on (`{origin}/v1/webhooks/shopee`): Shopee signs the
+   * full URL it called, so this must be the URL registered in its console. Defaults to PUBLIC_BASE_URL.
+   */
+  WEBHOOK_PUBLIC_BASE_URL: httpUrl.optional(),
+  /** Every active connection's orders are pulled this often (and on each webhook). */
+  PULL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+  /** Each incremental pull re-reads this far behind its watermark (late platform updates, clock skew). */
+  PULL_OVERLAP_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(10),
+  /** A connection's first pull reaches back this many days. */
+  PULL_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(60),
+  /** Consecutive failed pulls of a connection that raise a `pull_failing` alert. */
+  PULL_FAILURE_ALERT_AFTER: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * Optional outbound alert webhook: every alert opened or resolved is POSTed there as JSON, signed
+   * with HMAC-SHA256 under ALERT_WEBHOOK_SECRET (README "Alerts"). Unset: alerts are only in the API.
+   */
+  ALERT_WEBHOOK_URL: httpUrl.optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Bound on one delivery, milliseconds. */
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** First retry delay of a failed delivery; doubles per attempt up to an hour. */
+  ALERT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
 });
 
 export type AppMode = 'production' | 'demo' | 'test';
@@ -179,6 +207,26 @@ export interface AppConfig {
   publicBaseUrl: string;
   channels: ChannelsConfig;
   tokenRefreshLeadMinutes: number;
+  /** Origin the webhook URLs are built on, exactly as registered with the platforms. */
+  webhookBaseUrl: string;
+  pulls: PullsConfig;
+  /** Where alerts are POSTed, signed; undefined when not configured. */
+  alertWebhook: AlertWebhookConfig | undefined;
+}
+
+/** How the inward sync pulls orders (see src/services/order-pull.ts). */
+export interface PullsConfig {
+  intervalMinutes: number;
+  overlapMinutes: number;
+  initialLookbackDays: number;
+  failureAlertAfter: number;
+}
+
+export interface AlertWebhookConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  retryBaseMs: number;
 }
 
 export interface ShopeeChannelConfig {
@@ -250,6 +298,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cleaned.TEST_CRASH_AFTER_IDEMPOTENT_COMMIT !== undefined && cleaned.APP_MODE !== 'test')
     problems.push('TEST_CRASH_AFTER_IDEMPOTENT_COMMIT: only allowed with APP_MODE=test');
+  if (Boolean(cleaned.ALERT_WEBHOOK_URL) !== Boolean(cleaned.ALERT_WEBHOOK_SECRET))
+    problems.push(
+      'ALERT_WEBHOOK_URL / ALERT_WEBHOOK_SECRET: set both or neither (deliveries are always signed)',
+    );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -282,6 +334,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     channels: channelsConfig(e),
     tokenRefreshLeadMinutes: e.TOKEN_REFRESH_LEAD_MINUTES,
+    webhookBaseUrl: (e.WEBHOOK_PUBLIC_BASE_URL ?? e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
+    pulls: {
+      intervalMinutes: e.PULL_INTERVAL_MINUTES,
+      overlapMinutes: e.PULL_OVERLAP_MINUTES,
+      initialLookbackDays: e.PULL_INITIAL_LOOKBACK_DAYS,
+      failureAlertAfter: e.PULL_FAILURE_ALERT_AFTER,
+    },
+    alertWebhook:
+      e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
+        ? {
+            url: e.ALERT_WEBHOOK_URL,
+            secret: e.ALERT_WEBHOOK_SECRET,
+            timeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+            retryBaseMs: e.ALERT_WEBHOOK_RETRY_BASE_MS,
+          }
+        : undefined,
   };
 }
 

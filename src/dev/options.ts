@@ -35,6 +35,8 @@ const devEnvSchema = z.object({
   DEV_REGIONS_CSV: z.string().min(1).default('data/regions/tangsel.csv'),
   /** How the children's log lines are shown: readable (pino-pretty) or as the raw JSON they write. */
   DEV_LOG_FORMAT: z.enum(['pretty', 'json']).default('pretty'),
+  /** Seconds between two demo orders in each demo shop (the sandbox's trickle); 0 turns it off. */
+  DEV_TRICKLE_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   HOST: z.string().min(1).default('127.0.0.1'),
   /** API port; unset means 3000, or a free port when 3000 is taken. */
   PORT: port.optional(),
@@ -58,6 +60,7 @@ export interface DevOptions {
   readyTimeoutMs: number;
   regionsCsv: string;
   logFormat: 'pretty' | 'json';
+  trickleSeconds: number;
   host: string;
   apiPort: number | undefined;
   sandboxPort: number | undefined;
@@ -87,6 +90,7 @@ export function loadDevOptions(repoRoot: string, env: NodeJS.ProcessEnv = proces
     readyTimeoutMs: e.DEV_READY_TIMEOUT_MS,
     regionsCsv: fromRoot(e.DEV_REGIONS_CSV),
     logFormat: e.DEV_LOG_FORMAT,
+    trickleSeconds: e.DEV_TRICKLE_SECONDS,
     host: e.HOST,
     apiPort: e.PORT,
     sandboxPort: e.SANDBOX_PORT,

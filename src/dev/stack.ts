@@ -162,34 +162,74 @@ async function demoChannelApps(dataDir: string): Promise<DemoChannelApps> {
   }
 }
 
-/** Registers the demo apps in the sandbox (an app that already exists there is fine). */
-async function registerDemoApps(controlUrl: string, apps: DemoChannelApps): Promise<void> {
-  const register = async (platform: string, body: unknown) => {
-    const res = await fetch(`${controlUrl}/${platform}/apps`, {
+/**
+ * Registers the demo apps in the sandbox (an app that already exists there is fine) and points their
+ * webhooks at our API, so the demo shops' sales trigger pulls as on the real platforms.
+ */
+async function registerDemoApps(controlUrl: string, apps: DemoChannelApps, apiUrl: string): Promise<void> {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${controlUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(5_000),
     });
-    const text = await res.text();
-    if (!res.ok && !text.includes('already exists')) log(`sandbox ${platform} app not registered: ${text}`);
+    return { ok: res.ok, text: await res.text() };
   };
-  await register('shopee', { ...apps.shopee, name: 'kriya-sync demo' });
-  await register('tiktok-shop', {
+  const shopeeApp = await post('/shopee/apps', { ...apps.shopee, name: 'kriya-sync demo' });
+  if (!shopeeApp.ok && !shopeeApp.text.includes('already exists'))
+    log(`sandbox shopee app not registered: ${shopeeApp.text}`);
+  const tiktokApp = await post('/tiktok-shop/apps', {
     app_key: apps.tiktokShop.appKey,
     app_secret: apps.tiktokShop.appSecret,
     name: 'kriya-sync demo',
   });
+  if (!tiktokApp.ok && !tiktokApp.text.includes('already exists'))
+    log(`sandbox tiktok-shop app not registered: ${tiktokApp.text}`);
+  // Shopee signs the push with the URL it calls: the API's public URL (PUBLIC_BASE_URL below). Its
+  // review of new items (the sandbox's default: 10 minutes) is shortened like TikTok's below, so the
+  // demo shop is live, and selling, within the first minute.
+  const shopeePush = await post('/shopee/configure', {
+    reviewDelayMs: 30_000,
+    app: { partnerId: apps.shopee.partnerId, pushCallbackUrl: `${apiUrl}/v1/webhooks/shopee` },
+  });
+  if (!shopeePush.ok) log(`sandbox shopee review delay and push URL not set: ${shopeePush.text}`);
   // TikTok Shop takes price and stock only once a product has passed its review ("a couple of
   // minutes"; the sandbox's default is 180 s). The demo shortens the review to 30 s so a new user sees
   // both shops live, and a price change arrive, within the first minute. Tests keep the default.
-  const res = await fetch(`${controlUrl}/tiktok-shop/configure`, {
+  const tiktok = await post('/tiktok-shop/configure', {
+    audit_delay_seconds: 30,
+    app_key: apps.tiktokShop.appKey,
+    webhook_url: `${apiUrl}/v1/webhooks/tiktok-shop`,
+  });
+  if (!tiktok.ok) log(`sandbox tiktok-shop review delay and webhook URL not set: ${tiktok.text}`);
+}
+
+/**
+ * The demo's steady trickle of sales: the sandbox places an order in each demo shop every few
+ * seconds from its live stock, and sends the platform's signed webhooks to our API, which pulls the
+ * shop. Sales, stock movements and the summary change while the user watches.
+ */
+async function startDemoTrickle(
+  controlUrl: string,
+  shops: { shopee: { shopId: string }; tiktokShop: { shopId: string } },
+  intervalSeconds: number,
+): Promise<void> {
+  const res = await fetch(`${controlUrl}/trickle`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ audit_delay_seconds: 30 }),
+    body: JSON.stringify({
+      intervalSeconds,
+      // One tick in ten cancels an earlier demo order instead: stock comes back, net drops below gross.
+      cancelRate: 0.1,
+      shops: [
+        { platform: 'shopee', shopId: shops.shopee.shopId },
+        { platform: 'tiktok-shop', shopId: shops.tiktokShop.shopId },
+      ],
+    }),
     signal: AbortSignal.timeout(5_000),
   });
-  if (!res.ok) log(`sandbox tiktok-shop review delay not set: ${await res.text()}`);
+  if (!res.ok) throw new Error(`sandbox trickle answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
 }
 
 async function main(): Promise<void> {
@@ -282,7 +322,7 @@ async function main(): Promise<void> {
     waitForReady(apiUrl, Math.max(1_000, options.readyTimeoutMs - (Date.now() - startedAt))),
   ]);
   const sandboxUrl = sandboxOrigin(readyLine);
-  await registerDemoApps(`${sandboxUrl}/__sandbox`, channelApps);
+  await registerDemoApps(`${sandboxUrl}/__sandbox`, channelApps, apiUrl);
   await unlessStopping();
   // The demo crafter's sandbox shops, connected and published to. A failure here leaves the stack
   // usable (connect by hand, see the README), so it is reported, not fatal.
@@ -298,6 +338,12 @@ async function main(): Promise<void> {
     log(
       `demo: ${demoShops.listings} listings published to Shopee shop ${demoShops.shopee.shopId} and Tokopedia shop ${demoShops.tiktokShop.shopId}`,
     );
+    if (options.trickleSeconds > 0) {
+      await startDemoTrickle(`${sandboxUrl}/__sandbox`, demoShops, options.trickleSeconds);
+      log(
+        `demo: the sandbox sells in each demo shop every ${options.trickleSeconds} s (DEV_TRICKLE_SECONDS); its webhooks trigger pulls`,
+      );
+    }
   } catch (err) {
     log(`demo shops not connected: ${err instanceof Error ? err.message : String(err)}`);
   }

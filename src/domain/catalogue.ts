@@ -68,7 +68,15 @@ export const variantInputSchema = z
     sku: skuSchema,
     options: optionsSchema.default({}),
     priceIdr: z.number().int().min(0).max(LIMITS.priceIdrMax),
-    stock: z.number().int().min(0).max(LIMITS.stockMax),
+    stock: z
+      .number()
+      .int()
+      .min(0)
+      .max(LIMITS.stockMax)
+      .optional()
+      .describe(
+        'On-hand units. Left out: unchanged (0 for a new variant). Changing it records a stock count (see stockRevision).',
+      ),
     weightGrams: z.number().int().min(0).max(LIMITS.weightGramsMax),
   })
   .describe('A variant; `options` such as {"warna":"merah","ukuran":"M"}');
@@ -249,7 +257,8 @@ export interface VariantDiff {
 
 /**
  * Matches the wanted variant list to the stored one by SKU (so a variant keeps its id while its
- * price or stock changes); `position` follows the order of the wanted list.
+ * price changes); `position` follows the order of the wanted list. Stock is not part of the diff:
+ * it moves only through the stock ledger (see planStock in the product service).
  */
 export function diffVariants(stored: readonly StoredVariant[], wanted: readonly VariantInput[]): VariantDiff {
   const bySku = new Map(stored.map((v) => [v.sku, v]));
@@ -263,7 +272,6 @@ export function diffVariants(stored: readonly StoredVariant[], wanted: readonly 
     } else if (
       current.position !== position ||
       current.priceIdr !== variant.priceIdr ||
-      current.stock !== variant.stock ||
       current.weightGrams !== variant.weightGrams ||
       !sameMap(current.options, variant.options)
     ) {

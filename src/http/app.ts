@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { createLogger, type DestinationStream, loggerOptions } from '../lib/logger.js';
+import { QUEUE } from '../queues/definitions.js';
 import type { ListCache } from './list-cache.js';
 import { loginAttemptCounter } from './login-limits.js';
 import { authPlugin } from './plugins/auth.js';
@@ -26,6 +27,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueDashboard } from './plugins/queue-dashboard.js';
 import { toProblem } from './problem.js';
+import { alertRoutes } from './routes/alerts/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { crafterRoutes } from './routes/crafters/index.js';
@@ -33,8 +35,13 @@ import { healthRoutes } from './routes/health/index.js';
 import { listingRoutes } from './routes/listings/index.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { productRoutes } from './routes/products/index.js';
+import { pullRunRoutes } from './routes/pull-runs/index.js';
 import { regionRoutes } from './routes/regions/index.js';
+import { salesRoutes } from './routes/sales/index.js';
+import { salesReportRoutes } from './routes/sales-reports/index.js';
 import { userRoutes } from './routes/users/index.js';
+import { webhookRoutes } from './routes/webhooks/index.js';
+import { webhookVerifiers } from './routes/webhooks/verifiers.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -71,7 +78,26 @@ export const OPENAPI_TAGS = [
     name: 'category-mappings',
     description: 'The council’s placement of each canonical category on each channel',
   },
-  { name: 'ops', description: 'Operators only: the state of the sync machinery (outbox dead letters)' },
+  {
+    name: 'sales',
+    description:
+      'What crafters sold on every channel: regional summaries and CSV export from daily rollups, with completeness; sold lines with unknown SKUs',
+  },
+  {
+    name: 'alerts',
+    description:
+      'What a crafter or their admins must act on: shops to reconnect, failed listings, oversold orders, failing pulls',
+  },
+  {
+    name: 'ops',
+    description:
+      'The state of the sync machinery: outbox dead letters (operators), nightly job runs (operators and admins in scope)',
+  },
+  {
+    name: 'webhooks',
+    description:
+      'Called by Shopee and TikTok Shop (signed): each verified notification queues a pull of that shop',
+  },
 ];
 
 /**
@@ -202,6 +228,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(crafterRoutes, { db });
   await app.register(userRoutes, { db });
   await app.register(opsRoutes, { db });
+  await app.register(alertRoutes, { db });
   await app.register(connectionRoutes, {
     db,
     connections: {
@@ -212,6 +239,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(listingRoutes, { db });
+  await app.register(salesReportRoutes, { db, csvImportLimitBytes: config.csvImportLimitBytes });
+  await app.register(pullRunRoutes, { db });
+  await app.register(webhookRoutes, {
+    db,
+    verifiers: webhookVerifiers(config.channels),
+    webhookBaseUrl: config.webhookBaseUrl,
+    pullQueue: deps.queues?.find((q) => q.name === QUEUE.pullOrders),
+  });
+  await app.register(salesRoutes, { db });
   await app.register(productRoutes, {
     db,
     csvImportLimitBytes: config.csvImportLimitBytes,

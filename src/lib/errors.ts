@@ -222,6 +222,23 @@ export class AuthorizationCodeRejectedError extends AppError {
   readonly httpStatus = 400;
 }
 
+/** A webhook whose signature does not verify (forged, altered, or signed for another URL). Nothing happens. */
+export class WebhookSignatureError extends AppError {
+  readonly code = 'webhook_signature_invalid';
+  readonly httpStatus = 401;
+  constructor() {
+    super('The webhook signature does not verify; the notification was ignored.', {
+      detailId: 'Tanda tangan webhook tidak valid; notifikasi diabaikan.',
+    });
+  }
+}
+
+/** An uploaded sales report with problems in its rows: every problem is listed and nothing is imported. */
+export class SalesReportInvalidError extends AppError {
+  readonly code = 'sales_report_invalid';
+  readonly httpStatus = 422;
+}
+
 /** Anything unexpected. Its text is never shown to callers. */
 export class InternalError extends AppError {
   readonly code = 'internal_error';

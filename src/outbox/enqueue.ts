@@ -5,7 +5,7 @@ import type { OutboxTopic } from './routes.js';
 export interface OutboxEvent {
   /** Only topics some queue handles (see routes.ts). */
   topic: OutboxTopic;
-  aggregateType: 'product' | 'listing';
+  aggregateType: 'product' | 'listing' | 'connection' | 'alert';
   aggregateId: string;
   /** Ids and versions only. */
   payload: Record<string, unknown>;

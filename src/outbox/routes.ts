@@ -14,11 +14,16 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
+  type AlertWebhookJob,
+  alertWebhookJobOptions,
   type CatalogueSyncJob,
   catalogueSyncJob,
   EDIT_COALESCE_MS,
   EDIT_JOB,
+  PULL_JOB,
   PUSH_QUEUE,
+  type PullOrdersJob,
+  pullJobOptions,
   pushJobOptions,
   QUEUE,
   type QueueName,
@@ -119,6 +124,35 @@ const listingPush: OutboxRoute = async (row, { db }) => {
   ];
 };
 
+const connectionPayload = z.object({ connectionId: z.uuid() });
+
+/** A connection made active (connected, reconnected, enrolled): pull its orders now. */
+const connectionPull: OutboxRoute = (row) => {
+  const { connectionId } = connectionPayload.parse(row.payload);
+  const data: PullOrdersJob = { connectionId, reason: 'manual' };
+  return [{ queue: QUEUE.pullOrders, name: PULL_JOB, data, opts: pullJobOptions(data) }];
+};
+const alertPayload = z.object({ alertId: z.number().int().min(1) });
+
+/**
+ * An alert opened or resolved: one delivery job for the outbound webhook (the processor does nothing
+ * when none is configured). The job id makes a relay that adds it twice harmless.
+ */
+function alertWebhook(event: AlertWebhookJob['event']): OutboxRoute {
+  return (row) => {
+    const { alertId } = alertPayload.parse(row.payload);
+    const data: AlertWebhookJob = { alertId, event };
+    return [
+      {
+        queue: QUEUE.alertWebhooks,
+        name: `alert.${event}`,
+        data,
+        opts: { jobId: `alert:${alertId}:${event}`, ...alertWebhookJobOptions },
+      },
+    ];
+  };
+}
+
 /**
  * Crafter changes write no outbox row: nothing consumes them yet. When a crafter change has to reach
  * channels (the outward sync delisting a suspended crafter's products, for example), the service
@@ -128,10 +162,20 @@ const listingPush: OutboxRoute = async (row, { db }) => {
 export const OUTBOX_ROUTES = {
   'product.changed': [catalogueSync(false), productListingsPush],
   'product.deleted': [catalogueSync(true), productListingsPush],
+  /**
+   * Written by the stock ledger with each product's movements (payload `{ productId, stockRevision }`):
+   * a stock-only push of every listing, coalesced with edits (same job per listing).
+   */
+  'product.stock_changed': [productListingsPush],
   /** Written by publish and resync (payload `{ listingId }`). */
   'listing.push_requested': [listingPush],
   /** Written by unpublish (payload `{ listingId }`); the listing row says it is to be delisted. */
   'listing.delist_requested': [listingPush],
+  /** Written when a connection becomes active (payload `{ connectionId }`): its first pull. */
+  'connection.pull_requested': [connectionPull],
+  /** Written by raiseAlert when it opens an alert, and by resolveAlert (payload `{ alertId }`). */
+  'alert.opened': [alertWebhook('opened')],
+  'alert.resolved': [alertWebhook('resolved')],
 } satisfies Record<string, readonly OutboxRoute[]>;
 
 export type OutboxTopic = keyof typeof OUTBOX_ROUTES;

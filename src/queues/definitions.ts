@@ -24,6 +24,13 @@ export const QUEUE = {
    * uploads and the nightly complete pull. Coalesced per connection, like pushes per listing.
    */
   pullOrders: 'pull-orders',
+  /**
+   * The nightly jobs (Asia/Jakarta): complete pull of the previous day, read-back repairing drift,
+   * token refresh with a one-day horizon, rollup rebuild of days touched by late changes.
+   */
+  nightly: 'nightly',
+  /** Outbound alert webhook deliveries (fed by the outbox: `alert.opened`, `alert.resolved`). */
+  alertWebhooks: 'alert-webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
@@ -111,8 +118,9 @@ export const defaultJobOptions = {
 /**
  * A pull of one connection's orders. Without `window` it is incremental: from the stream's
  * watermark minus the overlap, to now. With `window` (the nightly complete pull of a Jakarta day) it
- * re-reads exactly that window and leaves the watermark alone. Incremental pulls use the job id
- * `pull:<connectionId>` (one waiting per connection); windowed ones `pull:<connectionId>:<from ISO>`.
+ * re-reads exactly that window and leaves the watermark alone. Incremental pulls are deduplicated as
+ * `pull:<connectionId>` (one waiting per connection); windowed ones as `pull:<connectionId>:<from ISO>`
+ * (BullMQ deduplication ids, see `pullJobOptions`: a custom job id would swallow later pulls).
  */
 export const pullOrdersJob = z.strictObject({
   connectionId: z.uuid(),
@@ -120,3 +128,57 @@ export const pullOrdersJob = z.strictObject({
   window: z.strictObject({ from: z.iso.datetime(), to: z.iso.datetime() }).optional(),
 });
 export type PullOrdersJob = z.infer<typeof pullOrdersJob>;
+
+/**
+ * The deduplication of pull jobs (BullMQ `deduplication`, not a custom `jobId`: a custom id would also
+ * swallow every later pull while the finished job is kept). Incremental: `pull:<connectionId>`, so
+ * however many webhooks and schedules fire, one pull waits per connection; one that arrives while the
+ * pull runs gets exactly one more pull after it (`keepLastIfActive`), which sees the newer change.
+ * Windowed (nightly): `pull:<connectionId>:<from ISO>`, once per window.
+ */
+export function pullJobOptions(data: PullOrdersJob) {
+  const id = data.window ? `pull:${data.connectionId}:${data.window.from}` : `pull:${data.connectionId}`;
+  return { deduplication: { id, keepLastIfActive: true } };
+}
+
+/** The name of a pull job on `QUEUE.pullOrders` (the same queue also carries the scans below). */
+export const PULL_JOB = 'pull';
+
+/**
+ * Scans on the pull queue, declared as job schedulers: `scan` queues an incremental pull of every
+ * active connection; `shopee-lost-push` reads Shopee's lost pushes and queues pulls for those shops.
+ */
+export const pullScanJob = z.strictObject({ task: z.enum(['scan', 'shopee-lost-push']) });
+export type PullScanJob = z.infer<typeof pullScanJob>;
+/** One delivery of an alert event to the outbound webhook. The processor reads the alert's current row. */
+export const alertWebhookJob = z.strictObject({
+  alertId: z.number().int().min(1),
+  event: z.enum(['opened', 'resolved']),
+});
+export type AlertWebhookJob = z.infer<typeof alertWebhookJob>;
+
+/** The custom backoff of alert deliveries (the worker computes it from ALERT_WEBHOOK_RETRY_BASE_MS). */
+export const ALERT_WEBHOOK_BACKOFF = 'alert-webhook';
+
+/**
+ * A receiver that is down for hours still gets every alert: 15 attempts, the delay doubling from
+ * ALERT_WEBHOOK_RETRY_BASE_MS up to an hour between attempts (about 6 hours in all by default).
+ */
+export const alertWebhookJobOptions = {
+  attempts: 15,
+  backoff: { type: ALERT_WEBHOOK_BACKOFF },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
+
+export const NIGHTLY_JOBS = ['pull-previous-day', 'read-back', 'refresh-tokens', 'rebuild-rollups'] as const;
+export type NightlyJobName = (typeof NIGHTLY_JOBS)[number];
+
+/**
+ * A nightly job. Scheduled runs carry no `day`: the night is the Jakarta day before the job was
+ * scheduled to run. Operators (and tests) may name the night (`npm run nightly -- <job> --day …`).
+ */
+export const nightlyJob = z.strictObject({
+  job: z.enum(NIGHTLY_JOBS),
+  day: z.iso.date().optional(),
+});
+export type NightlyJob = z.infer<typeof nightlyJob>;

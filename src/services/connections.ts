@@ -32,6 +32,7 @@ import {
 } from '../lib/errors.js';
 import { type Keyring, sealJson } from '../lib/secrets.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
+import { alertKey, resolveAlert } from './alerts.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { findCrafterInScope } from './crafters.js';
@@ -521,6 +522,7 @@ export async function completeAuthorization(
             payload: { listingId: listing.id },
           });
         }
+        await resolveAlert(tx, alertKey.connectionReauth(id));
       } else {
         [row] = await tx
           .insert(channelConnections)
@@ -535,6 +537,13 @@ export async function completeAuthorization(
           .returning();
       }
       if (!row) throw new Error('connection write returned nothing');
+      // The shop's orders come in at once, not at the next scheduled pull.
+      await enqueueOutbox(tx, {
+        topic: 'connection.pull_requested',
+        aggregateType: 'connection',
+        aggregateId: row.id,
+        payload: { connectionId: row.id },
+      });
       await recordAudit(tx, {
         actorUserId: consumed.createdByUserId,
         action: existing ? 'connection.reauthorize' : 'connection.connect',
@@ -597,6 +606,12 @@ export async function enrolPartnerBrand(
         })
         .returning();
       if (!row) throw new Error('insert returned nothing');
+      await enqueueOutbox(tx, {
+        topic: 'connection.pull_requested',
+        aggregateType: 'connection',
+        aggregateId: row.id,
+        payload: { connectionId: row.id },
+      });
       await recordAudit(tx, {
         actorUserId: ctx.principal.userId,
         action: 'connection.enrol',
@@ -690,6 +705,8 @@ export async function disconnectConnection(ctx: ServiceContext, id: string): Pro
       .where(eq(channelConnections.id, id))
       .returning();
     if (!row) throw new Error('update returned nothing');
+    // A disconnected shop needs no re-authorization any more.
+    await resolveAlert(tx, alertKey.connectionReauth(id));
     await recordAudit(tx, {
       actorUserId: ctx.principal.userId,
       action: 'connection.disconnect',

@@ -50,6 +50,7 @@ import {
 import { placementFor } from '../domain/placement.js';
 import type { Logger } from '../lib/logger.js';
 import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
+import { alertKey, raiseAlert, resolveAlert } from './alerts.js';
 import { secretsContext } from './connections.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
 
@@ -111,7 +112,7 @@ export class RemotePushError extends Error {
   }
 }
 
-const CHANNEL_LABEL: Record<Channel, string> = {
+export const CHANNEL_LABEL: Record<Channel, string> = {
   shopee: 'Shopee',
   tiktok_shop: 'Tokopedia (TikTok Shop)',
   partner_brand: 'The partner brand',
@@ -159,8 +160,11 @@ async function load(db: Database, listingId: string): Promise<Loaded | null> {
   return { listing: row.listing, connection: row.connection, product: row.product ?? undefined };
 }
 
-/** The shop's identity and credentials, opened in memory for this push only. */
-function connectionContext(deps: ListingPushDeps, connection: ConnectionRow): ConnectionContext {
+/** The shop's identity and credentials, opened in memory for this call only (pushes and pulls). */
+export function connectionContext(
+  deps: Pick<ListingPushDeps, 'keyring' | 'partnerBrandBaseUrl'>,
+  connection: ConnectionRow,
+): ConnectionContext {
   const base: ConnectionContext = {
     connectionId: connection.id,
     externalShopId: connection.externalShopId,
@@ -294,7 +298,8 @@ const clearErrors = {
   queuedAt: null,
 } as const;
 
-async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
+/** Where a listing lives remotely, from what the last push recorded; null before its first create. */
+export async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
   if (!listing.remoteItemId) return null;
   const rows = await db
     .select({ variantId: channelListingVariants.variantId, remote: channelListingVariants.remoteModelId })
@@ -415,6 +420,8 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
           updatedAt: sql`now()`,
         })
         .where(eq(channelListings.id, listingId));
+      // An ended listing needs nothing more from anyone.
+      await resolveAlert(tx, alertKey.listingFailed(listingId));
       await recordAttempt(tx, {
         listingId,
         kind: 'delist',
@@ -558,6 +565,9 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         remoteItemId: done.remoteItemId,
         ...(done.status ? { remoteStatus: done.status, remoteStatusCheckedAt: sql`now()` } : {}),
         pushedVersion: canonical.version,
+        // Read with the product row, before the variants: a sale in between makes this revision older
+        // than the stock sent, so the reconciler pushes once more, never the other way round.
+        pushedStockRevision: product.stockRevision,
         pushedContentHash: content,
         pushedOfferHash: offer,
         queuedVersion: canonical.version,
@@ -566,6 +576,8 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         updatedAt: sql`now()`,
       })
       .where(eq(channelListings.id, listingId));
+    // Live again: a `listing_failed` alert of this listing is over.
+    await resolveAlert(tx, alertKey.listingFailed(listingId));
     for (const v of canonical.variants) {
       const values = {
         remoteModelId: done.remoteVariantIds[v.variantId] ?? null,
@@ -598,6 +610,29 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     .set({ lastSuccessAt: sql`now()`, consecutiveFailures: 0 })
     .where(eq(channelConnections.id, connection.id));
   return { listingId, outcome, kind: finalKind, version: canonical.version, remoteCalls };
+}
+
+/**
+ * The `listing_failed` alert: the platform's reason in plain words, with the product and shop it
+ * concerns. One open alert per listing; the next successful push (or the listing's end) resolves it.
+ */
+async function raiseListingFailed(tx: DbOrTx, loaded: Loaded, human: HumanMessage): Promise<void> {
+  const title = loaded.product?.title ?? loaded.listing.productId;
+  const shop = CHANNEL_LABEL[loaded.connection.channel];
+  await raiseAlert(tx, {
+    kind: 'listing_failed',
+    crafterId: loaded.connection.crafterId,
+    dedupeKey: alertKey.listingFailed(loaded.listing.id),
+    message: {
+      en: `${shop} did not take “${title}”: ${human.en}`,
+      id: `${shop} tidak menerima “${title}”: ${human.id}`,
+    },
+    subject: {
+      listingId: loaded.listing.id,
+      productId: loaded.listing.productId,
+      connectionId: loaded.connection.id,
+    },
+  });
 }
 
 /** What the processor does after a failed push. */
@@ -687,20 +722,23 @@ export async function recordPushFailure(
     case 'retryable': {
       const exhausted = context.attemptsMade + 1 >= context.maxAttempts;
       const backoffMs = Math.max(decision.waitMs ?? 0, context.backoffMs * 2 ** context.attemptsMade);
-      await db
-        .update(channelListings)
-        .set({
-          ...errorFields,
-          ...(exhausted ? { state: 'failed' as const } : {}),
-          attempts: sql`${channelListings.attempts} + 1`,
-          // Exhausted: the reconciler tries again later, slower, until it works.
-          nextAttemptAt: sql`now() + make_interval(secs => ${(exhausted ? 10 * 60_000 : backoffMs) / 1000})`,
-          queuedAt: sql`now()`,
-          queuedVersion: productVersion,
-          version: sql`${channelListings.version} + 1`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(channelListings.id, listingId));
+      await db.transaction(async (tx) => {
+        await tx
+          .update(channelListings)
+          .set({
+            ...errorFields,
+            ...(exhausted ? { state: 'failed' as const } : {}),
+            attempts: sql`${channelListings.attempts} + 1`,
+            // Exhausted: the reconciler tries again later, slower, until it works.
+            nextAttemptAt: sql`now() + make_interval(secs => ${(exhausted ? 10 * 60_000 : backoffMs) / 1000})`,
+            queuedAt: sql`now()`,
+            queuedVersion: productVersion,
+            version: sql`${channelListings.version} + 1`,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(channelListings.id, listingId));
+        if (exhausted) await raiseListingFailed(tx, loaded, human);
+      });
       await recordAttempt(db, {
         ...base,
         outcome: 'retryable',
@@ -732,19 +770,22 @@ export async function recordPushFailure(
       return { action: 'done' };
     }
     default: {
-      await db
-        .update(channelListings)
-        .set({
-          ...errorFields,
-          state: 'failed',
-          attempts: sql`${channelListings.attempts} + 1`,
-          nextAttemptAt: null,
-          queuedAt: null,
-          queuedVersion: productVersion,
-          version: sql`${channelListings.version} + 1`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(channelListings.id, listingId));
+      await db.transaction(async (tx) => {
+        await tx
+          .update(channelListings)
+          .set({
+            ...errorFields,
+            state: 'failed',
+            attempts: sql`${channelListings.attempts} + 1`,
+            nextAttemptAt: null,
+            queuedAt: null,
+            queuedVersion: productVersion,
+            version: sql`${channelListings.version} + 1`,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(channelListings.id, listingId));
+        await raiseListingFailed(tx, loaded, human);
+      });
       await recordAttempt(db, {
         ...base,
         outcome: 'permanent',

@@ -5,7 +5,8 @@
  * transaction-scoped advisory lock lets one scan at a time (the others skip the round).
  *
  * A listing needs work when it is pending or syncing, when its pushed version is behind the product
- * (or the product is deleted/archived, or the listing is to be delisted), when the platform was
+ * or its pushed stock revision behind the product's stock (a sale moves stock without a version),
+ * when the product is deleted/archived or the listing is to be delisted, when the platform was
  * still reviewing its item at the last look (`remote_status` in_review, read again every minute), or
  * when its retry time has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
  * again only when the product changed since the version that failed (`queued_version`) or a retry
@@ -56,6 +57,7 @@ export async function reconcileListings(
           and (
             l.state in ('pending', 'syncing')
             or (l.state = 'live' and (l.pushed_version is distinct from p.version
+                 or l.pushed_stock_revision is distinct from p.stock_revision
                  or p.deleted_at is not null or p.status = 'archived' or l.delisted_at is not null))
             or (l.state = 'live' and l.remote_status = 'in_review' and (l.remote_status_checked_at is null
                  or l.remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000})))

@@ -73,6 +73,9 @@ export interface ListingView {
   variants: ListingVariantView[];
   pushedVersion: number | null;
   productVersion: number;
+  /** The product's stock revision whose stock was last pushed, and the current one (sales move it). */
+  pushedStockRevision: number | null;
+  productStockRevision: number;
   lastError: { code: string | null; en: string; id: string | null; at: Date | null } | null;
   attempts: number;
   lastAttemptAt: Date | null;
@@ -98,6 +101,7 @@ interface JoinedRow {
   listing: ListingRow;
   connection: { channel: ConnectionRow['channel']; shopName: string | null; crafterId: string };
   productVersion: number;
+  productStockRevision: number;
 }
 
 const joinedColumns = {
@@ -108,6 +112,7 @@ const joinedColumns = {
     crafterId: channelConnections.crafterId,
   },
   productVersion: products.version,
+  productStockRevision: products.stockRevision,
 };
 
 /** Listings joined to their connection and product, limited to the caller's scope. */
@@ -173,6 +178,8 @@ function toView(row: JoinedRow, variantViews: ListingVariantView[]): ListingView
     variants: variantViews,
     pushedVersion: l.pushedVersion,
     productVersion: row.productVersion,
+    pushedStockRevision: l.pushedStockRevision,
+    productStockRevision: row.productStockRevision,
     lastError: l.lastError
       ? { code: l.lastErrorCode, en: l.lastError, id: l.lastErrorId, at: l.lastErrorAt }
       : null,

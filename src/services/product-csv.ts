@@ -10,6 +10,11 @@
  * must still be current, so a stale spreadsheet cannot silently undo an edit made since (the same
  * promise `If-Match` gives the JSON API). Cells a spreadsheet would run as formulas are exported with
  * a leading `'`, which the import takes off again.
+ *
+ * Stock is not part of the version (sales move it all the time): the export also writes each
+ * product's `stock_revision`, and the import applies a changed stock cell as the crafter's change
+ * relative to the exported value, on top of any sale since (src/domain/stock.ts). An empty stock
+ * cell, or a file without the stock column, leaves stock as it is.
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -24,6 +29,7 @@ import {
   unguardSpreadsheetCell,
 } from '../domain/catalogue.js';
 import { scopeOf } from '../domain/scope.js';
+import { stockPlanIsEmpty } from '../domain/stock.js';
 import { type FieldIssue, ValidationError } from '../lib/errors.js';
 import type { ServiceContext } from './context.js';
 import {
@@ -37,6 +43,7 @@ import {
   type ProductView,
   productsOfCrafter,
   resolveOwningCrafter,
+  resolveStockPlan,
   retireVariants,
   takenSkus,
   writeChange,
@@ -56,11 +63,15 @@ export const CSV_COLUMNS = [
   'price_idr',
   'stock',
   'weight_grams',
+  'stock_revision',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
 
-/** Columns a file may leave out: a file of new products only has no versions to give. */
-const OPTIONAL_COLUMNS: ReadonlySet<Column> = new Set(['version']);
+/**
+ * Columns a file may leave out: a file of new products only has no versions to give, and a file
+ * without stock (or without the stock revision it was exported at) leaves stock alone.
+ */
+const OPTIONAL_COLUMNS: ReadonlySet<Column> = new Set(['version', 'stock', 'stock_revision']);
 
 const PRODUCT_COLUMNS = ['title', 'description', 'category', 'status', 'attributes', 'image_urls'] as const;
 
@@ -82,6 +93,8 @@ interface ProductGroup {
   content: ProductContent | null;
   /** The version the export wrote for this product; null when the rows leave it empty. */
   version: number | null;
+  /** The stock revision the export wrote (what the stock cells were read at); null when empty. */
+  stockRevision: number | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -178,6 +191,11 @@ function wholeNumber(row: CsvRow, column: Column, issues: IssueList): number {
   return Number(text);
 }
 
+/** An optional whole number: empty means "not given". */
+function optionalWholeNumber(row: CsvRow, column: Column, issues: IssueList): number | undefined {
+  return row.cells[column].trim() === '' ? undefined : wholeNumber(row, column, issues);
+}
+
 function pairs(row: CsvRow, column: Column, issues: IssueList): Record<string, string> {
   const parsed = parsePairs(row.cells[column]);
   if (parsed.ok) return parsed.value;
@@ -199,10 +217,24 @@ function buildGroup(group: ProductGroup, issues: IssueList): void {
   } else if (version !== '') {
     group.version = Number(version);
   }
+  const stockRevision = first.cells.stock_revision.trim();
+  if (stockRevision !== '' && !/^\d{1,9}$/.test(stockRevision)) {
+    issues.add(first.row, 'stock_revision', 'must be the stock revision the export wrote, or empty');
+  } else if (stockRevision !== '') {
+    group.stockRevision = Number(stockRevision);
+  }
   for (const row of group.rows.slice(1)) {
     const other = row.cells.version.trim();
     if (other !== '' && other !== version) {
       issues.add(row.row, 'version', `differs from row ${first.row}; rows of one product_key must agree`);
+    }
+    const otherRevision = row.cells.stock_revision.trim();
+    if (otherRevision !== '' && otherRevision !== stockRevision) {
+      issues.add(
+        row.row,
+        'stock_revision',
+        `differs from row ${first.row}; rows of one product_key must agree`,
+      );
     }
     for (const col of PRODUCT_COLUMNS) {
       const value = row.cells[col];
@@ -226,7 +258,7 @@ function buildGroup(group: ProductGroup, issues: IssueList): void {
       sku: row.cells.sku.trim(),
       options: pairs(row, 'options', issues),
       priceIdr: wholeNumber(row, 'price_idr', issues),
-      stock: wholeNumber(row, 'stock', issues),
+      stock: optionalWholeNumber(row, 'stock', issues),
       weightGrams: wholeNumber(row, 'weight_grams', issues),
     })),
   };
@@ -327,7 +359,7 @@ export async function importProductsCsv(
     if (sku !== '' && earlier !== undefined)
       issues.add(row.row, 'sku', `SKU ${sku} is already in row ${earlier}`);
     else skuRow.set(sku, row.row);
-    const group = groups.get(key) ?? { key, rows: [], content: null, version: null };
+    const group = groups.get(key) ?? { key, rows: [], content: null, version: null, stockRevision: null };
     group.rows.push(row);
     groups.set(key, group);
   }
@@ -372,17 +404,36 @@ export async function importProductsCsv(
           creates.push(group.content);
           continue;
         }
-        const change = computeChange(before, group.content);
-        if (change.changed) changes.push({ before, change });
+        const first = group.rows[0] as CsvRow;
+        const stock = await resolveStockPlan(
+          tx,
+          before,
+          group.content.variants,
+          group.stockRevision ?? undefined,
+          `row ${first.row} / stock_revision`,
+        );
+        for (const stale of stock.stale) {
+          const row = group.rows.find((r) => r.cells.sku.trim() === stale.sku) ?? first;
+          raced.add(
+            row.row,
+            'stock',
+            `stock is now ${stale.current}: it moved (a sale, or another change) since this file was made, and the file has no stock_revision to tell what you saw; export again, or leave the cell empty`,
+          );
+        }
+        const change = { ...computeChange(before, group.content), stock };
+        if (change.changed || !stockPlanIsEmpty(stock)) changes.push({ before, change });
         else unchanged++;
       }
+      raced.throwIfAny();
       // Free every SKU leaving a product first, so a SKU may move between products of one file.
       await retireVariants(
         tx,
         changes.flatMap((c) => c.change.diff?.retire ?? []),
       );
-      for (const { before, change } of changes) await writeChange(tx, ctx, before, change, { retire: false });
-      for (const content of creates) await insertProduct(tx, ctx, crafterId, content);
+      for (const { before, change } of changes) {
+        await writeChange(tx, ctx, before, change, { retire: false, stockKind: 'import' });
+      }
+      for (const content of creates) await insertProduct(tx, ctx, crafterId, content, 'import');
       return { created: creates.length, updated: changes.length, unchanged };
     });
   } catch (err) {
@@ -414,6 +465,7 @@ export async function exportProductsCsv(ctx: ServiceContext, filters: ProductFil
             String(v.priceIdr),
             String(v.stock),
             String(v.weightGrams),
+            String(p.stockRevision),
           ].map(guardSpreadsheetCell),
         );
       }

@@ -7,6 +7,8 @@
  * not bump the version and writes neither audit nor outbox: a version is a promise that something a
  * channel shows may have changed, and a needless bump would push every listing again.
  */
+
+import { randomUUID } from 'node:crypto';
 import {
   and,
   asc,
@@ -35,11 +37,13 @@ import {
   variantDiffIsEmpty,
 } from '../domain/catalogue.js';
 import { type Scope, scopeOf } from '../domain/scope.js';
+import { planStock, type StockPlan, stockPlanIsEmpty, type WantedStock } from '../domain/stock.js';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { escapeLike, findCrafterInScope } from './crafters.js';
+import { onHandAtRevision, recordStockMovements, type StockMovementInput } from './stock-ledger.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export type VariantRow = typeof variants.$inferSelect;
@@ -51,6 +55,10 @@ export interface ProductView extends ProductFieldValues {
   id: string;
   crafterId: string;
   version: number;
+  /** Bumped by every stock movement; not part of the ETag. */
+  stockRevision: number;
+  /** The stock revision when the current version was written (see planStock). */
+  versionStockRevision: number;
   createdAt: Date;
   updatedAt: Date;
   variants: VariantView[];
@@ -71,6 +79,8 @@ export interface ProductFilters {
 
 export type ProductPatch = { [K in keyof ProductFieldValues]?: ProductFieldValues[K] | undefined } & {
   variants?: VariantInput[] | undefined;
+  /** The product's stockRevision the variants' stock values were read at (see planStock). */
+  stockRevision?: number | undefined;
 };
 
 const productColumns = {
@@ -83,6 +93,8 @@ const productColumns = {
   imageUrls: products.imageUrls,
   status: products.status,
   version: products.version,
+  stockRevision: products.stockRevision,
+  versionStockRevision: products.versionStockRevision,
   createdAt: products.createdAt,
   updatedAt: products.updatedAt,
 };
@@ -208,7 +220,8 @@ export async function listProductsJson(
     select ${products.id} as id, ${products.crafterId} as crafter_id, ${products.title} as title,
       ${products.description} as description, ${products.category} as category,
       ${products.attributes} as attributes, ${products.imageUrls} as image_urls, ${products.status} as status,
-      ${products.version} as version, ${products.createdAt} as created_at, ${products.updatedAt} as updated_at
+      ${products.version} as version, ${products.stockRevision} as stock_revision,
+      ${products.createdAt} as created_at, ${products.updatedAt} as updated_at
     from ${products}
     where ${listConditions(scope, query)}
     order by ${products.createdAt} desc, ${products.id} desc
@@ -225,7 +238,7 @@ export async function listProductsJson(
         select json_agg(json_build_object(
           'id', page.id, 'crafterId', page.crafter_id, 'title', page.title, 'description', page.description,
           'category', page.category, 'attributes', page.attributes, 'imageUrls', page.image_urls,
-          'status', page.status, 'version', page.version,
+          'status', page.status, 'version', page.version, 'stockRevision', page.stock_revision,
           'createdAt', ${isoUtc(sql`page.created_at`)}, 'updatedAt', ${isoUtc(sql`page.updated_at`)},
           'variants', coalesce((
             select json_agg(json_build_object(
@@ -315,7 +328,8 @@ function variantValues(productId: string, crafterId: string, position: number, v
     sku: v.sku,
     options: v.options,
     priceIdr: v.priceIdr,
-    stock: v.stock,
+    // On-hand is recorded by the stock ledger after the insert (applyStockPlan).
+    stock: 0,
     weightGrams: v.weightGrams,
     position,
   };
@@ -326,12 +340,152 @@ function toHead(row: ProductRow): ProductHead {
   return head;
 }
 
+/** How stock named by an API write is recorded: `count` (JSON API), `import` (CSV), `adjustment`. */
+export type StockWriteKind = 'count' | 'import' | 'adjustment';
+
+/**
+ * The stock movements a write's variant list asks for. `basisRevision` is the stockRevision the
+ * writer read (undefined: none given); one newer than the product's is bad input at `basisPath`.
+ */
+export async function resolveStockPlan(
+  tx: DbOrTx,
+  before: ProductView,
+  wanted: readonly WantedStock[] | undefined,
+  basisRevision: number | undefined,
+  basisPath: string,
+): Promise<StockPlan> {
+  if (!wanted) return { deltas: [], initial: [], stale: [] };
+  if (basisRevision !== undefined && basisRevision > before.stockRevision) {
+    throw new ValidationError(
+      `stockRevision ${basisRevision} is newer than the product's (${before.stockRevision}); send the one you read.`,
+      {
+        detailId: `stockRevision ${basisRevision} lebih baru dari milik produk (${before.stockRevision}).`,
+        issues: [{ path: basisPath, message: `at most ${before.stockRevision}` }],
+      },
+    );
+  }
+  const needsSeen =
+    basisRevision !== undefined &&
+    basisRevision < before.stockRevision &&
+    wanted.some((v) => v.stock !== undefined);
+  const seen = needsSeen
+    ? await onHandAtRevision(tx, before.id, basisRevision)
+    : new Map(before.variants.map((v) => [v.id, v.stock]));
+  return planStock(
+    before.variants,
+    wanted,
+    basisRevision !== undefined
+      ? { kind: 'revision', seen }
+      : { kind: 'none', movedSinceVersion: before.stockRevision !== before.versionStockRevision },
+  );
+}
+
+/** 409 `stock_changed`: stock values read before a movement the writer did not name. */
+export function stockChanged(
+  before: ProductView,
+  plan: StockPlan,
+  wanted: readonly VariantInput[],
+): ConflictError {
+  const index = new Map(wanted.map((v, i) => [v.sku, i]));
+  return new ConflictError(
+    'stock_changed',
+    `Stock changed since it was read (a sale, cancellation or another count): now ${plan.stale
+      .map((s) => `${s.sku} ${s.current}`)
+      .join(
+        ', ',
+      )}. Nothing was saved. Send the stockRevision you read (now ${before.stockRevision}) with your values, or leave stock out.`,
+    {
+      detailId: `Stok berubah sejak dibaca (penjualan, pembatalan, atau hitungan lain): sekarang ${plan.stale
+        .map((s) => `${s.sku} ${s.current}`)
+        .join(', ')}. Tidak ada yang disimpan. Periksa lagi stoknya lalu simpan ulang.`,
+      issues: plan.stale.map((s) => ({
+        path: `body.variants.${index.get(s.sku) ?? 0}.stock`,
+        message: `stock is now ${s.current}; ${s.wanted} was based on an older value (stockRevision now ${before.stockRevision})`,
+      })),
+    },
+  );
+}
+
+/**
+ * Records a write's stock plan in the ledger (after its variants are written); a write that made a
+ * new version stamps it with the stock revision after its own movements. Counts are relative to what
+ * the writer saw (see planStock).
+ */
+export async function applyStockPlan(
+  tx: Tx,
+  ctx: ServiceContext,
+  productId: string,
+  plan: StockPlan,
+  kind: StockWriteKind,
+  /** The write also sends `product.changed` (which pushes stock too): no separate stock push. */
+  contentChanged: boolean,
+  /** The crafter's own words for every movement (otherwise what was set and what was read). */
+  note?: string,
+): Promise<{ stockRevision: number; versionStockRevision: number }> {
+  const movements: StockMovementInput[] = [];
+  const actor = { actorUserId: ctx.principal.userId };
+  for (const d of plan.deltas) {
+    movements.push({
+      variantId: d.variantId,
+      delta: d.delta,
+      kind,
+      dedupeKey: `${kind}:${randomUUID()}`,
+      note: note ?? `set to ${d.wanted} where ${d.seen} was read`,
+      ...actor,
+    });
+  }
+  if (plan.initial.length > 0) {
+    const ids = await tx
+      .select({ id: variants.id, sku: variants.sku })
+      .from(variants)
+      .where(
+        and(
+          eq(variants.productId, productId),
+          inArray(
+            variants.sku,
+            plan.initial.map((i) => i.sku),
+          ),
+          isNull(variants.retiredAt),
+        ),
+      );
+    const bySku = new Map(ids.map((r) => [r.sku, r.id]));
+    for (const i of plan.initial) {
+      const variantId = bySku.get(i.sku);
+      if (!variantId) throw new Error(`variant ${i.sku} was not written`);
+      movements.push({
+        variantId,
+        delta: i.stock,
+        kind,
+        dedupeKey: `opening:${variantId}`,
+        note: `opening stock ${i.stock}`,
+        ...actor,
+      });
+    }
+  }
+  await recordStockMovements(tx, movements, { announce: !contentChanged });
+  const [row] = await tx
+    .update(products)
+    .set({
+      versionStockRevision: contentChanged
+        ? sql`${products.stockRevision}`
+        : sql`${products.versionStockRevision}`,
+    })
+    .where(eq(products.id, productId))
+    .returning({
+      stockRevision: products.stockRevision,
+      versionStockRevision: products.versionStockRevision,
+    });
+  if (!row) throw new Error('product vanished under its lock');
+  return row;
+}
+
 /** Inserts a product with its variants, audit and outbox rows. Call inside a transaction. */
 export async function insertProduct(
   tx: Tx,
   ctx: ServiceContext,
   crafterId: string,
   content: ProductContent,
+  stockKind: StockWriteKind = 'count',
 ): Promise<ProductView> {
   const { variants: wanted, ...fields } = content;
   const [row] = await tx
@@ -339,11 +493,17 @@ export async function insertProduct(
     .values({ ...fields, crafterId })
     .returning();
   if (!row) throw new Error('insert returned nothing');
-  const inserted = await tx
-    .insert(variants)
-    .values(wanted.map((v, i) => variantValues(row.id, crafterId, i, v)))
-    .returning(variantColumns);
-  const after: ProductView = { ...toHead(row), variants: inserted.map(({ productId: _p, ...v }) => v) };
+  await tx.insert(variants).values(wanted.map((v, i) => variantValues(row.id, crafterId, i, v)));
+  const revisions = await applyStockPlan(
+    tx,
+    ctx,
+    row.id,
+    planStock([], wanted, { kind: 'none', movedSinceVersion: false }),
+    stockKind,
+    true,
+  );
+  const grouped = await loadVariants(tx, [row.id]);
+  const after: ProductView = { ...toHead(row), ...revisions, variants: grouped.get(row.id) ?? [] };
   await recordAudit(tx, {
     actorUserId: ctx.principal.userId,
     action: 'product.create',
@@ -383,11 +543,14 @@ export async function createProduct(
 export interface ProductChange {
   fields: Partial<ProductFieldValues>;
   diff: VariantDiff | null;
+  /** The content (anything but stock) changes: a new version. */
   changed: boolean;
+  /** Stock movements the write asks for (never a new version). */
+  stock?: StockPlan | undefined;
 }
 
 export function computeChange(before: ProductView, wanted: ProductPatch): ProductChange {
-  const { variants: wantedVariants, ...wantedFields } = wanted;
+  const { variants: wantedVariants, stockRevision: _stockRevision, ...wantedFields } = wanted;
   const changedKeys = changedProductFields(before, wantedFields);
   const fields: Partial<ProductFieldValues> = {};
   for (const key of changedKeys) Object.assign(fields, { [key]: wantedFields[key] });
@@ -409,45 +572,61 @@ export async function retireVariants(tx: DbOrTx, ids: readonly string[]): Promis
 }
 
 /**
- * Writes a computed change: bumps the version (only if the row still has the version read), rewrites
- * variants, records audit and outbox. Call inside the transaction that locked `before`.
+ * Writes a computed change: bumps the version (only if the row still has the version read) when the
+ * content changes, rewrites variants, records stock movements, audit and outbox. A stock-only change
+ * keeps the version (the ledger and its `product.stock_changed` row carry it to channels). Call
+ * inside the transaction that locked `before`.
  */
 export async function writeChange(
   tx: Tx,
   ctx: ServiceContext,
   before: ProductView,
   change: ProductChange,
-  opts: { retire: boolean } = { retire: true },
+  opts: { retire?: boolean; stockKind?: StockWriteKind } = {},
 ): Promise<ProductView> {
-  const [row] = await tx
-    .update(products)
-    .set({ ...change.fields, version: sql`${products.version} + 1`, updatedAt: sql`now()` })
-    .where(and(eq(products.id, before.id), eq(products.version, before.version), isNull(products.deletedAt)))
-    .returning();
-  if (!row) throw new VersionMismatchError(before.version);
-  const diff = change.diff;
-  if (diff) {
-    if (opts.retire) await retireVariants(tx, diff.retire);
-    for (const u of diff.update) {
-      await tx
-        .update(variants)
-        .set({
-          options: u.variant.options,
-          priceIdr: u.variant.priceIdr,
-          stock: u.variant.stock,
-          weightGrams: u.variant.weightGrams,
-          position: u.position,
-        })
-        .where(eq(variants.id, u.id));
-    }
-    if (diff.insert.length > 0) {
-      await tx
-        .insert(variants)
-        .values(diff.insert.map((i) => variantValues(before.id, before.crafterId, i.position, i.variant)));
+  let head: ProductHead = before;
+  if (change.changed) {
+    const [row] = await tx
+      .update(products)
+      .set({ ...change.fields, version: sql`${products.version} + 1`, updatedAt: sql`now()` })
+      .where(
+        and(eq(products.id, before.id), eq(products.version, before.version), isNull(products.deletedAt)),
+      )
+      .returning();
+    if (!row) throw new VersionMismatchError(before.version);
+    head = toHead(row);
+    const diff = change.diff;
+    if (diff) {
+      if (opts.retire ?? true) await retireVariants(tx, diff.retire);
+      for (const u of diff.update) {
+        await tx
+          .update(variants)
+          .set({
+            options: u.variant.options,
+            priceIdr: u.variant.priceIdr,
+            weightGrams: u.variant.weightGrams,
+            position: u.position,
+          })
+          .where(eq(variants.id, u.id));
+      }
+      if (diff.insert.length > 0) {
+        await tx
+          .insert(variants)
+          .values(diff.insert.map((i) => variantValues(before.id, before.crafterId, i.position, i.variant)));
+      }
     }
   }
+  const revisions = await applyStockPlan(
+    tx,
+    ctx,
+    before.id,
+    change.stock ?? { deltas: [], initial: [], stale: [] },
+    opts.stockKind ?? 'count',
+    change.changed,
+  );
   const grouped = await loadVariants(tx, [before.id]);
-  const after: ProductView = { ...toHead(row), variants: grouped.get(before.id) ?? [] };
+  const after: ProductView = { ...head, ...revisions, variants: grouped.get(before.id) ?? [] };
+  if (!change.changed) return after;
   await recordAudit(tx, {
     actorUserId: ctx.principal.userId,
     action: 'product.update',
@@ -461,7 +640,7 @@ export async function writeChange(
     topic: 'product.changed',
     aggregateType: 'product',
     aggregateId: before.id,
-    payload: { productId: before.id, crafterId: before.crafterId, version: row.version },
+    payload: { productId: before.id, crafterId: before.crafterId, version: after.version },
   });
   return after;
 }
@@ -480,7 +659,15 @@ export async function updateProduct(
       const before = await findProductInScope(tx, scope, id, true);
       assertVersion(before, ifMatch);
       const change = computeChange(before, wanted);
-      if (!change.changed) return before;
+      const stock = await resolveStockPlan(
+        tx,
+        before,
+        wanted.variants,
+        wanted.stockRevision,
+        'body.stockRevision',
+      );
+      if (stock.stale.length > 0) throw stockChanged(before, stock, wanted.variants ?? []);
+      if (!change.changed && stockPlanIsEmpty(stock)) return before;
       if (change.diff && change.diff.insert.length > 0) {
         const taken = await takenSkus(
           tx,
@@ -490,7 +677,7 @@ export async function updateProduct(
         );
         if (taken.size > 0) throw skuTaken([...taken.keys()]);
       }
-      return writeChange(tx, ctx, before, change);
+      return writeChange(tx, ctx, before, { ...change, stock });
     });
   } catch (err) {
     throw asSkuTaken(err, skus);

@@ -1,8 +1,22 @@
 /**
- * The stock ledger: stock moves only by recorded movements, and on-hand per variant is derived from
- * them. CONTRACT for the inward-sync work (issue 9); the implementation replaces the body below.
+ * The stock ledger: stock moves only by recorded movements (sale, cancellation, return, count,
+ * adjustment, import), and on-hand per variant is derived from them.
+ *
+ * The rules live in Postgres (drizzle/0015_stock_ledger_triggers.sql), so no write path can skip them: a movement's insert
+ * trigger applies it under the product's and the variant's row locks (skipping a dedupe key already
+ * recorded), moves `variants.stock` to the new on-hand and bumps the product's `stock_revision`; a
+ * direct write of `variants.stock` is refused, and a deferred constraint checks at commit that every
+ * variant's stock equals its ledger. This module is the one way the application records movements.
+ *
+ * Stock changes never bump the product's content `version` (so crafters' ETags do not go stale with
+ * each sale); the `product.stock_changed` outbox row written here pushes the new stock to every
+ * listing of the product, and listings remember the `stock_revision` they pushed.
  */
-import type { Tx } from '../db/client.js';
+import { inArray, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../db/client.js';
+import { variants } from '../db/schema/index.js';
+import { enqueueOutbox } from '../outbox/enqueue.js';
+import { raiseAlert } from './alerts.js';
 
 export const STOCK_MOVEMENT_KINDS = [
   'sale',
@@ -27,6 +41,8 @@ export interface StockMovementInput {
   /** The order line it comes from, when it comes from one. */
   orderLineId?: string;
   note?: string;
+  /** The user who made it through the API (a count, an adjustment, an edit); absent for channels. */
+  actorUserId?: string;
 }
 
 export interface StockMovementResult {
@@ -38,13 +54,163 @@ export interface StockMovementResult {
   oversold: boolean;
 }
 
+interface Owner {
+  id: string;
+  productId: string;
+  crafterId: string;
+  sku: string;
+}
+
+const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort();
+
+function oversoldAlert(owner: Owner, movement: StockMovementInput, onHand: number) {
+  const what = movement.kind === 'sale' ? 'a sale' : `a ${movement.kind}`;
+  const apa = movement.kind === 'sale' ? 'sebuah penjualan' : `sebuah ${movement.kind}`;
+  return {
+    kind: 'order_oversold' as const,
+    crafterId: owner.crafterId,
+    dedupeKey: `order_oversold:${movement.orderLineId ?? movement.dedupeKey}`,
+    message: {
+      en: `SKU ${owner.sku} is oversold: ${what} took its stock to ${onHand}. Restock it or cancel the order.`,
+      id: `SKU ${owner.sku} terjual melebihi stok: ${apa} membuat stoknya ${onHand}. Tambah stok atau batalkan pesanan.`,
+    },
+    subject: {
+      variantId: owner.id,
+      productId: owner.productId,
+      ...(movement.orderLineId ? { orderLineId: movement.orderLineId } : {}),
+    },
+  };
+}
+
 /**
  * Records movements inside the caller's transaction, updates on-hand, and writes the outbox rows
  * that push the new stock to every channel. Idempotent per `dedupeKey`.
+ *
+ * Safe under concurrency: it locks the products, then the variants, each in id order (the order
+ * product edits take them in), before inserting, so concurrent sales, counts and edits serialise
+ * per product and never deadlock. Pass all of a transaction's movements in ONE call: two calls in
+ * one transaction lock in two rounds, and another transaction taking the same products in the other
+ * order could deadlock (Postgres then aborts one of them). A movement that takes on-hand below zero
+ * is recorded (oversold is a fact, not an error), flagged `oversold` and raises an `order_oversold`
+ * alert. The same dedupe key twice in one call applies once; a key already recorded for another
+ * variant is a unique violation (a bug in the caller's keys).
  */
 export async function recordStockMovements(
-  _tx: Tx,
-  _movements: StockMovementInput[],
+  tx: Tx,
+  movements: StockMovementInput[],
+  options: {
+    /**
+     * False when the caller writes `product.changed` for these products in the same transaction
+     * (a product edit that also counts stock): that push carries the new stock already.
+     */
+    announce?: boolean;
+  } = {},
 ): Promise<StockMovementResult[]> {
-  throw new Error('recordStockMovements is not built yet');
+  if (movements.length === 0) return [];
+  const variantIds = sortedUnique(movements.map((m) => m.variantId));
+  const owners = new Map(
+    (
+      await tx
+        .select({
+          id: variants.id,
+          productId: variants.productId,
+          crafterId: variants.crafterId,
+          sku: variants.sku,
+        })
+        .from(variants)
+        .where(inArray(variants.id, variantIds))
+    ).map((o) => [o.id, o]),
+  );
+  const unknown = variantIds.filter((id) => !owners.has(id));
+  if (unknown.length > 0) throw new Error(`stock movement for unknown variant(s) ${unknown.join(', ')}`);
+  const productIds = sortedUnique([...owners.values()].map((o) => o.productId));
+  await tx.execute(
+    sql`select 1 from products where id in ${sql`(${sql.join(
+      productIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})`} order by id for no key update`,
+  );
+  await tx.execute(
+    sql`select 1 from variants where id in ${sql`(${sql.join(
+      variantIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})`} order by id for no key update`,
+  );
+
+  // One statement; the trigger applies the rows in this order. product_id, on_hand_after and
+  // stock_revision are placeholders the trigger replaces.
+  const values = movements.map(
+    (m) => sql`(${m.variantId}::uuid, ${(owners.get(m.variantId) as Owner).productId}::uuid, ${m.delta}::int,
+      0, 0, ${m.kind}::stock_movement_kind, ${m.dedupeKey}, ${m.orderLineId ?? null}::uuid,
+      ${m.actorUserId ?? null}::uuid, ${m.note ?? null})`,
+  );
+  const inserted = await tx.execute<{
+    dedupe_key: string;
+    on_hand_after: number;
+    stock_revision: number;
+  }>(sql`
+    insert into stock_movements
+      (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key, order_line_id, actor_user_id, note)
+    values ${sql.join(values, sql`, `)}
+    returning dedupe_key, on_hand_after, stock_revision`);
+  const applied = new Map(inserted.map((r) => [r.dedupe_key, r]));
+
+  const current = new Map(
+    (
+      await tx
+        .select({ id: variants.id, stock: variants.stock })
+        .from(variants)
+        .where(inArray(variants.id, variantIds))
+    ).map((v) => [v.id, v.stock]),
+  );
+  const seen = new Set<string>();
+  const results: StockMovementResult[] = [];
+  const revisionByProduct = new Map<string, number>();
+  for (const m of movements) {
+    const row = seen.has(m.dedupeKey) ? undefined : applied.get(m.dedupeKey);
+    seen.add(m.dedupeKey);
+    const owner = owners.get(m.variantId) as Owner;
+    if (!row) {
+      results.push({
+        variantId: m.variantId,
+        applied: false,
+        onHand: current.get(m.variantId) ?? 0,
+        oversold: false,
+      });
+      continue;
+    }
+    const oversold = m.delta < 0 && row.on_hand_after < 0;
+    results.push({ variantId: m.variantId, applied: true, onHand: row.on_hand_after, oversold });
+    revisionByProduct.set(
+      owner.productId,
+      Math.max(revisionByProduct.get(owner.productId) ?? 0, row.stock_revision),
+    );
+    if (oversold) await raiseAlert(tx, oversoldAlert(owner, m, row.on_hand_after));
+  }
+  if (options.announce === false) return results;
+  for (const [productId, stockRevision] of revisionByProduct) {
+    await enqueueOutbox(tx, {
+      topic: 'product.stock_changed',
+      aggregateType: 'product',
+      aggregateId: productId,
+      payload: { productId, stockRevision },
+    });
+  }
+  return results;
+}
+
+/**
+ * Each variant's on-hand as it was at the product's stock revision `revision`: the current on-hand
+ * minus every movement recorded after it. This is what a crafter saw when they read that revision.
+ */
+export async function onHandAtRevision(
+  db: DbOrTx,
+  productId: string,
+  revision: number,
+): Promise<Map<string, number>> {
+  const rows = await db.execute<{ id: string; on_hand: number }>(sql`
+    select v.id, (v.stock - coalesce((select sum(m.delta) from stock_movements m
+      where m.variant_id = v.id and m.stock_revision > ${revision}), 0))::int as on_hand
+    from variants v where v.product_id = ${productId}::uuid`);
+  return new Map(rows.map((r) => [r.id, r.on_hand]));
 }

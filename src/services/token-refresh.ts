@@ -26,6 +26,7 @@ import type { Database } from '../db/client.js';
 import { channelConnections, channelListings } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
 import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
+import { alertKey, raiseAlert } from './alerts.js';
 import { type ConnectionRow, sealSecrets, secretsContext } from './connections.js';
 
 export interface TokenRefreshDeps {
@@ -220,7 +221,8 @@ async function markReauthRequired(
 
 /**
  * Marks a connection `reauth_required` with a plain-language reason, and every listing of it that is
- * not delisted, in one transaction. Used by the refresh (holding its lease: `leaseId`) and by the push
+ * not delisted, and raises the `connection_reauth_required` alert (resolved by the reconnect), in one
+ * transaction. Used by the refresh (holding its lease: `leaseId`) and by the push
  * pipeline when a platform refuses the shop's token on a listing call (no lease: only an active
  * connection changes). Returns whether the connection changed.
  */
@@ -261,8 +263,15 @@ export async function markConnectionReauthRequired(
             : eq(channelConnections.status, 'active'),
         ),
       )
-      .returning({ id: channelConnections.id });
+      .returning({ id: channelConnections.id, crafterId: channelConnections.crafterId });
     if (!updated) return false;
+    await raiseAlert(tx, {
+      kind: 'connection_reauth_required',
+      crafterId: updated.crafterId,
+      dedupeKey: alertKey.connectionReauth(row.id),
+      message: { en: reason, id: reasonId },
+      subject: { connectionId: row.id, channel: row.channel },
+    });
     await tx
       .update(channelListings)
       .set({

@@ -392,7 +392,17 @@ export async function startOutwardStack(
  * each place was (so an empty place cannot pass unnoticed).
  */
 export async function scanForSecrets(
-  stack: OutwardStack,
+  stack: Pick<
+    OutwardStack,
+    | 'credentialsKeys'
+    | 'configuredSecrets'
+    | 'database'
+    | 'databaseUrl'
+    | 'redis'
+    | 'prefix'
+    | 'logs'
+    | 'responses'
+  >,
 ): Promise<{ secrets: number; leaks: string[]; places: Record<string, number> }> {
   const keyring = parseKeyring(stack.credentialsKeys.spec, stack.credentialsKeys.activeKeyId);
   const rows = await stack.database.db.select().from(channelConnections);

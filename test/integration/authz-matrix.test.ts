@@ -12,7 +12,9 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelConnections } from '../../src/db/schema/index.js';
+import { raiseAlert } from '../../src/services/alerts.js';
 import { sealSecrets } from '../../src/services/connections.js';
+import { ingestOrders } from '../../src/services/order-ingest.js';
 import { KELURAHAN } from '../factories/index.js';
 import { startTestApi } from '../helpers/api.js';
 import {
@@ -31,13 +33,18 @@ import {
   type World,
 } from '../helpers/matrix.js';
 
-/** 400: refused for everyone alike (a public route whose request is only valid with a live secret). */
-type Outcome = 'ok' | 'hidden' | 400 | 403 | 404;
+/**
+ * 400 / 401: refused for everyone alike (a public route whose request is only valid with a live
+ * secret: an authorization state, a platform's webhook signature).
+ */
+type Outcome = 'ok' | 'hidden' | 400 | 401 | 403 | 404;
 type Row = Record<RolePrincipal, Outcome>;
 
 interface RouteCase {
   /** Public routes answer every principal, token or not. */
   public?: true;
+  /** The problem code a public route refuses everyone with (its own secret, not our token). */
+  refusalCode?: string;
   row: Row;
   request(world: World): Promise<MatrixRequest> | MatrixRequest;
   /** For list routes: whether crafter A's record is in the answer. */
@@ -73,6 +80,26 @@ async function freshConnectionOfA(w: World): Promise<string> {
   });
   return id;
 }
+
+/** A sale of crafter A on 2 November 2026 (its SKU matches nothing, so it is also an unmatched line). */
+async function saleOfA(w: World): Promise<void> {
+  const connectionId = await freshConnectionOfA(w);
+  const at = new Date('2026-11-02T03:00:00Z');
+  await w.api.database.db.transaction((tx) =>
+    ingestOrders(tx, { connectionId, channel: 'partner_brand', crafterId: w.crafterA.id }, [
+      {
+        externalOrderId: `M-${uniqueSuffix()}`,
+        status: 'completed',
+        createdAt: at,
+        updatedAt: at,
+        lines: [{ lineKey: '1', sellerSku: `NOPE-${uniqueSuffix()}`, quantity: 1, unitPriceIdr: 10_000 }],
+      },
+    ]),
+  );
+}
+
+const crafterIdsOf = (res: LightMyRequestResponse): string[] =>
+  (res.json() as { rows: Array<{ crafterId: string }> }).rows.map((r) => r.crafterId);
 
 /** A product of crafter A published to a fresh connection of A (written as the operator). */
 async function freshListingOfA(w: World): Promise<{ id: string; etag: string }> {
@@ -172,6 +199,24 @@ const table: Record<string, RouteCase> = {
       },
     }),
   },
+  'GET /v1/alerts': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      // Newest first: A's fresh alert is on the first page.
+      await raiseAlert(w.api.database.db, {
+        kind: 'listing_failed',
+        crafterId: w.crafterA.id,
+        dedupeKey: `listing_failed:${randomUUID()}`,
+        message: { en: 'Shopee refused the listing.', id: 'Shopee menolak listing.' },
+      });
+      return { method: 'GET', url: '/v1/alerts?limit=5' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
+  },
+  'GET /v1/ops/nightly-runs': {
+    row: row(403, 403, 'ok', 'ok', 'ok', 'ok', 'ok'),
+    request: () => ({ method: 'GET', url: '/v1/ops/nightly-runs' }),
+  },
   'GET /v1/ops/outbox/dead-letters': {
     row: row(403, 403, 403, 403, 403, 403, 'ok'),
     request: () => ({ method: 'GET', url: '/v1/ops/outbox/dead-letters' }),
@@ -205,6 +250,29 @@ const table: Record<string, RouteCase> = {
   'GET /v1/products/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
     request: async (w) => ({ method: 'GET', url: `/v1/products/${(await freshProductOfA(w)).id}` }),
+  },
+  'GET /v1/products/:id/stock-movements': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'GET',
+      url: `/v1/products/${(await freshProductOfA(w)).id}/stock-movements`,
+    }),
+  },
+  'POST /v1/products/:id/stock': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      const { id } = await freshProductOfA(w);
+      const product = await w.api.app.inject({
+        method: 'GET',
+        url: `/v1/products/${id}`,
+        headers: w.api.auth(w.principals.operator),
+      });
+      return {
+        method: 'POST',
+        url: `/v1/products/${id}/stock`,
+        payload: { kind: 'adjustment', variants: [{ sku: product.json().variants[0].sku, delta: 2 }] },
+      };
+    },
   },
   'POST /v1/products': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
@@ -246,6 +314,49 @@ const table: Record<string, RouteCase> = {
     request: () => ({
       method: 'GET',
       url: '/v1/connections/callback/shopee?state=forged.state&code=c&shop_id=1',
+    }),
+  },
+  'POST /v1/webhooks/shopee': {
+    // Authenticated by the platform's signature alone: a bearer token neither helps nor hurts.
+    public: true,
+    refusalCode: 'webhook_signature_invalid',
+    row: row(401, 401, 401, 401, 401, 401, 401),
+    request: () => ({
+      method: 'POST',
+      url: '/v1/webhooks/shopee',
+      headers: { 'content-type': 'application/json', authorization: '0'.repeat(64) },
+      payload: '{"shop_id":1,"code":3,"timestamp":1767225600,"data":{}}',
+    }),
+  },
+  'POST /v1/webhooks/tiktok-shop': {
+    public: true,
+    refusalCode: 'webhook_signature_invalid',
+    row: row(401, 401, 401, 401, 401, 401, 401),
+    request: () => ({
+      method: 'POST',
+      url: '/v1/webhooks/tiktok-shop',
+      headers: { 'content-type': 'application/json', authorization: '0'.repeat(64) },
+      payload: '{"type":1,"shop_id":"1","timestamp":1767225600,"data":{}}',
+    }),
+  },
+  'GET /v1/connections/:id/pull-runs': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'GET',
+      url: `/v1/connections/${await freshConnectionOfA(w)}/pull-runs`,
+    }),
+  },
+  'POST /v1/connections/:id/pull': {
+    row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({ method: 'POST', url: `/v1/connections/${await freshConnectionOfA(w)}/pull` }),
+  },
+  'POST /v1/connections/:id/sales-reports': {
+    row: row(403, 403, 'ok', 404, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'POST',
+      url: `/v1/connections/${await freshConnectionOfA(w)}/sales-reports`,
+      headers: { 'content-type': 'text/csv' },
+      payload: `report_line_id,sku,quantity,unit_price_idr,sold_at,outlet\nM-${uniqueSuffix()},MX-1,1,10000,2026-03-01T10:00:00+07:00,Outlet\n`,
     }),
   },
   'POST /v1/crafters/:crafterId/connections/partner-brand': {
@@ -332,6 +443,30 @@ const table: Record<string, RouteCase> = {
       url: `/v1/category-mappings/shopee/matrix-${uniqueSuffix()}`,
       payload: { channelCategoryId: '100101', logisticsChannelId: '8005' },
     }),
+  },
+  'GET /v1/sales/summary': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/sales/summary?from=2026-11-01&to=2026-11-03&groupBy=crafter' };
+    },
+    includesA: (res, w) => crafterIdsOf(res).includes(w.crafterA.id),
+  },
+  'GET /v1/sales/export.csv': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/sales/export.csv?from=2026-11-01&to=2026-11-03&groupBy=crafter' };
+    },
+    includesA: (res, w) => res.body.includes(w.crafterA.id),
+  },
+  'GET /v1/orders/unmatched-lines': {
+    row: row('ok', 'hidden', 'ok', 'hidden', 'ok', 'ok', 'ok'),
+    request: async (w) => {
+      await saleOfA(w);
+      return { method: 'GET', url: '/v1/orders/unmatched-lines?limit=200' };
+    },
+    includesA: (res, w) => ids(res).includes(w.crafterA.id),
   },
   'DELETE /v1/products/:id': {
     row: row('ok', 404, 'ok', 404, 'ok', 'ok', 'ok'),
@@ -427,7 +562,11 @@ describe('authorization matrix', () => {
             expect(res.statusCode, res.body).toBe(400);
             expect(res.headers['content-type']).toContain('application/problem+json');
           } else if (expected === 401) {
-            expectProblem(res, 401, who === 'expiredToken' ? 'token_expired' : 'unauthenticated');
+            expectProblem(
+              res,
+              401,
+              rc.refusalCode ?? (who === 'expiredToken' ? 'token_expired' : 'unauthenticated'),
+            );
           } else {
             expectProblem(res, expected, expected === 403 ? 'forbidden' : 'not_found');
           }

@@ -4,7 +4,7 @@
  * table a write touches, and the versions of the records aimed at, stay the same). GET routes get
  * bad query parameters and bad ids. A new write route without a spec here fails the suite.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelConnections } from '../../src/db/schema/index.js';
@@ -38,6 +38,8 @@ interface Target {
   /** That product published to `listingConnectionOfA`: the listing routes aim at it. */
   listingId: string;
   listingEtag: string;
+  /** The product's SKUs (the stock route names variants by SKU). */
+  skus: string[];
 }
 
 interface WriteSpec {
@@ -47,7 +49,7 @@ interface WriteSpec {
   url(w: World, t: Target): string;
   headers?(t: Target): Record<string, string>;
   /** A valid body (JSON object or CSV text); bad inputs are variations of it. */
-  valid(w: World): Body | string | undefined;
+  valid(w: World, t: Target): Body | string | undefined;
   /** JSON field to set to a wrong type, and the wrong value. */
   wrongType?: [string, unknown];
   /** JSON field to drop (absent for PATCH, where the empty object is the "missing" case). */
@@ -56,9 +58,18 @@ interface WriteSpec {
   longString?: string;
   /** Has variants with price and stock. */
   variants?: boolean;
+  /**
+   * CSV routes other than the product import: their own bad files (each answered with one of
+   * `rejects`) instead of the product-CSV variations.
+   */
+  csvCases?: Array<{ name: string; text: string }>;
+  /** Further acceptable refusals for every case (a webhook refuses all of them as unsigned: 401). */
+  rejects?: Array<[number, string]>;
+  /** The valid request, when it is more than a body (a webhook's signature header). */
+  validRequest?(w: World): MatrixRequest;
 }
 
-const json = (s: WriteSpec, w: World) => s.valid(w) as Body;
+const json = (s: WriteSpec, w: World, t: Target) => s.valid(w, t) as Body;
 
 const specs: Record<string, WriteSpec> = {
   'POST /v1/auth/login': {
@@ -143,6 +154,19 @@ const specs: Record<string, WriteSpec> = {
     longString: 'title',
     variants: true,
   },
+  'POST /v1/products/:id/stock': {
+    as: 'operator',
+    body: 'json',
+    url: (_w, t) => `/v1/products/${t.id}/stock`,
+    valid: (_w, t) => ({
+      kind: 'adjustment',
+      variants: [{ sku: t.skus[0], delta: 2 }],
+      note: 'kiriman baru',
+    }),
+    wrongType: ['variants', 'TAS-1'],
+    required: 'kind',
+    longString: 'note',
+  },
   'DELETE /v1/products/:id': {
     as: 'operator',
     body: 'none',
@@ -175,6 +199,65 @@ const specs: Record<string, WriteSpec> = {
     wrongType: ['apiKey', 12_345_678],
     required: 'apiSecret',
     longString: 'shopName',
+  },
+  'POST /v1/connections/:id/sales-reports': {
+    as: 'operator',
+    body: 'csv',
+    url: () => `/v1/connections/${salesConnectionOfA}/sales-reports`,
+    valid: () => salesCsv(),
+    csvCases: [
+      { name: 'wrong type (quantity)', text: salesCsv({ quantity: 'banyak' }) },
+      { name: 'missing column', text: 'report_line_id,sku,quantity\nR-1,PB-1,1\n' },
+      { name: 'oversize string (report_line_id)', text: salesCsv({ report_line_id: LONG.slice(0, 3000) }) },
+      { name: 'negative price', text: salesCsv({ unit_price_idr: '-1' }) },
+      { name: 'fractional price', text: salesCsv({ unit_price_idr: '1.5' }) },
+      { name: 'a date that is not one', text: salesCsv({ sold_at: '2026-02-30T10:00:00+07:00x' }) },
+      { name: 'unterminated quote', text: `${salesCsv()}"R-2,PB-1,1,1000,2026-03-01T10:00:00Z,Outlet\n` },
+    ],
+    rejects: [[422, 'sales_report_invalid']],
+  },
+  'POST /v1/connections/:id/pull': {
+    as: 'operator',
+    body: 'none',
+    url: () => `/v1/connections/${salesConnectionOfA}/pull`,
+    valid: () => undefined,
+  },
+  'POST /v1/webhooks/shopee': {
+    as: 'none',
+    body: 'none',
+    url: () => '/v1/webhooks/shopee',
+    valid: () => undefined,
+    // Every bad input is also unsigned: refused before anything else is read.
+    rejects: [[401, 'webhook_signature_invalid']],
+    validRequest: (w) => {
+      const body = '{"data":{"ordersn":"X1"},"shop_id":990001,"code":3,"timestamp":1767225600}';
+      const url = `${w.api.config.webhookBaseUrl}/v1/webhooks/shopee`;
+      return {
+        method: 'POST',
+        url: '/v1/webhooks/shopee',
+        headers: { 'content-type': 'application/json', authorization: hmacHex(SHOPEE_KEY, `${url}|${body}`) },
+        payload: body,
+      };
+    },
+  },
+  'POST /v1/webhooks/tiktok-shop': {
+    as: 'none',
+    body: 'none',
+    url: () => '/v1/webhooks/tiktok-shop',
+    valid: () => undefined,
+    rejects: [[401, 'webhook_signature_invalid']],
+    validRequest: () => {
+      const body = '{"type":1,"tts_notification_id":"1","shop_id":"990001","timestamp":1767225600,"data":{}}';
+      return {
+        method: 'POST',
+        url: '/v1/webhooks/tiktok-shop',
+        headers: {
+          'content-type': 'application/json',
+          authorization: hmacHex(TIKTOK_SECRET, `${TIKTOK_KEY}${body}`),
+        },
+        payload: body,
+      };
+    },
   },
   'PATCH /v1/connections/:id': {
     as: 'operator',
@@ -242,6 +325,26 @@ const specs: Record<string, WriteSpec> = {
 
 /** A connection of crafter A for the disconnect route (written directly: connecting needs a marketplace). */
 let connectionOfA = '';
+/** A partner-brand enrolment of crafter A the sales-report uploads aim at (never disconnected). */
+const salesConnectionOfA = randomUUID();
+const SHOPEE_KEY = 'bad-input-partner-key';
+const TIKTOK_KEY = 'badinputapp';
+const TIKTOK_SECRET = 'bad-input-app-secret';
+const hmacHex = (key: string, message: string) => createHmac('sha256', key).update(message).digest('hex');
+
+/** A one-line partner sales report, with some cells replaced. */
+function salesCsv(cells: Record<string, string> = {}): string {
+  const line = {
+    report_line_id: `BI-${uniqueSuffix()}`,
+    sku: 'PB-BAD-1',
+    quantity: '2',
+    unit_price_idr: '45000',
+    sold_at: '2026-03-01T10:15:00+07:00',
+    outlet: 'Outlet',
+    ...cells,
+  };
+  return `${Object.keys(line).join(',')}\n${Object.values(line).join(',')}\n`;
+}
 /** Another one the listing routes publish to (the disconnect route's valid case ends the first). */
 const listingConnectionOfA = randomUUID();
 
@@ -250,6 +353,8 @@ const api = await startTestApi('bad_input', {
   SANDBOX_URL: 'http://127.0.0.1:9',
   SHOPEE_PARTNER_ID: '1',
   SHOPEE_PARTNER_KEY: 'bad-input-partner-key',
+  TIKTOK_SHOP_APP_KEY: 'badinputapp',
+  TIKTOK_SHOP_APP_SECRET: 'bad-input-app-secret',
   BODY_LIMIT_BYTES: String(BODY_LIMIT),
   CSV_IMPORT_LIMIT_BYTES: String(CSV_LIMIT),
   LOGIN_RATE_LIMIT_MAX: '1000',
@@ -272,6 +377,13 @@ beforeAll(async () => {
       accessToken: 'a',
       refreshToken: 'r',
     }),
+  });
+  await api.database.db.insert(channelConnections).values({
+    id: salesConnectionOfA,
+    crafterId: world.crafterA.id,
+    channel: 'partner_brand',
+    externalShopId: 'prog-bad-input-sales',
+    partnerProgrammeId: 'prog-bad-input-sales',
   });
   target = await freshTarget();
   connectionOfA = randomUUID();
@@ -299,8 +411,14 @@ async function freshTarget(): Promise<Target> {
   });
   if (published.statusCode !== 200) throw new Error(`not published: ${published.body}`);
   const listing = published.json().items[0] as { id: string; version: number };
+  const read = await api.app.inject({
+    method: 'GET',
+    url: `/v1/products/${product.id}`,
+    headers: api.auth(world.principals.operator),
+  });
   return {
     ...product,
+    skus: (read.json().variants as { sku: string }[]).map((v) => v.sku),
     crafterEtag: await crafterEtagOfA(world),
     listingId: listing.id,
     listingEtag: `"${listing.version}"`,
@@ -322,6 +440,10 @@ const TABLES = [
   'connection_auth_states',
   'channel_listings',
   'channel_category_mappings',
+  'orders',
+  'order_lines',
+  'channel_pull_runs',
+  'stock_movements',
 ] as const;
 
 /** Everything a write could change: row counts and the versions of the records aimed at. */
@@ -399,7 +521,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   const cases: BadCase[] = [];
   const contentType = spec.body === 'csv' ? 'text/csv' : 'application/json';
   if (spec.body === 'json') {
-    const valid = json(spec, world);
+    const valid = json(spec, world, target);
     if (spec.wrongType) {
       const [field, value] = spec.wrongType;
       cases.push({
@@ -463,7 +585,16 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
       expect: [VALIDATION, MALFORMED],
     });
   }
-  if (spec.body === 'csv') {
+  if (spec.body === 'csv' && spec.csvCases) {
+    for (const c of spec.csvCases) {
+      cases.push({ name: c.name, request: rawRequest(key, spec, 'text/csv', c.text), expect: [VALIDATION] });
+    }
+    cases.push({
+      name: 'a JSON body',
+      request: jsonRequest(key, spec, { rows: [] }),
+      expect: [[415, 'unsupported_media_type']],
+    });
+  } else if (spec.body === 'csv') {
     const valid = productCsv();
     const [header = '', line = ''] = valid.split('\n');
     const cells = line.split(',');
@@ -541,13 +672,16 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   if (key.includes(':id')) {
     const base = baseRequest(key, spec);
     const badId = base.url?.toString().replace(/[0-9a-f-]{36}/, 'not-a-uuid') ?? '';
-    const payload = spec.body === 'json' ? JSON.stringify(json(spec, world)) : undefined;
+    const valid = spec.body === 'none' ? undefined : spec.valid(world, target);
+    const payload =
+      valid === undefined ? undefined : typeof valid === 'string' ? valid : JSON.stringify(valid);
+    const type = typeof valid === 'string' ? 'text/csv' : 'application/json';
     cases.push({
       name: 'bad uuid in the path',
       request: {
         ...base,
         url: badId,
-        headers: { ...base.headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...base.headers, ...(payload ? { 'content-type': type } : {}) },
         ...(payload ? { payload } : {}),
       },
       expect: [VALIDATION],
@@ -555,7 +689,7 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
   }
   if (spec.headers) {
     const base = baseRequest(key, spec);
-    const payload = spec.body === 'json' ? JSON.stringify(json(spec, world)) : undefined;
+    const payload = spec.body === 'json' ? JSON.stringify(json(spec, world, target)) : undefined;
     const withIfMatch = (value: string | undefined): MatrixRequest => {
       const { 'if-match': _old, ...rest } = base.headers;
       return {
@@ -584,7 +718,8 @@ function badCases(key: string, spec: WriteSpec): BadCase[] {
       expect: [[412, 'version_mismatch']],
     });
   }
-  return cases;
+  // Routes with refusals of their own accept them for every case.
+  return spec.rejects ? cases.map((c) => ({ ...c, expect: [...c.expect, ...(spec.rejects ?? [])] })) : cases;
 }
 
 function expectRejected(res: LightMyRequestResponse, allowed: Array<[number, string]>): void {
@@ -624,9 +759,15 @@ describe('bad input to write routes', () => {
 
       // Proves the variations above start from a request the route accepts.
       it('accepts the valid request the bad ones are made from', async () => {
+        if (spec.validRequest) {
+          const res = await api.app.inject(spec.validRequest(world));
+          expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
+          expect(res.statusCode, res.body).toBeLessThan(300);
+          return;
+        }
         const fresh = await freshTarget();
         const base = baseRequest(key, spec);
-        const valid = spec.valid(world);
+        const valid = spec.valid(world, fresh);
         const headers: Record<string, string> = { ...base.headers, ...spec.headers?.(fresh) };
         const request: MatrixRequest = {
           ...base,
@@ -675,6 +816,8 @@ describe('bad query parameters and ids on read routes', () => {
     ['overlong id', `/v1/products/${'a'.repeat(300)}`],
     ['bad connection id', '/v1/connections/not-a-uuid'],
     ['bad listing id', '/v1/listings/not-a-uuid'],
+    ['bad connection id in a pull-run list', '/v1/connections/not-a-uuid/pull-runs'],
+    ['garbage pull-run cursor', '/v1/connections/00000000-0000-0000-0000-000000000000/pull-runs?cursor=%%%x'],
     ['bad product id in a listing list', '/v1/products/not-a-uuid/listings'],
     ['bad listing state filter', '/v1/connections/00000000-0000-0000-0000-000000000000/listings?state=gone'],
     ['unknown channel filter on category mappings', '/v1/category-mappings?channel=lazada'],
@@ -690,6 +833,11 @@ describe('bad query parameters and ids on read routes', () => {
       `/v1/crafters/00000000-0000-0000-0000-000000000000/connections?includeDisconnected=maybe`,
     ],
     ['broken percent-encoding in the path', '/v1/products/%E0%A4%A'],
+    ['bad product id in a stock ledger', '/v1/products/not-a-uuid/stock-movements'],
+    [
+      'bad variantId filter on a stock ledger',
+      '/v1/products/00000000-0000-0000-0000-000000000000/stock-movements?variantId=x',
+    ],
   ];
   it.each(cases)('%s → 4xx problem', async (_name, url) => {
     const res = await api.app.inject({ method: 'GET', url, headers: api.auth(world.principals.operator) });
@@ -743,6 +891,8 @@ describe('bad query parameters and ids on read routes', () => {
       'GET /v1/listings/:id',
       'GET /v1/products/:id/listings',
       'GET /v1/connections/:id/listings',
+      'GET /v1/connections/:id/pull-runs',
+      'GET /v1/products/:id/stock-movements',
     ]);
     for (const key of withId) {
       expect(

@@ -62,6 +62,14 @@ async function quietRetitle(crafterId: string, title: string): Promise<void> {
   });
 }
 
+/** Moves the stock of a crafter's variants by straight SQL: a row in the stock ledger (the only way). */
+async function moveStock(sql: postgres.Sql | postgres.TransactionSql, crafterId: string, delta: number) {
+  await sql`
+    insert into stock_movements (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key)
+    select id, product_id, ${delta}, 0, 0, 'adjustment', ${`test:${randomUUID()}:`} || id
+    from variants where crafter_id = ${crafterId}`;
+}
+
 async function crafterWithUser(kelurahanCode: string = KELURAHAN.ciater) {
   const crafter = await makeCrafter(api.database.db, { kelurahanCode });
   const user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
@@ -130,11 +138,11 @@ describe('catalogue list cache', () => {
     await page(a.user);
     await page(b.user);
     await quietRetitle(b.crafter.id, 'B berubah diam-diam');
-    await api.database.sql`update variants set stock = 3 where crafter_id = ${a.crafter.id}`;
+    await moveStock(api.database.sql, a.crafter.id, -3);
     await settle();
     expect((await page(a.user)).items[0]?.title).toBe('Asli'); // re-read: reflects A's committed state
     expect((await page(b.user)).items[0]?.title).toBe('Asli'); // still the cached page: B was not touched
-    await api.database.sql`update variants set stock = 4 where crafter_id = ${b.crafter.id}`;
+    await moveStock(api.database.sql, b.crafter.id, -4);
     await settle();
     expect((await page(b.user)).items[0]?.title).toBe('B berubah diam-diam');
   });
@@ -177,7 +185,7 @@ describe('catalogue list cache', () => {
     await quietRetitle(crafter.id, 'diam-diam');
     await api.database.sql
       .begin(async (tx) => {
-        await tx`update variants set stock = 0 where crafter_id = ${crafter.id}`;
+        await moveStock(tx, crafter.id, -1);
         throw new Error('roll back');
       })
       .catch(() => {});

@@ -7,11 +7,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Job, type Queue, Worker } from 'bullmq';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  alerts,
   channelCategoryMappings,
   channelConnections,
   channelListings,
@@ -115,6 +116,14 @@ async function connectTiktok(warehouseId: string): Promise<{ id: string }> {
 /** The outbox routes to the push queues only (this suite runs no catalogue-sync queue). */
 const pushRoutes = (topic: string) =>
   topic.startsWith('listing.') ? routesOf(topic) : routesOf(topic).slice(1);
+
+async function openAlert(dedupeKey: string) {
+  const [row] = await api.database.db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.dedupeKey, dedupeKey), isNull(alerts.resolvedAt)));
+  return row;
+}
 
 const shopeeCalls = (endpoint: string) =>
   channels.sandbox.ctx.callLog.list({ platform: 'shopee', endpoint }).length;
@@ -364,6 +373,16 @@ describe('listing push (sandbox)', () => {
       expect(row.lastError?.length).toBeGreaterThan(10);
       expect(row.lastErrorId).not.toBe(row.lastError);
       expect(row.nextAttemptAt).toBeNull();
+      // The listing_failed alert carries the platform reason, once per listing.
+      const open = await openAlert(`listing_failed:${id}`);
+      expect(open).toMatchObject({
+        kind: 'listing_failed',
+        crafterId: crafter.id,
+        count: 1,
+        subject: { listingId: id, productId: product.id, connectionId: shopee.id },
+      });
+      expect(open?.messageEn).toContain(row.lastError ?? '?');
+      expect(open?.messageId).toContain(row.lastErrorId ?? '?');
     } finally {
       await api.database.db
         .update(channelCategoryMappings)
@@ -375,6 +394,9 @@ describe('listing push (sandbox)', () => {
           ),
         );
     }
+    // Fixed mapping, pushed again: live, and the alert is resolved.
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    expect(await openAlert(`listing_failed:${id}`)).toBeUndefined();
   });
 
   it('a refused token: the connection and its listings become reauth_required, the job ends', async () => {
@@ -409,6 +431,10 @@ describe('listing push (sandbox)', () => {
       .from(channelConnections)
       .where(eq(channelConnections.id, other.id));
     expect(conn?.status).toBe('reauth_required');
+    expect(await openAlert(`connection_reauth_required:${other.id}`)).toMatchObject({
+      kind: 'connection_reauth_required',
+      subject: { connectionId: other.id },
+    });
 
     // The crafter reconnects the shop: the waiting listing is pending again, its push is in the
     // outbox, the relay routes it to the Shopee queue, and the push makes it live.
@@ -425,6 +451,7 @@ describe('listing push (sandbox)', () => {
       const jobs = await (queues[0] as Queue).getJobs(['waiting', 'delayed', 'prioritized']);
       expect(jobs.filter((j) => j.data.listingId === id)).toHaveLength(1);
       expect((await pushListing(deps(), id)).outcome).toBe('live');
+      expect(await openAlert(`connection_reauth_required:${other.id}`)).toBeUndefined();
     } finally {
       for (const q of queues) {
         await q.obliterate({ force: true });

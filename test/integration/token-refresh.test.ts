@@ -205,6 +205,22 @@ describe('token refresh', () => {
     expect(view.json()).toMatchObject({ status: 'reauth_required', health: { state: 'reauth_required' } });
     // Not refreshed again: it is no longer active.
     expect(await refreshConnectionToken(deps(), connection.id, { force: true })).toBe('skipped');
+    // The alert feed says so, to the crafter, once.
+    const alertsOf = async (state: string) =>
+      (await inject({ method: 'GET', url: `/v1/alerts?state=${state}`, headers: api.auth(user) }))
+        .json()
+        .items.filter((a: { subject: Record<string, string> }) => a.subject.connectionId === connection.id);
+    const [alert] = await alertsOf('open');
+    expect(alert).toMatchObject({
+      kind: 'connection_reauth_required',
+      crafterId: crafter.id,
+      dedupeKey: `connection_reauth_required:${connection.id}`,
+      count: 1,
+      message: {
+        en: expect.stringMatching(/connect the shop again/),
+        id: expect.stringMatching(/hubungkan toko lagi/),
+      },
+    });
 
     // Reconnecting the same shop brings it back, and the waiting listing goes back to work.
     const again = await connectShopee(connection.externalShopId);
@@ -215,6 +231,9 @@ describe('token refresh', () => {
       .from(channelListings)
       .where(eq(channelListings.connectionId, connection.id));
     expect(resumed?.state).toBe('pending');
+    // …and the alert is resolved.
+    expect(await alertsOf('open')).toEqual([]);
+    expect(await alertsOf('resolved')).toMatchObject([{ id: alert.id }]);
   });
 
   it('an expired TikTok Shop refresh token → reauth_required', async () => {

@@ -11,6 +11,18 @@ import {
   type ListingProblem,
 } from '../types.js';
 import { PartnerBrandClient, type PartnerCredentials } from './client.js';
+import { type PartnerSalesLine, partnerLineOrder } from './sales.js';
+
+export {
+  PARTNER_SALES_CSV_COLUMNS,
+  type PartnerCsvError,
+  type PartnerCsvResult,
+  parsePartnerSalesCsv,
+} from './sales.js';
+
+/** docs/partner-brand-api.yaml `/v1/sales-reports`: a period is at most 31 days; a page at most 1000 lines. */
+const REPORT_PERIOD_MS = 31 * 86_400_000;
+const REPORT_PAGE = 1000;
 
 export const partnerBrandAdapterConfigSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).default(10_000),
@@ -167,9 +179,43 @@ export function createPartnerBrandAdapter(
       }));
       return variants.length ? { ...ref, status: 'live' as const, variants } : null;
     },
-    async pullOrders() {
-      // Replaced by the inward-sync work (issue 9); nothing calls it yet.
-      throw new Error('pullOrders is not built yet');
+    async pullOrders(ctx, window, raw) {
+      const creds = credentialsOf(ctx);
+      const start = window.from.getTime();
+      const end = window.to.getTime();
+      if (end <= start) return { orders: [], next: null };
+      const rawFrom = raw?.sliceFrom;
+      let sliceFrom = typeof rawFrom === 'number' && rawFrom >= start && rawFrom < end ? rawFrom : start;
+      let cursor = sliceFrom === rawFrom && typeof raw?.cursor === 'string' ? raw.cursor : '';
+      for (;;) {
+        const sliceTo = Math.min(sliceFrom + REPORT_PERIOD_MS, end);
+        const query = new URLSearchParams({
+          from: new Date(sliceFrom).toISOString(),
+          to: new Date(sliceTo).toISOString(),
+          limit: String(REPORT_PAGE),
+          ...(cursor ? { cursor } : {}),
+        });
+        // GET /v1/sales-reports: lines with from ≤ sold_at < to (≤31 days), cursor paging, limit ≤ 1000.
+        let page: { data: { lines: PartnerSalesLine[]; next_cursor: string | null } };
+        try {
+          page = await client.request(creds, 'GET', `/v1/sales-reports?${query.toString()}`);
+        } catch (err) {
+          // A stored cursor the partner no longer takes: read the period again from its start (lines
+          // are keyed by report_line_id, so reading one twice changes nothing).
+          if (!cursor || !(err instanceof ChannelFailure && err.platformCode === 'invalid_cursor')) throw err;
+          cursor = '';
+          continue;
+        }
+        const orders = (page.data.lines ?? []).map(partnerLineOrder);
+        const next = page.data.next_cursor
+          ? { sliceFrom, cursor: page.data.next_cursor }
+          : sliceTo < end
+            ? { sliceFrom: sliceTo, cursor: '' }
+            : null;
+        if (orders.length > 0 || next === null) return { orders, next };
+        sliceFrom = next.sliceFrom;
+        cursor = next.cursor;
+      }
     },
   };
 

@@ -27,7 +27,17 @@ import {
   tierStructure,
   validateForShopee,
 } from './mappers/listing.js';
+import {
+  confirmShopeeLostPushMessages,
+  getShopeeLostPushMessages,
+  pullShopeeOrders,
+  type ShopeeLostPushPage,
+} from './orders.js';
 import type { ShopeeBatchResult, ShopeeItemBaseInfo, ShopeeModelList } from './types.js';
+
+export { SHOPEE_ORDER_STATUS } from './mappers/orders.js';
+export type { ShopeeLostPush, ShopeeLostPushPage } from './orders.js';
+export { createShopeeWebhookVerifier } from './webhook.js';
 
 export interface ShopeeAdapterDeps {
   imageCache: ImageUploadCache;
@@ -424,12 +434,33 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
         })),
       };
     },
-    async pullOrders() {
-      // Replaced by the inward-sync work (issue 9); nothing calls it yet.
-      throw new Error('pullOrders is not built yet');
+    async pullOrders(ctx, window, cursor) {
+      return pullShopeeOrders(client, shopOf(ctx), window, cursor);
     },
   };
   return adapter;
+}
+
+/**
+ * Shopee's lost-push gap filler (reference §1.8): pushes not acknowledged in the last 3 days, 100 at a
+ * time, and their confirmation. Public (partner-level) APIs: one call covers every shop of the partner.
+ * Takes the same settings as the adapter.
+ */
+export interface ShopeeLostPushClient {
+  getLostPushMessages(): Promise<ShopeeLostPushPage>;
+  confirmConsumed(lastMessageId: number): Promise<void>;
+}
+
+export function createShopeeLostPushClient(
+  rawConfig: unknown,
+  deps: { now?: () => Date } = {},
+): ShopeeLostPushClient {
+  const config = shopeeAdapterConfigSchema.parse(rawConfig);
+  const client = new ShopeeClient(config, deps.now ?? (() => new Date()));
+  return {
+    getLostPushMessages: () => getShopeeLostPushMessages(client),
+    confirmConsumed: (lastMessageId) => confirmShopeeLostPushMessages(client, lastMessageId),
+  };
 }
 
 function unexpected(api: string): ChannelFailure {

@@ -74,3 +74,38 @@ export interface ShopeeBatchResult {
   success_list?: Array<{ model_id: number }>;
   failure_list?: Array<{ model_id: number; failed_reason: string }>;
 }
+
+/** One entry of `get_order_detail` → `item_list` (opt-in field). */
+export interface ShopeeOrderItem {
+  item_id: number;
+  item_name?: string;
+  item_sku?: string;
+  model_id?: number;
+  model_name?: string;
+  model_sku?: string;
+  model_quantity_purchased?: number;
+  model_original_price?: number;
+  /** 0 for bundle-deal items (their prices are only in the escrow API). */
+  model_discounted_price?: number;
+  order_item_id?: number;
+  /** Units of this entry cancelled on their own (partial cancellation), when Shopee reports it. */
+  cancelled_qty?: number;
+}
+
+/** One order of `get_order_detail` → `order_list`, with the opt-in fields the adapter asks for. */
+export interface ShopeeOrderDetail {
+  order_sn: string;
+  order_status: string;
+  create_time: number;
+  update_time: number;
+  /** 0 (or absent) until paid. */
+  pay_time?: number;
+  item_list?: ShopeeOrderItem[];
+  total_amount?: number;
+}
+
+export interface ShopeeOrderList {
+  more?: boolean;
+  next_cursor?: string;
+  order_list?: Array<{ order_sn: string; order_status?: string }>;
+}

@@ -16,7 +16,11 @@ import {
 import { type TiktokShopAuth, TiktokShopClient } from './client.js';
 import { type TiktokShopAdapterConfig, tiktokShopAdapterConfigSchema } from './config.js';
 import { productBody, skuInputs, TIKTOK_LIMITS, tiktokStock, validateForTiktok } from './mappers/listing.js';
+import { pullTiktokOrders } from './orders.js';
 import type { TiktokBatchErrors, TiktokProductDetail } from './types.js';
+
+export { TIKTOK_ORDER_STATUS } from './mappers/orders.js';
+export { createTiktokShopWebhookVerifier } from './webhook.js';
 
 export interface TiktokShopAdapterDeps {
   imageCache: ImageUploadCache;
@@ -241,9 +245,8 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
         })),
       };
     },
-    async pullOrders() {
-      // Replaced by the inward-sync work (issue 9); nothing calls it yet.
-      throw new Error('pullOrders is not built yet');
+    async pullOrders(ctx, window, cursor) {
+      return pullTiktokOrders(client, authOf(ctx), window, cursor);
     },
   };
   return adapter;

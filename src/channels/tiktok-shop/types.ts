@@ -40,3 +40,29 @@ export interface TiktokProductDetail {
 export interface TiktokBatchErrors {
   errors?: Array<{ code: number; message: string; detail?: { product_id?: string } }>;
 }
+
+/** One unit of an order (`line_items[]`); TikTok has no quantity field. */
+export interface TiktokOrderLineItem {
+  id: string;
+  product_id?: string;
+  product_name?: string;
+  sku_id?: string;
+  seller_sku?: string;
+  original_price?: string;
+  sale_price?: string;
+  seller_discount?: string;
+  platform_discount?: string;
+  /** Per line: UNPAID, AWAITING_SHIPMENT, …, CANCELLED (a unit cancelled on its own). */
+  display_status?: string;
+  is_gift?: boolean;
+}
+
+/** An order as Get Order List and Get Order Detail return it (only the fields the adapter reads). */
+export interface TiktokOrder {
+  id: string;
+  status: string;
+  create_time: number;
+  update_time?: number;
+  paid_time?: number;
+  line_items?: TiktokOrderLineItem[];
+}

@@ -34,6 +34,19 @@ export const products = pgTable(
     imageUrls: jsonb('image_urls').$type<string[]>().notNull().default([]),
     status: productStatus('status').notNull().default('draft'),
     version: integer('version').notNull().default(1),
+    /**
+     * Bumped by every stock movement of the product's variants (drizzle trigger, never by hand): the
+     * push pipeline compares it with what each listing pushed, and a stock count names the revision
+     * it was based on. Separate from `version`, so a sale never makes a crafter's ETag stale.
+     */
+    stockRevision: integer('stock_revision').notNull().default(0),
+    /**
+     * `stock_revision` when the current `version` was written (after that write's own stock). A
+     * writer's If-Match proves it read the product since then; a write that sets stock without naming
+     * the stock revision it read is exact only while nothing has moved stock since, and is refused
+     * (`stock_changed`) otherwise rather than undoing a sale it never saw.
+     */
+    versionStockRevision: integer('version_stock_revision').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -44,7 +57,11 @@ export const products = pgTable(
   ],
 );
 
-/** A sellable variant (SKU). Prices are integer rupiah; weight in grams. */
+/**
+ * A sellable variant (SKU). Prices are integer rupiah; weight in grams. `stock` is the on-hand
+ * materialised from the stock ledger (stock_movements): only a movement changes it, and a deferred
+ * constraint trigger refuses any commit where it differs from the ledger. It may be negative (oversold).
+ */
 export const variants = pgTable(
   'variants',
   {
@@ -69,7 +86,6 @@ export const variants = pgTable(
     uniqueIndex('variants_crafter_sku_idx').on(t.crafterId, t.sku).where(sql`${t.retiredAt} is null`),
     index('variants_product_idx').on(t.productId, t.position),
     check('variants_price_nonneg', sql`${t.priceIdr} >= 0`),
-    check('variants_stock_nonneg', sql`${t.stock} >= 0`),
     check('variants_weight_nonneg', sql`${t.weightGrams} >= 0`),
   ],
 );

@@ -73,6 +73,11 @@ export const channelListings = pgTable(
      */
     pushedContentHash: text('pushed_content_hash'),
     pushedOfferHash: text('pushed_offer_hash'),
+    /**
+     * The product's `stock_revision` whose stock the last successful push sent (null: never). Stock
+     * moves without a content version, so the reconciler compares this too to find stock-behind listings.
+     */
+    pushedStockRevision: integer('pushed_stock_revision'),
     /** When a push was last queued and for which version: lets the reconciler spot lost work without Redis. */
     queuedVersion: integer('queued_version'),
     queuedAt: timestamp('queued_at', { withTimezone: true }),

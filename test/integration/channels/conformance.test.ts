@@ -18,6 +18,7 @@ import { createShopeeAdapter } from '../../../src/channels/shopee/index.js';
 import { createTiktokShopAdapter } from '../../../src/channels/tiktok-shop/index.js';
 import {
   type CanonicalListing,
+  type CanonicalOrder,
   type CanonicalVariant,
   type CategoryPlacement,
   type Channel,
@@ -26,6 +27,7 @@ import {
   type ConnectionContext,
   type FailureKind,
   type ImageUploadCache,
+  type PullCursor,
   type RemoteListingRef,
 } from '../../../src/channels/types.js';
 import { PartnerTestClient } from '../../sandbox/partner-brand/client.js';
@@ -106,6 +108,24 @@ interface ChannelFixture {
   revokedCtx?: ConnectionContext;
   /** The title buyers see now, read from the platform by an independent test client. */
   remoteTitle(ref: RemoteListingRef): Promise<string>;
+  /**
+   * Buyers place these orders (one list of SKU × quantity per order) at `createdAt` (Unix seconds),
+   * through the sandbox control API; returns the platform's order ids.
+   */
+  placeOrders(orders: Array<Array<{ sku: string; quantity: number }>>, createdAt: number): Promise<string[]>;
+  /** Cancels an order on the platform (control API); absent where sales are final (partner reports). */
+  cancelOrder?(id: string): Promise<void>;
+}
+
+/** The sandbox control API, over HTTP as tests and demos use it. */
+async function sandboxControl(
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: object,
+): Promise<Record<string, unknown>> {
+  const res = await sandbox.app.inject({ method, url: `/__sandbox${url}`, ...(payload ? { payload } : {}) });
+  expect(res.statusCode, res.body).toBeLessThan(300);
+  return res.json() as Record<string, unknown>;
 }
 
 interface ChannelCase {
@@ -164,6 +184,16 @@ const cases: ChannelCase[] = [
           const items = res.body.response?.item_list as Array<{ item_name: string }> | undefined;
           return String(items?.[0]?.item_name);
         },
+        async placeOrders(orders, createdAt) {
+          const body = await sandboxControl('POST', '/shopee/orders', {
+            shopId: shopee.shopId,
+            orders: orders.map((lines) => ({ createTime: createdAt, status: 'READY_TO_SHIP', lines })),
+          });
+          return (body.orders as Array<{ orderSn: string }>).map((o) => o.orderSn);
+        },
+        async cancelOrder(id) {
+          await sandboxControl('POST', `/shopee/orders/${id}/status`, { status: 'CANCELLED' });
+        },
       };
     },
   },
@@ -221,6 +251,20 @@ const cases: ChannelCase[] = [
           });
           return String(res.body.data.title);
         },
+        async placeOrders(orders, createdAt) {
+          const body = await sandboxControl('POST', '/tiktok-shop/orders', {
+            shop_id: shop.shopId,
+            orders: orders.map((lines) => ({
+              create_time: createdAt,
+              status: 'AWAITING_SHIPMENT',
+              lines: lines.map((l) => ({ seller_sku: l.sku, quantity: l.quantity })),
+            })),
+          });
+          return (body.orders as Array<{ id: string }>).map((o) => o.id);
+        },
+        async cancelOrder(id) {
+          await sandboxControl('POST', `/tiktok-shop/orders/${id}/status`, { status: 'CANCELLED' });
+        },
       };
     },
   },
@@ -264,6 +308,14 @@ const cases: ChannelCase[] = [
           // One item per variant, titled "<product title> (<options>)".
           const title = items.find((i) => Object.values(ref.remoteVariantIds).includes(i.sku))?.title ?? '';
           return title.replace(/ \([^)]*\)$/, '');
+        },
+        async placeOrders(orders, createdAt) {
+          // A report line is one sale of one SKU: each line of each order becomes one report line.
+          const body = await sandboxControl('POST', '/partner-brand/orders', {
+            partner_id: partner.partner_id,
+            sales: orders.flat().map((l) => ({ sku: l.sku, quantity: l.quantity, sold_at: createdAt })),
+          });
+          return (body.lines as Array<{ report_line_id: string }>).map((l) => l.report_line_id);
         },
       };
     },
@@ -584,6 +636,69 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     }
   });
 
+  it('pulls orders placed on the platform: each once, lines by seller SKU, figures equal the platform’s own totals', async () => {
+    const createdAt = Math.floor(sandboxNow().getTime() / 1000) - 86_400;
+    const ids = await f.placeOrders(
+      [
+        [{ sku: red.sku, quantity: 2 }],
+        [
+          { sku: blue.sku, quantity: 1 },
+          { sku: red.sku, quantity: 1 },
+        ],
+        [{ sku: red.sku, quantity: 1 }],
+      ],
+      createdAt,
+    );
+    const window = {
+      from: new Date((createdAt - 3_600) * 1000),
+      to: new Date(sandboxNow().getTime() + 60_000),
+    };
+    const pullAll = async () => {
+      const orders: CanonicalOrder[] = [];
+      let cursor: PullCursor | null = null;
+      do {
+        const page = await f.adapter.pullOrders(f.ctx, window, cursor);
+        orders.push(...page.orders);
+        cursor = page.next;
+      } while (cursor);
+      return orders;
+    };
+    const truth = async () =>
+      (await sandboxControl('GET', `/${platform}/shops/${f.ctx.externalShopId}/sales-totals`))
+        .totals as unknown[];
+
+    const first = await pullAll();
+    const ours = first.filter((o) => ids.includes(o.externalOrderId));
+    expect(new Set(ours.map((o) => o.externalOrderId)).size).toBe(ids.length);
+    expect(new Set(first.map((o) => o.externalOrderId)).size).toBe(first.length);
+    const units = (o: CanonicalOrder) =>
+      o.lines
+        .map((l) => `${l.sellerSku}×${l.quantity}`)
+        .sort()
+        .join(',');
+    // Partner reports have one order per report line (one SKU each); marketplaces keep the basket.
+    const expected =
+      channel === 'partner_brand'
+        ? [`${red.sku}×2`, `${blue.sku}×1`, `${red.sku}×1`, `${red.sku}×1`]
+        : [`${red.sku}×2`, [`${blue.sku}×1`, `${red.sku}×1`].sort().join(','), `${red.sku}×1`];
+    expect(ours.map(units).sort()).toEqual(expected.sort());
+    for (const order of ours) {
+      expect(order.status).not.toBe('cancelled');
+      expect(order.createdAt.getTime()).toBe(createdAt * 1000);
+      for (const line of order.lines)
+        expect(Number.isInteger(line.unitPriceIdr) && line.unitPriceIdr > 0).toBe(true);
+    }
+    expect(figuresByDay(first, f.ctx.externalShopId)).toEqual(await truth());
+
+    // A cancellation on the platform is seen by the next pull, and both sides still agree.
+    if (f.cancelOrder) {
+      await f.cancelOrder(ids[2] as string);
+      const again = await pullAll();
+      expect(again.find((o) => o.externalOrderId === ids[2])?.status).toBe('cancelled');
+      expect(figuresByDay(again, f.ctx.externalShopId)).toEqual(await truth());
+    }
+  });
+
   it('classifies a content refusal as permanent, with the reason in plain words', async () => {
     const refused =
       channel === 'partner_brand'
@@ -593,6 +708,36 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     expectPlainWords(failure, 'permanent');
   });
 });
+
+/**
+ * The sales figures of pulled orders per Jakarta day, by the definition above `CanonicalOrder`
+ * (src/channels/types.ts), in the shape of the sandbox's own totals.
+ */
+function figuresByDay(orders: CanonicalOrder[], shopId: string) {
+  const days = new Map<
+    string,
+    { shopId: string; day: string; grossIdr: number; netIdr: number; units: number; orders: number }
+  >();
+  const pastPayment = new Set(['awaiting_shipment', 'shipped', 'completed', 'returned']);
+  for (const o of orders) {
+    if (o.status === 'unpaid' || o.status === 'on_hold') continue;
+    if (!(o.paidAt || pastPayment.has(o.status))) continue;
+    const day = new Date(o.createdAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const row = days.get(day) ?? { shopId, day, grossIdr: 0, netIdr: 0, units: 0, orders: 0 };
+    row.orders += 1;
+    for (const l of o.lines) {
+      row.grossIdr += l.quantity * l.unitPriceIdr;
+      const back =
+        o.status === 'cancelled' || o.status === 'returned'
+          ? l.quantity
+          : Math.min(l.quantity, (l.cancelledQuantity ?? 0) + (l.returnedQuantity ?? 0));
+      row.netIdr += (l.quantity - back) * l.unitPriceIdr;
+      row.units += l.quantity - back;
+    }
+    days.set(day, row);
+  }
+  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+}
 
 function bySku(a: { sku: string }, b: { sku: string }): number {
   return a.sku.localeCompare(b.sku);

@@ -44,7 +44,17 @@ export const listingSchema = z
     ),
     pushedVersion: z.number().int().nullable().meta({ description: 'Product version last pushed' }),
     productVersion: z.number().int().meta({ description: 'The product’s current version' }),
-    inSync: z.boolean().meta({ description: 'pushedVersion equals productVersion' }),
+    pushedStockRevision: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The product’s stock revision whose stock was last pushed' }),
+    productStockRevision: z.number().int().meta({
+      description: 'The product’s current stock revision (every sale, count or adjustment bumps it)',
+    }),
+    inSync: z.boolean().meta({
+      description: 'pushedVersion equals productVersion and pushedStockRevision equals productStockRevision',
+    }),
     lastError: z
       .object({
         code: z.string().nullable(),
@@ -96,7 +106,7 @@ export function toListingResponse(v: ListingView): z.infer<typeof listingSchema>
   const { lastError, ...rest } = v;
   return {
     ...rest,
-    inSync: v.pushedVersion === v.productVersion,
+    inSync: v.pushedVersion === v.productVersion && v.pushedStockRevision === v.productStockRevision,
     lastError: lastError ? { ...lastError, at: iso(lastError.at) } : null,
     lastAttemptAt: iso(v.lastAttemptAt),
     lastSuccessAt: iso(v.lastSuccessAt),

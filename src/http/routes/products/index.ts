@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { scopeOf } from '../../../domain/scope.js';
 import { UnsupportedMediaTypeError } from '../../../lib/errors.js';
 import { exportProductsCsv, importProductsCsv } from '../../../services/product-csv.js';
+import { changeProductStock, listProductStockMovements } from '../../../services/product-stock.js';
 import {
   createProduct,
   deleteProduct,
@@ -33,6 +34,10 @@ import {
   patchProductBody,
   productSchema,
   replaceProductBody,
+  stockChangeBody,
+  stockCursorSchema,
+  stockMovementPageSchema,
+  stockMovementsQuery,
   toProductResponse,
 } from './schemas.js';
 
@@ -245,6 +250,63 @@ export async function productRoutes(
       },
     },
     (request, reply) => applyUpdate(request, reply, request.params.id, request.body),
+  );
+
+  r.get(
+    '/v1/products/:id/stock-movements',
+    {
+      config: { access: ALL_ROLES },
+      schema: {
+        tags: ['products'],
+        operationId: 'listStockMovements',
+        summary:
+          'The stock ledger of a product: every sale, cancellation, return, count, adjustment and import, newest first',
+        description:
+          'Cursor pagination: pass `nextCursor` as `cursor` until it is null. `variantId` narrows it to one variant.',
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        querystring: stockMovementsQuery,
+        response: { 200: stockMovementPageSchema, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, variantId } = request.query;
+      const before = decodeCursor(cursor, stockCursorSchema)?.r;
+      const page = await listProductStockMovements(serviceContext(opts.db, request), request.params.id, {
+        limit,
+        variantId,
+        before,
+      });
+      return {
+        items: page.items.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })),
+        nextCursor: page.next === null ? null : encodeCursor({ r: page.next }),
+      };
+    },
+  );
+
+  r.post(
+    '/v1/products/:id/stock',
+    {
+      config: { access: ALL_ROLES },
+      preValidation: requireContentType('application/json'),
+      schema: {
+        tags: ['products'],
+        operationId: 'changeProductStock',
+        summary:
+          'Record a stock count or adjustment (honours Idempotency-Key; no If-Match: stock is not versioned)',
+        description:
+          "A count is applied as your change relative to what you read at `stockRevision`, on top of any sale since (read 7, counted 5, a sale took one meanwhile: 4), so a sale is never undone. The product's `version` (ETag) does not change; its `stockRevision` does, and the new stock goes to every channel.",
+        security: [{ bearer: [] }],
+        params: uuidParam,
+        body: stockChangeBody,
+        response: { 200: productSchema, ...commonErrors, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) =>
+      withEtag(
+        reply,
+        await changeProductStock(serviceContext(opts.db, request), request.params.id, request.body),
+      ),
   );
 
   r.delete(
