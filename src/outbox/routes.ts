@@ -16,7 +16,6 @@ import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
   type CatalogueSyncJob,
   catalogueSyncJob,
-  EDIT_COALESCE_MS,
   EDIT_JOB,
   PUSH_QUEUE,
   pushJobOptions,
@@ -96,7 +95,7 @@ const productListingsPush: OutboxRoute = async (row, { db }) => {
     queue: PUSH_QUEUE[l.channel],
     name: EDIT_JOB,
     data: { listingId: l.id },
-    opts: pushJobOptions(l.id, EDIT_COALESCE_MS),
+    opts: pushJobOptions(l.id),
   }));
 };
 
