@@ -83,7 +83,7 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
           job,
           token,
         ),
-      { connection, prefix, concurrency: 10 },
+      { connection, prefix, concurrency: config.pushConcurrency },
     ),
 );
 

@@ -40,6 +40,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Push jobs one worker process runs at once, per channel queue. Pushes mostly wait on the platform
+   * and Postgres, so more than the pool size helps; each shop's rate is held in Redis whatever this is.
+   */
+  PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(25),
   REDIS_URL: redisUrl.optional(),
   /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
   QUEUE_PREFIX: z
@@ -158,6 +163,7 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databaseUrl: string;
   databasePoolMax: number;
+  pushConcurrency: number;
   redisUrl: string;
   queuePrefix: string;
   authTokenSecret: string;
@@ -261,6 +267,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    pushConcurrency: e.PUSH_CONCURRENCY,
     redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     // Demo and test runs get a random secret per boot: tokens simply stop working after a restart.
