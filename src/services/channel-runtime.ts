@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { and, eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { classifyChannelFailure } from '../channels/failure.js';
 import type { ImageFetchPolicy } from '../channels/images.js';
 import { createChannelAdapter } from '../channels/registry.js';
@@ -29,16 +30,25 @@ import type { Database } from '../db/client.js';
 import { channelImageUploads } from '../db/schema/index.js';
 import { ShopRateLimiter } from '../queues/shop-rate-limit.js';
 
-/** Remote image ids by content hash per shop, in Postgres (survives Redis loss and restarts). */
+/**
+ * Remote image ids by content hash per shop, in Postgres (survives Redis loss and restarts), with the
+ * ids this process has seen kept in memory: a shop's photo is usually shared by many listings, and
+ * an id once known never stops being valid for its shop, so a hit costs no round trip.
+ */
 export function postgresImageCache(db: Database): ImageUploadCache {
+  const known = new LRUCache<string, string>({ max: 10_000, ttl: 10 * 60_000 });
   return {
     async get(connectionId, sha256) {
+      const key = `${connectionId}:${sha256}`;
+      const hit = known.get(key);
+      if (hit !== undefined) return hit;
       const [row] = await db
         .select({ id: channelImageUploads.remoteImageId })
         .from(channelImageUploads)
         .where(
           and(eq(channelImageUploads.connectionId, connectionId), eq(channelImageUploads.sha256, sha256)),
         );
+      if (row) known.set(key, row.id);
       return row?.id;
     },
     async put(connectionId, sha256, remoteImageId) {
@@ -49,6 +59,7 @@ export function postgresImageCache(db: Database): ImageUploadCache {
           target: [channelImageUploads.connectionId, channelImageUploads.sha256],
           set: { remoteImageId },
         });
+      known.set(`${connectionId}:${sha256}`, remoteImageId);
     },
   };
 }
