@@ -210,6 +210,10 @@ export interface OutwardBenchResult {
     sentRate: number;
     patch: { p50: number; p99: number };
     fromCommit: { p50: number; p99: number };
+    /** CPU seconds the worker and the API used from the first edit until the last was visible. */
+    cpu: { worker: number; api: number };
+    /** 1-minute load average at the end of the run. */
+    load: number;
   }>;
   burst: Array<{ coalesceMs: number; shopee: number; tiktok: number; finalOk: boolean; detail: string }>;
   publish: {
@@ -491,6 +495,10 @@ export async function main(): Promise<OutwardBenchResult> {
         const edits: Array<{ key: string; sentAt: number; ackAt?: number }> = [];
         const lastKey = new Map<string, string>();
         patchTimes = [];
+        const cpuAtStart = {
+          worker: await cpuSeconds(worker?.child.pid),
+          api: await cpuSeconds(api?.child.pid),
+        };
         const total = Math.round(EDIT_SECONDS * rate);
         const started = Date.now();
         const inflight: Array<Promise<void>> = [];
@@ -525,6 +533,10 @@ export async function main(): Promise<OutwardBenchResult> {
         ).catch((err: unknown) => log(String(err)));
         polling = false;
         await Promise.all(pollers);
+        const cpu = {
+          worker: (await cpuSeconds(worker?.child.pid)) - cpuAtStart.worker,
+          api: (await cpuSeconds(api?.child.pid)) - cpuAtStart.api,
+        };
         const lat = { shopee: [] as number[], tiktok: [] as number[], both: [] as number[] };
         const fromCommit: number[] = [];
         for (const e of edits) {
@@ -555,6 +567,8 @@ export async function main(): Promise<OutwardBenchResult> {
           sentRate,
           patch: { p50: percentile(patchTimes, 50), p99: percentile(patchTimes, 99) },
           fromCommit: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
+          cpu,
+          load: loadavg()[0] ?? 0,
         };
         result.edit.push(run);
         log(`edit→visible (coalesce ${coalesceMs} ms): ${JSON.stringify(run)}`);
@@ -729,13 +743,13 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
     '',
     'Every run:',
     '',
-    '| EDIT_COALESCE_MS | edits/s asked | edits (completed rate) | PATCH p50 / p99 | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| EDIT_COALESCE_MS | edits/s asked | edits (completed rate) | PATCH p50 / p99 | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms | CPU s worker / API | load (1 min) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
     ...r.edit.map(
       (e) =>
         `| ${e.coalesceMs}${e.coalesceMs === EDIT_COALESCE_MS ? ' (default)' : ''} | ${e.rate} | ${e.edits} (${e.sentRate.toFixed(1)}/s) | ${ms(e.patch.p50)} / ${ms(e.patch.p99)} | ${e.seen.shopee} / ${e.seen.tiktok} | ` +
         `${ms(e.p50.shopee)} / ${ms(e.p50.tiktok)} / ${ms(e.p50.both)} | ${ms(e.p99.shopee)} / ${ms(e.p99.tiktok)} / **${ms(e.p99.both)}** | ` +
-        `${e.p99.both <= 300 ? 'met' : 'NOT met'} |`,
+        `${e.p99.both <= 300 ? 'met' : 'NOT met'} | ${e.cpu.worker.toFixed(1)} / ${e.cpu.api.toFixed(1)} | ${e.load.toFixed(1)} |`,
     ),
     '',
     'Measured from the PATCH answer (the edit committed) instead of from sending it, both shops: ' +

@@ -117,15 +117,17 @@ const relay = startOutboxRelay(database.db, [catalogueQueue, maintenanceQueue, .
 });
 // A commit that writes outbox rows wakes the relay at once (NOTIFY); its poll covers the times when
 // the LISTEN connection is down, and a (re)connect relays whatever was missed.
-const outboxListener = listenForNotifications(config.databaseUrl, OUTBOX_PENDING_CHANNEL, {
-  onNotify: () => relay.wake(),
-  onListening: () => relay.wake(),
-  onError: (err) =>
-    log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      'outbox LISTEN unavailable; the relay polls until it is back',
-    ),
-});
+const outboxListener = config.outboxListen
+  ? listenForNotifications(config.databaseUrl, OUTBOX_PENDING_CHANNEL, {
+      onNotify: () => relay.wake(),
+      onListening: () => relay.wake(),
+      onError: (err) =>
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'outbox LISTEN unavailable; the relay polls until it is back',
+        ),
+    })
+  : undefined;
 // Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
 const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
@@ -149,7 +151,7 @@ async function shutdown(signal: string): Promise<void> {
     );
     process.exit(0);
   }, SHUTDOWN_GRACE_MS).unref();
-  await outboxListener.stop();
+  await outboxListener?.stop();
   await relay.stop();
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));

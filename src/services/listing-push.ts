@@ -307,12 +307,29 @@ const clearErrors = {
   queuedAt: null,
 } as const;
 
-async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
-  if (!listing.remoteItemId) return null;
-  const rows = await db
-    .select({ variantId: channelListingVariants.variantId, remote: channelListingVariants.remoteModelId })
+interface PushedVariant {
+  variantId: string;
+  remote: string | null;
+  price: number | null;
+  stock: number | null;
+}
+
+/** What the last successful pushes left on each variant (one read serves the ref and the offer diff). */
+async function pushedVariants(db: Database, listing: ListingRow): Promise<PushedVariant[]> {
+  if (!listing.remoteItemId) return [];
+  return db
+    .select({
+      variantId: channelListingVariants.variantId,
+      remote: channelListingVariants.remoteModelId,
+      price: channelListingVariants.pushedPriceIdr,
+      stock: channelListingVariants.pushedStock,
+    })
     .from(channelListingVariants)
     .where(eq(channelListingVariants.listingId, listing.id));
+}
+
+function refOf(listing: ListingRow, rows: readonly PushedVariant[]): RemoteListingRef | null {
+  if (!listing.remoteItemId) return null;
   return {
     remoteItemId: listing.remoteItemId,
     remoteVariantIds: Object.fromEntries(
@@ -325,19 +342,7 @@ async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRe
  * Which of price and stock differ from what the last successful push sent (a variant never pushed
  * counts as both), so a price edit does not resend stock and the other way round.
  */
-async function offerChanges(
-  db: Database,
-  listingId: string,
-  listing: CanonicalListing,
-): Promise<PriceStockChange> {
-  const rows = await db
-    .select({
-      variantId: channelListingVariants.variantId,
-      price: channelListingVariants.pushedPriceIdr,
-      stock: channelListingVariants.pushedStock,
-    })
-    .from(channelListingVariants)
-    .where(eq(channelListingVariants.listingId, listingId));
+function offerChanges(rows: readonly PushedVariant[], listing: CanonicalListing): PriceStockChange {
   const pushed = new Map(rows.map((r) => [r.variantId, r]));
   const changed = { price: false, stock: false };
   for (const v of listing.variants) {
@@ -454,7 +459,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
 
   // Delist: the product is deleted or archived, or the crafter unpublished the listing.
   if (!product || product.deletedAt !== null || product.status === 'archived' || listing.delistedAt) {
-    let ref = await refOf(db, listing);
+    let ref = refOf(listing, await pushedVariants(db, listing));
     if (!ref && listing.createIntentSku && listing.createIntentStartedAt) {
       const sku = listing.createIntentSku;
       const since = listing.createIntentStartedAt;
@@ -548,25 +553,28 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
       : null;
   const unlessIntent = <T>(value: T) =>
     sql`case when ${channelListings.createIntentId} is null then ${value} else`;
-  const [marked] = await db
-    .update(channelListings)
-    .set({
-      state: 'syncing',
-      lastAttemptAt: sql`now()`,
-      queuedAt: sql`now()`,
-      updatedAt: sql`now()`,
-      ...(newIntent
-        ? {
-            createIntentId: sql`${unlessIntent(sql`${newIntent.id}::uuid`)} ${channelListings.createIntentId} end`,
-            createIntentSku: sql`${unlessIntent(newIntent.sku)} ${channelListings.createIntentSku} end`,
-            createIntentStartedAt: sql`${unlessIntent(sql`now()`)} ${channelListings.createIntentStartedAt} end`,
-          }
-        : {}),
-    })
-    .where(eq(channelListings.id, listingId))
-    .returning({ intentId: channelListings.createIntentId });
-
-  let ref = await refOf(db, listing);
+  // Read alongside (independent of the mark): what the last pushes left on each variant.
+  const [[marked], pushed] = await Promise.all([
+    db
+      .update(channelListings)
+      .set({
+        state: 'syncing',
+        lastAttemptAt: sql`now()`,
+        queuedAt: sql`now()`,
+        updatedAt: sql`now()`,
+        ...(newIntent
+          ? {
+              createIntentId: sql`${unlessIntent(sql`${newIntent.id}::uuid`)} ${channelListings.createIntentId} end`,
+              createIntentSku: sql`${unlessIntent(newIntent.sku)} ${channelListings.createIntentSku} end`,
+              createIntentStartedAt: sql`${unlessIntent(sql`now()`)} ${channelListings.createIntentStartedAt} end`,
+            }
+          : {}),
+      })
+      .where(eq(channelListings.id, listingId))
+      .returning({ intentId: channelListings.createIntentId }),
+    pushedVariants(db, listing),
+  ]);
+  let ref = refOf(listing, pushed);
   let outcome: PushOutcome = 'live';
   if (!ref) {
     if (newIntent) {
@@ -605,7 +613,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical));
   } else if (offer !== listing.pushedOfferHash) {
     const current = ref;
-    const changed = await offerChanges(db, listingId, canonical);
+    const changed = offerChanges(pushed, canonical);
     await remote('price_stock', (ctx) =>
       channelAdapter.updatePriceAndStock(ctx, current, canonical, changed),
     );
