@@ -29,6 +29,7 @@ import type { ChannelsConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { channelImageUploads } from '../db/schema/index.js';
 import { ShopRateLimiter } from '../queues/shop-rate-limit.js';
+import { noteCallSent } from './sent-calls.js';
 
 /**
  * Remote image ids by content hash per shop, in Postgres (survives Redis loss and restarts), with the
@@ -95,7 +96,7 @@ export interface ChannelRuntime {
 }
 
 /** Rate-limit keys carry no credential (the partner key names its budget): they are hashed. */
-function budgetKey(channel: Channel, key: string): string {
+export function budgetKey(channel: Channel, key: string): string {
   return `${channel}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
@@ -133,6 +134,7 @@ export function createChannelRuntime(options: ChannelRuntimeOptions): ChannelRun
     let limit: ChannelRateLimit = { max: 1, perMs: 1_000 };
     const gate = async (key: string): Promise<void> => {
       const got = await limiter.acquire(budgetKey(channel, key), limit, maxGateWaitMs);
+      if (got.admitted) noteCallSent();
       if (!got.admitted) {
         options.onGateThrottle?.(channel);
         throw new ChannelFailure(

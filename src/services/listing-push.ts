@@ -51,6 +51,7 @@ import { placementFor } from '../domain/placement.js';
 import type { Logger } from '../lib/logger.js';
 import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
 import { secretsContext } from './connections.js';
+import { countSentCalls } from './sent-calls.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
 
 type PushKind = 'create' | 'update' | 'price_stock' | 'delist' | 'lookup';
@@ -417,6 +418,14 @@ async function commitSuccess(
     select count(*) from listing`);
 }
 
+/** A refusal by the shop's call budget in this process (src/services/channel-runtime.ts), not the platform. */
+function isOwnBudgetRefusal(err: unknown): boolean {
+  const cause = err instanceof RemotePushError ? err.cause : err;
+  return (
+    cause instanceof ChannelFailure && cause.kind === 'throttled' && cause.platformCode === 'shop_budget'
+  );
+}
+
 /** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
 export async function pushListing(deps: ListingPushDeps, listingId: string): Promise<PushResult> {
   const { db } = deps;
@@ -589,7 +598,21 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
           0,
         );
       }
-      ref = await remote('create', (ctx) => channelAdapter.create(ctx, canonical));
+      const created = await countSentCalls(() =>
+        remote('create', (ctx) => channelAdapter.create(ctx, canonical)),
+      );
+      if (!created.ok) {
+        // Our own shop budget refused the create before any call left: nothing can exist remotely, so
+        // the intent goes and the retry creates directly, without a lookup by SKU.
+        if (created.sent === 0 && isOwnBudgetRefusal(created.error)) {
+          await db
+            .update(channelListings)
+            .set({ createIntentId: null, createIntentSku: null, createIntentStartedAt: null })
+            .where(and(eq(channelListings.id, listingId), eq(channelListings.createIntentId, newIntent.id)));
+        }
+        throw created.error;
+      }
+      ref = created.value;
       await deps.afterRemoteCreate?.(listingId);
     } else {
       // No new intent: the one recorded before is complete (its fallbacks never apply).

@@ -36,7 +36,9 @@ import {
   type QueueName,
 } from '../../src/queues/definitions.js';
 import { createEditSpacing } from '../../src/queues/edit-spacing.js';
+import { ShopRateLimiter } from '../../src/queues/shop-rate-limit.js';
 import {
+  budgetKey,
   type ChannelRuntime,
   createChannelRuntime,
   isOpenCircuit,
@@ -322,6 +324,42 @@ describe('listing push (sandbox)', () => {
     expect(retry.outcome).toBe('live');
     expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
     expect((await listing(id)).remoteItemId).toBeTruthy();
+  });
+
+  it('a create refused by our own shop budget before any call left drops its intent: the retry creates without a lookup', async () => {
+    const budgetPrefix = `${prefix}_budget`;
+    const tight = createChannelRuntime({
+      db: api.database.db,
+      redis,
+      prefix: budgetPrefix,
+      channels: api.config.channels,
+      imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+      maxGateWaitMs: 0,
+      sleep: async (ms) => {
+        channels.sandbox.ctx.clock.advance(ms);
+      },
+      now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+    });
+    // The shop's budget is spent (by other pushes, as in a publish of thousands of products).
+    const limit = tight.adapters.shopee?.rateLimit as { max: number; perMs: number };
+    const limiter = new ShopRateLimiter(redis, budgetPrefix);
+    const key = budgetKey('shopee', `shopee:${shopee.externalShopId}`);
+    for (let i = 0; i < limit.max; i += 1) await limiter.acquire(key, limit, 60_000);
+
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    const adds = shopeeCalls('/api/v2/product/add_item');
+    const lookups = shopeeCalls('/api/v2/product/get_item_list');
+    const refused = await pushListing({ ...deps(), adapters: tight.adapters, guard: tight.guard }, id).catch(
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(RemotePushError);
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds);
+    expect((await listing(id)).createIntentId).toBeNull();
+
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds + 1);
+    expect(shopeeCalls('/api/v2/product/get_item_list')).toBe(lookups);
   });
 
   it('a category with no mapping leaves the listing needs_attention with what to fill in, and calls nothing', async () => {
