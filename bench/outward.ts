@@ -644,7 +644,9 @@ export async function main(): Promise<OutwardBenchResult> {
         const after = await counters();
         const s = diffCounters(before, after, 'shopee');
         const t = diffCounters(before, after, 'tiktok-shop');
-        const boundMs = (Math.max(s.calls, t.calls) / RATE) * 1000;
+        // The bound counts the calls the work NEEDS (one create per single-SKU product per shop), not
+        // the calls made: a lookup or a retry is overhead the pipeline must be charged for.
+        const boundMs = (SKUS / RATE) * 1000;
         const benchCpu = process.cpuUsage(cpuBefore.bench);
         const cpu = {
           worker: (await cpuSeconds(worker?.child.pid)) - cpuBefore.worker,
@@ -781,10 +783,14 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
             `(${(r.publish.skus * 2).toLocaleString('en-US')} listings; ${r.publish.live.toLocaleString('en-US')} live at the end). ` +
             'Wall time from the first publish call (service function in the bench process, 8 at a time) to every listing `live` in Postgres.',
           '',
-          '| SKUs | remote calls Shopee / TikTok | throttled (429) Shopee / TikTok | rate-limit bound (max calls ÷ rate) | wall time | wall ÷ bound | goal ≤ 1.10 |',
+          '| SKUs | remote calls Shopee / TikTok | throttled (429) Shopee / TikTok | rate-limit bound (calls needed ÷ declared rate) | wall time | wall ÷ bound | goal ≤ 1.10 |',
           '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
           `| ${r.publish.skus.toLocaleString('en-US')} | ${r.publish.shopee.calls} / ${r.publish.tiktok.calls} | ${r.publish.shopee.throttled} / ${r.publish.tiktok.throttled} | ` +
             `${(r.publish.boundMs / 1000).toFixed(1)} s | ${(r.publish.wallMs / 1000).toFixed(1)} s | **${r.publish.ratio.toFixed(2)}** | ${r.publish.live < r.publish.skus * 2 ? 'not all live: no figure' : r.publish.ratio <= 1.1 ? 'met' : 'NOT met'} |`,
+          '',
+          `Calls needed: one create per product per shop (${r.publish.skus.toLocaleString('en-US')}), at the declared ${RATE} calls/s per shop. ` +
+            'The adapters hold themselves to 1/1.1 of the declared rate (a 10 % safety margin in src/queues/shop-rate-limit.ts against ' +
+            "jitter between our send and the platform's count), so 1.10 is the floor of this ratio, not a slack.",
           '',
           `Calls by endpoint: Shopee ${JSON.stringify(r.publish.shopee.byEndpoint)}; TikTok ${JSON.stringify(r.publish.tiktok.byEndpoint)}.`,
           '',
