@@ -8,12 +8,14 @@ import { createShopeeLostPushClient } from '../src/channels/shopee/index.js';
 import type { Channel } from '../src/channels/types.js';
 import { loadConfigOrExit } from '../src/config/env.js';
 import { createDatabase } from '../src/db/client.js';
+import { listenForNotifications } from '../src/db/notification-listener.js';
 import { circuitKey } from '../src/http/metrics-collectors.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createQueueRedis } from '../src/lib/redis.js';
-import { startOutboxRelay } from '../src/outbox/relay.js';
+import { OUTBOX_PENDING_CHANNEL, startOutboxRelay } from '../src/outbox/relay.js';
 import { createQueue } from '../src/queues/connection.js';
-import { PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
+import { EDIT_COALESCE_MS, PUSH_QUEUE, QUEUE } from '../src/queues/definitions.js';
+import { createEditSpacing } from '../src/queues/edit-spacing.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
 import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
@@ -77,6 +79,7 @@ const runtime = createChannelRuntime({
     log.warn({ channel, open }, open ? 'channel circuit opened' : 'channel circuit closed');
   },
 });
+const editSpacing = createEditSpacing(connection, prefix, EDIT_COALESCE_MS);
 const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
   (channel) =>
     new Worker(
@@ -92,11 +95,12 @@ const pushWorkers = (Object.keys(PUSH_QUEUE) as Channel[]).map(
             log,
             channel,
             breakerOpenMs: runtime.breakerOpenMs,
+            editSpacing,
           },
           job,
           token,
         ),
-      { connection, prefix, concurrency: 10, name: workerName },
+      { connection, prefix, concurrency: config.pushConcurrency, name: workerName },
     ),
 );
 
@@ -202,6 +206,19 @@ const relay = startOutboxRelay(
       log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
   },
 );
+// A commit that writes outbox rows wakes the relay at once (NOTIFY); its poll covers the times when
+// the LISTEN connection is down, and a (re)connect relays whatever was missed.
+const outboxListener = config.outboxListen
+  ? listenForNotifications(config.databaseUrl, OUTBOX_PENDING_CHANNEL, {
+      onNotify: () => relay.wake(),
+      onListening: () => relay.wake(),
+      onError: (err) =>
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'outbox LISTEN unavailable; the relay polls until it is back',
+        ),
+    })
+  : undefined;
 // Work lost with Redis, or never relayed, still goes out: the reconciler reads Postgres only.
 const reconciler = startListingReconciler(database.db, pushQueues, {
   onError: (err) =>
@@ -224,6 +241,7 @@ async function shutdown(signal: string): Promise<void> {
     );
     process.exit(0);
   }, SHUTDOWN_GRACE_MS).unref();
+  await outboxListener?.stop();
   await relay.stop();
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));

@@ -40,6 +40,19 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Push jobs one worker process runs at once, per channel queue. Pushes mostly wait on the platform
+   * and Postgres, so more than the pool size helps; each shop's rate is held in Redis whatever this is.
+   */
+  PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(25),
+  /**
+   * Whether the worker's outbox relay LISTENs for commits (relay at once) or only polls every 500 ms.
+   * Off behind a pooler that cannot hold a LISTEN session (PgBouncer in transaction mode).
+   */
+  OUTBOX_LISTEN: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   REDIS_URL: redisUrl.optional(),
   /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
   QUEUE_PREFIX: z
@@ -186,6 +199,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databaseUrl: string;
   databasePoolMax: number;
+  pushConcurrency: number;
+  outboxListen: boolean;
   redisUrl: string;
   queuePrefix: string;
   authTokenSecret: string;
@@ -313,6 +328,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    pushConcurrency: e.PUSH_CONCURRENCY,
+    outboxListen: e.OUTBOX_LISTEN,
     redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     // Demo and test runs get a random secret per boot: tokens simply stop working after a restart.

@@ -189,22 +189,42 @@ export function nextRelayDelay(
   return outcome.claimed > 0 ? 0 : idleMs;
 }
 
+/** The Postgres channel notified on commit of every statement that writes outbox rows (migration 0019). */
+export const OUTBOX_PENDING_CHANNEL = 'kriya_outbox_pending';
+
+export interface OutboxRelayHandle {
+  /**
+   * Relay now rather than at the next poll: called on each `OUTBOX_PENDING_CHANNEL` notification.
+   * A wake during a batch runs one more batch right after it; a wake during a failure back-off is
+   * ignored (the back-off is there because Postgres or Redis is failing).
+   */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
 /**
- * Runs the relay until stopped: immediately while there is backlog, every `idleMs` when idle, and
- * with an exponential back-off while Postgres or Redis fails. Holds no connection while it waits.
+ * Runs the relay until stopped: immediately while there is backlog or when woken, every `idleMs`
+ * when idle (the fallback that needs no notification: rows whose lease lapsed, a LISTEN connection
+ * that is down), and with an exponential back-off while Postgres or Redis fails. Holds no
+ * connection while it waits.
  */
 export function startOutboxRelay(
   db: Database,
   queues: readonly Queue[],
   options: OutboxRelayOptions = {},
-): { stop(): Promise<void> } {
+): OutboxRelayHandle {
   const idleMs = options.idleMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  let wokenWhileBusy = false;
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
+    timer = undefined;
+    busy = true;
+    wokenWhileBusy = false;
     running = (async () => {
       let claimed = 0;
       try {
@@ -216,11 +236,23 @@ export function startOutboxRelay(
         options.onError?.(err);
         failures += 1;
       }
-      if (!stopped) timer = setTimeout(tick, nextRelayDelay({ failures, claimed }, idleMs, maxBackoffMs));
+      busy = false;
+      if (stopped) return;
+      const delay = nextRelayDelay({ failures, claimed }, idleMs, maxBackoffMs);
+      timer = setTimeout(tick, wokenWhileBusy && failures === 0 ? 0 : delay);
     })();
   };
   tick();
   return {
+    wake() {
+      if (stopped || failures > 0) return;
+      if (busy) {
+        wokenWhileBusy = true;
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      tick();
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

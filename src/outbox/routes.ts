@@ -18,7 +18,6 @@ import {
   alertWebhookJobOptions,
   type CatalogueSyncJob,
   catalogueSyncJob,
-  EDIT_COALESCE_MS,
   EDIT_JOB,
   PULL_JOB,
   PUSH_QUEUE,
@@ -101,7 +100,7 @@ const productListingsPush: OutboxRoute = async (row, { db }) => {
     queue: PUSH_QUEUE[l.channel],
     name: EDIT_JOB,
     data: { listingId: l.id },
-    opts: pushJobOptions(l.id, EDIT_COALESCE_MS),
+    opts: pushJobOptions(l.id),
   }));
 };
 

@@ -51,25 +51,25 @@ export const pushListingJob = z.strictObject({ listingId: z.uuid() });
 export type PushListingJob = z.infer<typeof pushListingJob>;
 
 /**
- * How long an edit's push waits before it runs, so that a burst of edits (a crafter saving a form
- * field by field, a CSV import) becomes a few pushes rather than one per edit: while the push waits,
- * later edits are absorbed by it. 400 ms keeps 100 edits within one second at three pushes at most
- * (the first, one after the burst's middle, the last), well inside "visible within 2 s".
+ * The shortest spacing between two edit pushes of one listing (src/queues/edit-spacing.ts). The first
+ * edit after a quiet spell is pushed at once; edits within the window after a push wait for its end
+ * and go out together, so a burst (a crafter saving a form field by field, a CSV import) becomes a
+ * push at its start and one per window after it. One second keeps 100 edits within a second at three
+ * pushes at most, even when the burst stretches to nearly two seconds on a loaded machine, and an
+ * edit that has to wait is still visible within 2 s.
  */
 export const EDIT_COALESCE_MS = z.coerce
   .number()
   .int()
   .min(0)
   .max(10_000)
-  .default(400)
-  // Read here, not in loadConfig, so the relay that delays the job and the processor that waits it out
-  // agree in every process without threading it through; EDIT_COALESCE_MS in the environment tunes it
-  // (bench/outward measures the default and a shorter window).
+  .default(1_000)
+  // Read here, not in loadConfig, so every process agrees without threading it through;
+  // EDIT_COALESCE_MS in the environment tunes it (bench/outward measures the trade-off).
   .parse(process.env.EDIT_COALESCE_MS);
 /**
- * The name of a push job caused by an edit. Its first run waits out the rest of EDIT_COALESCE_MS
- * from when it was added: the push kept behind a running one (`keepLastIfActive`) is added without
- * its delay, and this keeps a steady stream of edits from becoming one push per edit.
+ * The name of a push job caused by an edit: it asks the edit spacing before it pushes. Other pushes
+ * (publish, resync, the reconciler) run at once.
  */
 export const EDIT_JOB = 'edit';
 

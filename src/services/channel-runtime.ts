@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { and, eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { classifyChannelFailure } from '../channels/failure.js';
 import type { ImageFetchPolicy } from '../channels/images.js';
 import { createChannelAdapter } from '../channels/registry.js';
@@ -28,17 +29,27 @@ import type { ChannelsConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { channelImageUploads } from '../db/schema/index.js';
 import { ShopRateLimiter } from '../queues/shop-rate-limit.js';
+import { noteCallSent } from './sent-calls.js';
 
-/** Remote image ids by content hash per shop, in Postgres (survives Redis loss and restarts). */
+/**
+ * Remote image ids by content hash per shop, in Postgres (survives Redis loss and restarts), with the
+ * ids this process has seen kept in memory: a shop's photo is usually shared by many listings, and
+ * an id once known never stops being valid for its shop, so a hit costs no round trip.
+ */
 export function postgresImageCache(db: Database): ImageUploadCache {
+  const known = new LRUCache<string, string>({ max: 10_000, ttl: 10 * 60_000 });
   return {
     async get(connectionId, sha256) {
+      const key = `${connectionId}:${sha256}`;
+      const hit = known.get(key);
+      if (hit !== undefined) return hit;
       const [row] = await db
         .select({ id: channelImageUploads.remoteImageId })
         .from(channelImageUploads)
         .where(
           and(eq(channelImageUploads.connectionId, connectionId), eq(channelImageUploads.sha256, sha256)),
         );
+      if (row) known.set(key, row.id);
       return row?.id;
     },
     async put(connectionId, sha256, remoteImageId) {
@@ -49,6 +60,7 @@ export function postgresImageCache(db: Database): ImageUploadCache {
           target: [channelImageUploads.connectionId, channelImageUploads.sha256],
           set: { remoteImageId },
         });
+      known.set(`${connectionId}:${sha256}`, remoteImageId);
     },
   };
 }
@@ -84,7 +96,7 @@ export interface ChannelRuntime {
 }
 
 /** Rate-limit keys carry no credential (the partner key names its budget): they are hashed. */
-function budgetKey(channel: Channel, key: string): string {
+export function budgetKey(channel: Channel, key: string): string {
   return `${channel}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
@@ -122,6 +134,7 @@ export function createChannelRuntime(options: ChannelRuntimeOptions): ChannelRun
     let limit: ChannelRateLimit = { max: 1, perMs: 1_000 };
     const gate = async (key: string): Promise<void> => {
       const got = await limiter.acquire(budgetKey(channel, key), limit, maxGateWaitMs);
+      if (got.admitted) noteCallSent();
       if (!got.admitted) {
         options.onGateThrottle?.(channel);
         throw new ChannelFailure(

@@ -30,6 +30,7 @@ import {
   type HumanMessage,
   type PriceStockChange,
   type RemoteListingRef,
+  type RemoteListingStatus,
 } from '../channels/types.js';
 import type { Database, DbOrTx } from '../db/client.js';
 import {
@@ -52,6 +53,7 @@ import type { Logger } from '../lib/logger.js';
 import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
 import { alertKey, raiseAlert, resolveAlert } from './alerts.js';
 import { secretsContext } from './connections.js';
+import { countSentCalls } from './sent-calls.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
 
 /**
@@ -143,21 +145,55 @@ export function offerHash(listing: CanonicalListing): string {
   return sha256(listing.variants.map((v) => ({ variantId: v.variantId, price: v.priceIdr, stock: v.stock })));
 }
 
+type MappingRow = typeof channelCategoryMappings.$inferSelect;
+type VariantRow = typeof variants.$inferSelect;
+
 interface Loaded {
   listing: ListingRow;
   connection: ConnectionRow;
   product: ProductRow | undefined;
+  /** The channel's mapping of the product's category, if any. */
+  mapping: MappingRow | undefined;
+  /** The product's live variants, in their order. */
+  variants: VariantRow[];
 }
 
+/**
+ * Everything a push reads, in one round trip: the listing, its connection, the product, the
+ * category mapping of the product's category on the listing's channel, and the live variants (one
+ * row per variant; a product without variants still gives one row).
+ */
 async function load(db: Database, listingId: string): Promise<Loaded | null> {
-  const [row] = await db
-    .select({ listing: channelListings, connection: channelConnections, product: products })
+  const rows = await db
+    .select({
+      listing: channelListings,
+      connection: channelConnections,
+      product: products,
+      mapping: channelCategoryMappings,
+      variant: variants,
+    })
     .from(channelListings)
     .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
     .leftJoin(products, eq(products.id, channelListings.productId))
-    .where(eq(channelListings.id, listingId));
+    .leftJoin(
+      channelCategoryMappings,
+      and(
+        eq(channelCategoryMappings.channel, channelConnections.channel),
+        eq(channelCategoryMappings.canonicalCategory, products.category),
+      ),
+    )
+    .leftJoin(variants, and(eq(variants.productId, products.id), isNull(variants.retiredAt)))
+    .where(eq(channelListings.id, listingId))
+    .orderBy(asc(variants.position), asc(variants.sku));
+  const [row] = rows;
   if (!row) return null;
-  return { listing: row.listing, connection: row.connection, product: row.product ?? undefined };
+  return {
+    listing: row.listing,
+    connection: row.connection,
+    product: row.product ?? undefined,
+    mapping: row.mapping ?? undefined,
+    variants: rows.flatMap((r) => (r.variant ? [r.variant] : [])),
+  };
 }
 
 /** The shop's identity and credentials, opened in memory for this call only (pushes and pulls). */
@@ -197,20 +233,10 @@ export function connectionContext(
 }
 
 /** The listing as the channel should show it now, or the problem that keeps it from being built. */
-async function buildCanonical(
-  db: Database,
+function buildCanonical(
   loaded: Loaded & { product: ProductRow },
-): Promise<{ listing: CanonicalListing } | { problem: HumanMessage; code: string }> {
-  const { listing, connection, product } = loaded;
-  const [mapping] = await db
-    .select()
-    .from(channelCategoryMappings)
-    .where(
-      and(
-        eq(channelCategoryMappings.channel, connection.channel),
-        eq(channelCategoryMappings.canonicalCategory, product.category),
-      ),
-    );
+): { listing: CanonicalListing } | { problem: HumanMessage; code: string } {
+  const { listing, connection, product, mapping } = loaded;
   const placed = placementFor(mapping ?? undefined, connection.channel, connection, product.category);
   if (!placed.ok) {
     return {
@@ -221,11 +247,7 @@ async function buildCanonical(
       },
     };
   }
-  const rows = await db
-    .select()
-    .from(variants)
-    .where(and(eq(variants.productId, product.id), isNull(variants.retiredAt)))
-    .orderBy(asc(variants.position), asc(variants.sku));
+  const rows = loaded.variants;
   const rule = effectivePriceRule(
     {
       kind: connection.priceMarkupKind,
@@ -298,13 +320,29 @@ const clearErrors = {
   queuedAt: null,
 } as const;
 
-/** Where a listing lives remotely, from what the last push recorded; null before its first create. */
-export async function refOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
-  if (!listing.remoteItemId) return null;
-  const rows = await db
-    .select({ variantId: channelListingVariants.variantId, remote: channelListingVariants.remoteModelId })
+interface PushedVariant {
+  variantId: string;
+  remote: string | null;
+  price: number | null;
+  stock: number | null;
+}
+
+/** What the last successful pushes left on each variant (one read serves the ref and the offer diff). */
+async function pushedVariants(db: Database, listing: ListingRow): Promise<PushedVariant[]> {
+  if (!listing.remoteItemId) return [];
+  return db
+    .select({
+      variantId: channelListingVariants.variantId,
+      remote: channelListingVariants.remoteModelId,
+      price: channelListingVariants.pushedPriceIdr,
+      stock: channelListingVariants.pushedStock,
+    })
     .from(channelListingVariants)
     .where(eq(channelListingVariants.listingId, listing.id));
+}
+
+function refOf(listing: ListingRow, rows: readonly PushedVariant[]): RemoteListingRef | null {
+  if (!listing.remoteItemId) return null;
   return {
     remoteItemId: listing.remoteItemId,
     remoteVariantIds: Object.fromEntries(
@@ -313,23 +351,16 @@ export async function refOf(db: Database, listing: ListingRow): Promise<RemoteLi
   };
 }
 
+/** Where a listing lives remotely, from what the last push recorded; null before its first create. */
+export async function remoteRefOf(db: Database, listing: ListingRow): Promise<RemoteListingRef | null> {
+  return refOf(listing, await pushedVariants(db, listing));
+}
+
 /**
  * Which of price and stock differ from what the last successful push sent (a variant never pushed
  * counts as both), so a price edit does not resend stock and the other way round.
  */
-async function offerChanges(
-  db: Database,
-  listingId: string,
-  listing: CanonicalListing,
-): Promise<PriceStockChange> {
-  const rows = await db
-    .select({
-      variantId: channelListingVariants.variantId,
-      price: channelListingVariants.pushedPriceIdr,
-      stock: channelListingVariants.pushedStock,
-    })
-    .from(channelListingVariants)
-    .where(eq(channelListingVariants.listingId, listingId));
+function offerChanges(rows: readonly PushedVariant[], listing: CanonicalListing): PriceStockChange {
   const pushed = new Map(rows.map((r) => [r.variantId, r]));
   const changed = { price: false, stock: false };
   for (const v of listing.variants) {
@@ -354,6 +385,85 @@ async function endedByUs(db: Database, listingId: string): Promise<boolean> {
     .orderBy(desc(listingPushAttempts.startedAt), desc(listingPushAttempts.id))
     .limit(1);
   return last?.kind === 'delist';
+}
+
+/**
+ * Commits a successful push in ONE statement (one round trip, atomic like a transaction): the listing
+ * live at the pushed version and hashes with its errors cleared, what each variant now shows, the
+ * attempt in the history, and the connection's last success. The connection row is written at most
+ * once a second (and whenever it had failures), so concurrent pushes to one shop do not queue on its
+ * row lock.
+ */
+async function commitSuccess(
+  db: Database,
+  values: {
+    listingId: string;
+    connectionId: string;
+    remoteItemId: string;
+    /** The platform's own status, when the call told it (`in_review` after a Shopee add_item). */
+    remoteStatus: RemoteListingStatus | null;
+    /** The product's stock revision the pushed stock was read at. */
+    stockRevision: number;
+    canonical: CanonicalListing;
+    content: string;
+    offer: string;
+    variantRows: Array<{
+      variant_id: string;
+      remote_model_id: string | null;
+      remote_sku: string;
+      pushed_price_idr: number;
+      pushed_stock: number;
+    }>;
+    attempt: { kind: PushKind; remoteCalls: number; startedAt: Date } | null;
+  },
+): Promise<void> {
+  const { listingId, canonical, attempt } = values;
+  await db.execute(sql`
+    with listing as (
+      update channel_listings set
+        state = 'live', remote_item_id = ${values.remoteItemId}, pushed_version = ${canonical.version},
+        pushed_stock_revision = ${values.stockRevision},
+        remote_status = coalesce(${values.remoteStatus}::listing_remote_status, remote_status),
+        remote_status_checked_at = case when ${values.remoteStatus}::text is null
+          then remote_status_checked_at else now() end,
+        pushed_content_hash = ${values.content}, pushed_offer_hash = ${values.offer},
+        queued_version = ${canonical.version}, last_success_at = now(), version = version + 1,
+        updated_at = now(), last_error_code = null, last_error = null, last_error_id = null,
+        last_error_at = null, attempts = 0, next_attempt_at = null, queued_at = null
+      where id = ${listingId}
+      returning id),
+    pushed_variants as (
+      insert into channel_listing_variants
+        (listing_id, variant_id, remote_model_id, remote_sku, pushed_price_idr, pushed_stock, updated_at)
+      select ${listingId}::uuid, v.variant_id, v.remote_model_id, v.remote_sku, v.pushed_price_idr,
+             v.pushed_stock, now()
+      from jsonb_to_recordset(${JSON.stringify(values.variantRows)}::jsonb) as v(
+        variant_id uuid, remote_model_id text, remote_sku text, pushed_price_idr bigint, pushed_stock integer)
+      on conflict (listing_id, variant_id) do update set
+        remote_model_id = excluded.remote_model_id, remote_sku = excluded.remote_sku,
+        pushed_price_idr = excluded.pushed_price_idr, pushed_stock = excluded.pushed_stock,
+        updated_at = excluded.updated_at),
+    attempt as (
+      insert into listing_push_attempts
+        (listing_id, kind, product_version, outcome, remote_calls, started_at)
+      select ${listingId}::uuid, ${attempt?.kind ?? 'update'}::push_kind, ${canonical.version}::integer,
+             'success'::push_outcome, ${attempt?.remoteCalls ?? 0}::integer,
+             ${(attempt?.startedAt ?? new Date()).toISOString()}::timestamptz
+      where ${attempt !== null}::boolean),
+    connection as (
+      update channel_connections set last_success_at = now(), consecutive_failures = 0
+      where id = ${values.connectionId}
+        and (last_success_at is null or last_success_at < now() - interval '1 second'
+             or consecutive_failures <> 0))
+    select count(*) from listing`);
+}
+
+/** A refusal by the shop's call budget in this process (src/services/channel-runtime.ts), not the platform. */
+function isOwnBudgetRefusal(err: unknown): boolean {
+  const cause = err instanceof RemotePushError ? err.cause : err;
+  return (
+    cause instanceof ChannelFailure && cause.kind === 'throttled' && cause.platformCode === 'shop_budget'
+  );
 }
 
 /** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
@@ -398,7 +508,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
 
   // Delist: the product is deleted or archived, or the crafter unpublished the listing.
   if (!product || product.deletedAt !== null || product.status === 'archived' || listing.delistedAt) {
-    let ref = await refOf(db, listing);
+    let ref = refOf(listing, await pushedVariants(db, listing));
     if (!ref && listing.createIntentSku && listing.createIntentStartedAt) {
       const sku = listing.createIntentSku;
       const since = listing.createIntentStartedAt;
@@ -434,13 +544,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     return { listingId, outcome: 'delisted', kind: 'delist', remoteCalls };
   }
 
-  // Marked as being worked on; `queued_at` keeps the reconciler away while this push runs.
-  await db
-    .update(channelListings)
-    .set({ state: 'syncing', lastAttemptAt: sql`now()`, queuedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(channelListings.id, listingId));
-
-  const built = await buildCanonical(db, { ...loaded, product });
+  const built = buildCanonical({ ...loaded, product });
   const problems: { code: string; message: HumanMessage } | null =
     'problem' in built
       ? { code: built.code, message: built.problem }
@@ -491,19 +595,43 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
   const offer = offerHash(canonical);
   const channelAdapter = adapter as ChannelAdapter;
 
-  let ref = await refOf(db, listing);
+  // Marked as being worked on (`queued_at` keeps the reconciler away while this push runs) and, for a
+  // first create, the create intent recorded, in one statement: the intent is committed before the
+  // remote create, so a crash after it leaves a trace to look up.
+  const newIntent =
+    !listing.remoteItemId &&
+    (!listing.createIntentId || !listing.createIntentSku || !listing.createIntentStartedAt)
+      ? { id: randomUUID(), sku: canonical.variants[0]?.sku ?? canonical.productId }
+      : null;
+  const unlessIntent = <T>(value: T) =>
+    sql`case when ${channelListings.createIntentId} is null then ${value} else`;
+  // Read alongside (independent of the mark): what the last pushes left on each variant.
+  const [[marked], pushed] = await Promise.all([
+    db
+      .update(channelListings)
+      .set({
+        state: 'syncing',
+        lastAttemptAt: sql`now()`,
+        queuedAt: sql`now()`,
+        updatedAt: sql`now()`,
+        ...(newIntent
+          ? {
+              createIntentId: sql`${unlessIntent(sql`${newIntent.id}::uuid`)} ${channelListings.createIntentId} end`,
+              createIntentSku: sql`${unlessIntent(newIntent.sku)} ${channelListings.createIntentSku} end`,
+              createIntentStartedAt: sql`${unlessIntent(sql`now()`)} ${channelListings.createIntentStartedAt} end`,
+            }
+          : {}),
+      })
+      .where(eq(channelListings.id, listingId))
+      .returning({ intentId: channelListings.createIntentId }),
+    pushedVariants(db, listing),
+  ]);
+  let ref = refOf(listing, pushed);
   const relist = ref !== null && (await endedByUs(db, listingId));
   let outcome: PushOutcome = 'live';
   if (!ref) {
-    if (!listing.createIntentId || !listing.createIntentSku || !listing.createIntentStartedAt) {
-      // Commit the intent before the remote create: a crash after it leaves a trace to look up.
-      const sku = canonical.variants[0]?.sku ?? canonical.productId;
-      const [intent] = await db
-        .update(channelListings)
-        .set({ createIntentId: randomUUID(), createIntentSku: sku, createIntentStartedAt: sql`now()` })
-        .where(and(eq(channelListings.id, listingId), isNull(channelListings.createIntentId)))
-        .returning({ id: channelListings.createIntentId });
-      if (!intent) {
+    if (newIntent) {
+      if (marked?.intentId !== newIntent.id) {
         // Another run recorded an intent meanwhile: let the retry look it up rather than race it.
         throw new RemotePushError(
           new ChannelFailure('retryable', 'create_intent_race', {
@@ -514,11 +642,26 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
           0,
         );
       }
-      ref = await remote('create', (ctx) => channelAdapter.create(ctx, canonical));
+      const created = await countSentCalls(() =>
+        remote('create', (ctx) => channelAdapter.create(ctx, canonical)),
+      );
+      if (!created.ok) {
+        // Our own shop budget refused the create before any call left: nothing can exist remotely, so
+        // the intent goes and the retry creates directly, without a lookup by SKU.
+        if (created.sent === 0 && isOwnBudgetRefusal(created.error)) {
+          await db
+            .update(channelListings)
+            .set({ createIntentId: null, createIntentSku: null, createIntentStartedAt: null })
+            .where(and(eq(channelListings.id, listingId), eq(channelListings.createIntentId, newIntent.id)));
+        }
+        throw created.error;
+      }
+      ref = created.value;
       await deps.afterRemoteCreate?.(listingId);
     } else {
-      const sku = listing.createIntentSku;
-      const since = listing.createIntentStartedAt;
+      // No new intent: the one recorded before is complete (its fallbacks never apply).
+      const sku = listing.createIntentSku ?? canonical.productId;
+      const since = listing.createIntentStartedAt ?? startedAt;
       const adopted = await remote('lookup', (ctx) => channelAdapter.findCreated(ctx, sku, since));
       if (adopted) {
         // The item was created before a crash: complete it to the current state instead of creating it again.
@@ -538,7 +681,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     ref = await remote('update', (ctx) => channelAdapter.update(ctx, current, canonical, { relist }));
   } else if (offer !== listing.pushedOfferHash) {
     const current = ref;
-    const changed = await offerChanges(db, listingId, canonical);
+    const changed = offerChanges(pushed, canonical);
     await remote('price_stock', (ctx) =>
       channelAdapter.updatePriceAndStock(ctx, current, canonical, changed),
     );
@@ -556,59 +699,28 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
 
   const done = ref;
   const finalKind: PushKind = kind === 'lookup' ? 'create' : kind;
-  await db.transaction(async (tx) => {
-    await tx
-      .update(channelListings)
-      .set({
-        ...clearErrors,
-        state: 'live',
-        remoteItemId: done.remoteItemId,
-        ...(done.status ? { remoteStatus: done.status, remoteStatusCheckedAt: sql`now()` } : {}),
-        pushedVersion: canonical.version,
-        // Read with the product row, before the variants: a sale in between makes this revision older
-        // than the stock sent, so the reconciler pushes once more, never the other way round.
-        pushedStockRevision: product.stockRevision,
-        pushedContentHash: content,
-        pushedOfferHash: offer,
-        queuedVersion: canonical.version,
-        lastSuccessAt: sql`now()`,
-        version: sql`${channelListings.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(channelListings.id, listingId));
-    // Live again: a `listing_failed` alert of this listing is over.
-    await resolveAlert(tx, alertKey.listingFailed(listingId));
-    for (const v of canonical.variants) {
-      const values = {
-        remoteModelId: done.remoteVariantIds[v.variantId] ?? null,
-        remoteSku: v.sku,
-        pushedPriceIdr: v.priceIdr,
-        pushedStock: v.stock,
-        updatedAt: sql`now()`,
-      };
-      await tx
-        .insert(channelListingVariants)
-        .values({ listingId, variantId: v.variantId, ...values })
-        .onConflictDoUpdate({
-          target: [channelListingVariants.listingId, channelListingVariants.variantId],
-          set: values,
-        });
-    }
-    if (outcome !== 'unchanged') {
-      await recordAttempt(tx, {
-        listingId,
-        kind: finalKind,
-        productVersion: canonical.version,
-        outcome: 'success',
-        remoteCalls,
-        startedAt,
-      });
-    }
+  await commitSuccess(db, {
+    listingId,
+    connectionId: connection.id,
+    remoteItemId: done.remoteItemId,
+    remoteStatus: done.status ?? null,
+    // Read with the product row, before the variants: a sale in between makes this revision older
+    // than the stock sent, so the reconciler pushes once more, never the other way round.
+    stockRevision: product.stockRevision,
+    canonical,
+    content,
+    offer,
+    variantRows: canonical.variants.map((v) => ({
+      variant_id: v.variantId,
+      remote_model_id: done.remoteVariantIds[v.variantId] ?? null,
+      remote_sku: v.sku,
+      pushed_price_idr: v.priceIdr,
+      pushed_stock: v.stock,
+    })),
+    attempt: outcome === 'unchanged' ? null : { kind: finalKind, remoteCalls, startedAt },
   });
-  await db
-    .update(channelConnections)
-    .set({ lastSuccessAt: sql`now()`, consecutiveFailures: 0 })
-    .where(eq(channelConnections.id, connection.id));
+  // Live again: a `listing_failed` alert of this listing is over (a no-op when none is open).
+  await resolveAlert(db, alertKey.listingFailed(listingId));
   return { listingId, outcome, kind: finalKind, version: canonical.version, remoteCalls };
 }
 

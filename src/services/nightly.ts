@@ -45,7 +45,7 @@ import {
 } from '../queues/definitions.js';
 import type { ServiceContext } from './context.js';
 import { requestPush } from './listing-outbox.js';
-import { connectionContext, type ListingPushDeps, refOf } from './listing-push.js';
+import { connectionContext, type ListingPushDeps, remoteRefOf } from './listing-push.js';
 import { rebuildSalesRollups } from './order-ingest.js';
 import { ORDERS_STREAM } from './order-pull.js';
 import { connectionsDueForRefresh, refreshConnectionToken, type TokenRefreshDeps } from './token-refresh.js';
@@ -243,7 +243,7 @@ const readBack: JobRunner = async (deps, _day) => {
       perConnection.set(connection.id, entry);
     }
     const adapter = deps.channels.adapters[connection.channel] as ChannelAdapter | undefined;
-    const ref = await refOf(db, listing);
+    const ref = await remoteRefOf(db, listing);
     if (!adapter || !ref) {
       entry.failed += 1;
       continue;

@@ -4,6 +4,7 @@
  * (Redis shop budget as the gate, circuit breaker, image cache in Postgres). Shopee's mandated waits
  * (5 s before tiers) pass on the sandbox clock: the adapter's `sleep` moves it.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Job, type Queue, Worker } from 'bullmq';
@@ -35,7 +36,10 @@ import {
   pushJobOptions,
   type QueueName,
 } from '../../src/queues/definitions.js';
+import { createEditSpacing } from '../../src/queues/edit-spacing.js';
+import { ShopRateLimiter } from '../../src/queues/shop-rate-limit.js';
 import {
+  budgetKey,
   type ChannelRuntime,
   createChannelRuntime,
   isOpenCircuit,
@@ -329,6 +333,42 @@ describe('listing push (sandbox)', () => {
     expect(retry.outcome).toBe('live');
     expect(shopeeCalls('/api/v2/product/add_item')).toBe(addsBefore + 1);
     expect((await listing(id)).remoteItemId).toBeTruthy();
+  });
+
+  it('a create refused by our own shop budget before any call left drops its intent: the retry creates without a lookup', async () => {
+    const budgetPrefix = `${prefix}_budget`;
+    const tight = createChannelRuntime({
+      db: api.database.db,
+      redis,
+      prefix: budgetPrefix,
+      channels: api.config.channels,
+      imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
+      maxGateWaitMs: 0,
+      sleep: async (ms) => {
+        channels.sandbox.ctx.clock.advance(ms);
+      },
+      now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
+    });
+    // The shop's budget is spent (by other pushes, as in a publish of thousands of products).
+    const limit = tight.adapters.shopee?.rateLimit as { max: number; perMs: number };
+    const limiter = new ShopRateLimiter(redis, budgetPrefix);
+    const key = budgetKey('shopee', `shopee:${shopee.externalShopId}`);
+    for (let i = 0; i < limit.max; i += 1) await limiter.acquire(key, limit, 60_000);
+
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    const adds = shopeeCalls('/api/v2/product/add_item');
+    const lookups = shopeeCalls('/api/v2/product/get_item_list');
+    const refused = await pushListing({ ...deps(), adapters: tight.adapters, guard: tight.guard }, id).catch(
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(RemotePushError);
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds);
+    expect((await listing(id)).createIntentId).toBeNull();
+
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds + 1);
+    expect(shopeeCalls('/api/v2/product/get_item_list')).toBe(lookups);
   });
 
   it('a category with no mapping leaves the listing needs_attention with what to fill in, and calls nothing', async () => {
@@ -731,9 +771,8 @@ describe('push worker (BullMQ, Shopee queue)', () => {
   let queue: Queue;
   let worker: Worker;
   let workerRedis: Redis;
-  /** As the outbox route adds an edit's push (coalescing window included). */
-  const enqueue = (listingId: string, delayMs = EDIT_COALESCE_MS) =>
-    queue.add(EDIT_JOB, { listingId }, pushJobOptions(listingId, delayMs));
+  /** As the outbox route adds an edit's push. */
+  const enqueue = (listingId: string) => queue.add(EDIT_JOB, { listingId }, pushJobOptions(listingId));
 
   beforeAll(async () => {
     queue = createQueue(PUSH_QUEUE.shopee, redis, prefix);
@@ -741,7 +780,16 @@ describe('push worker (BullMQ, Shopee queue)', () => {
     worker = new Worker(
       PUSH_QUEUE.shopee,
       (job: Job, token?: string) =>
-        processPushListing({ ...deps(), channel: 'shopee', breakerOpenMs: 1_000 }, job, token),
+        processPushListing(
+          {
+            ...deps(),
+            channel: 'shopee',
+            breakerOpenMs: 1_000,
+            editSpacing: createEditSpacing(workerRedis, prefix, EDIT_COALESCE_MS),
+          },
+          job,
+          token,
+        ),
       { connection: workerRedis, prefix, concurrency: 4 },
     );
   });
@@ -785,6 +833,22 @@ describe('push worker (BullMQ, Shopee queue)', () => {
     expect(models.every((m) => m.pushedPriceIdr === 187_000)).toBe(true);
   });
 
+  it('edit spacing: an isolated edit pushes at once; an edit within the window after a push waits for its end', async () => {
+    const spacing = createEditSpacing(redis, `${prefix}_spacing`, 60_000);
+    const listingId = randomUUID();
+    expect(await spacing.claim(listingId, true)).toBe(0);
+    const left = await spacing.claim(listingId, true);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(60_000);
+    // A run that already waited (or a retry) pushes, and opens a new window.
+    expect(await spacing.claim(listingId, false)).toBe(0);
+    expect(await spacing.claim(listingId, true)).toBeGreaterThan(0);
+    // Another listing is not held up.
+    expect(await spacing.claim(randomUUID(), true)).toBe(0);
+    // No window configured: never waits.
+    expect(await createEditSpacing(redis, `${prefix}_spacing`, 0).claim(listingId, true)).toBe(0);
+  });
+
   it('a throttle delays the job without spending an attempt, then the edit arrives', async () => {
     const product = await newProduct();
     const id = await publish(product.id, shopee.id);
@@ -811,8 +875,9 @@ describe('push worker (BullMQ, Shopee queue)', () => {
       (l) => l.pushedVersion === current?.version,
     );
     const done = await queue.getJob(job.id as string);
-    // Two runs, one attempt: the throttled run was moved back to delayed without counting.
-    expect(done?.attemptsStarted).toBe(2);
+    // More runs than attempts: the throttled run (like a wait for the edit spacing, right after the
+    // publish's push) was moved back to delayed without counting; one attempt in all.
+    expect(done?.attemptsStarted).toBeGreaterThanOrEqual(2);
     expect(done?.attemptsMade).toBe(1);
     expect((await listing(id)).attempts).toBe(0);
   });

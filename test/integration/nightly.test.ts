@@ -27,7 +27,7 @@ import { createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { type PullOrdersJob, QUEUE, SCHEDULE_TIMEZONE } from '../../src/queues/definitions.js';
 import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
-import { connectionContext, pushListing, refOf } from '../../src/services/listing-push.js';
+import { connectionContext, pushListing, remoteRefOf } from '../../src/services/listing-push.js';
 import {
   jakartaDayWindow,
   type NightlyDeps,
@@ -390,7 +390,7 @@ describe('nightly read-back', () => {
     // The seller changes price and stock of the first model in the shop itself.
     const [listingRow] = await db.select().from(channelListings).where(eq(channelListings.id, listingId));
     if (!listingRow) throw new Error('no listing');
-    const ref = await refOf(db, listingRow);
+    const ref = await remoteRefOf(db, listingRow);
     const [conn] = await db.select().from(channelConnections).where(eq(channelConnections.id, shopee.id));
     if (!ref || !conn) throw new Error('no remote ref');
     const pushed = await db

@@ -3,11 +3,17 @@ import { Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { listenForNotifications } from '../../src/db/notification-listener.js';
 import { connectionAuthStates, idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
 import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
-import { MAX_ROUTE_ATTEMPTS, relayOutboxBatch } from '../../src/outbox/relay.js';
+import {
+  MAX_ROUTE_ATTEMPTS,
+  OUTBOX_PENDING_CHANNEL,
+  relayOutboxBatch,
+  startOutboxRelay,
+} from '../../src/outbox/relay.js';
 import { type OutboxRoute, routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { QUEUE } from '../../src/queues/definitions.js';
@@ -19,6 +25,7 @@ import { createTestDatabase } from '../helpers/db-template.js';
 import { startSilentRedis } from '../helpers/silent-redis.js';
 
 let database: DatabaseHandle;
+let databaseUrl: string;
 let drop: () => Promise<void>;
 let redis: Redis;
 let catalogue: Queue;
@@ -28,6 +35,7 @@ const prefix = `t_workers_${randomBytes(3).toString('hex')}`;
 beforeAll(async () => {
   const testDb = await createTestDatabase('workers');
   drop = testDb.drop;
+  databaseUrl = testDb.url;
   database = createDatabase(testDb.url, { max: 5 });
   redis = createQueueRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
   catalogue = createQueue(QUEUE.catalogueSync, redis, prefix);
@@ -154,6 +162,66 @@ describe('outbox relay', () => {
       expect(maxRunning).toBe(1);
     } finally {
       await worker?.close();
+    }
+  });
+});
+
+describe('outbox relay woken on commit', () => {
+  it('relays a committed row at once when notified, although its next poll is an hour away; a rolled-back row never', async () => {
+    await catalogue.obliterate({ force: true });
+    const crafter = await makeCrafter(database.db);
+    const productId = await makeProduct(crafter.id);
+    const relayed = async () =>
+      (
+        await database.sql<{ n: number }[]>`
+          select count(*)::int as n from outbox where aggregate_id = ${productId} and relayed_at is not null`
+      )[0]?.n ?? 0;
+    const relay = startOutboxRelay(database.db, [catalogue], { idleMs: 3_600_000 });
+    let notified = 0;
+    let listening: () => void = () => {};
+    const up = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
+    const listener = listenForNotifications(databaseUrl, OUTBOX_PENDING_CHANNEL, {
+      onNotify: () => {
+        notified += 1;
+        relay.wake();
+      },
+      onListening: () => listening(),
+    });
+    try {
+      await up;
+      await database.db
+        .transaction(async (tx) => {
+          await enqueueOutbox(tx, {
+            topic: 'product.changed',
+            aggregateType: 'product',
+            aggregateId: productId,
+            payload: { productId, crafterId: crafter.id, version: 1 },
+          });
+          throw new Error('rolled back');
+        })
+        .catch(() => {});
+      await database.db.transaction(async (tx) => {
+        for (const version of [2, 3]) {
+          await enqueueOutbox(tx, {
+            topic: 'product.changed',
+            aggregateType: 'product',
+            aggregateId: productId,
+            payload: { productId, crafterId: crafter.id, version },
+          });
+        }
+      });
+      const deadline = Date.now() + 15_000;
+      while ((await relayed()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await relayed()).toBe(2);
+      // One notification for the committed transaction (its two rows folded), none for the rollback.
+      expect(notified).toBe(1);
+      const waiting = await catalogue.getJobs(['waiting']);
+      expect(waiting.map((j) => j.data.productId)).toContain(productId);
+    } finally {
+      await listener.stop();
+      await relay.stop();
     }
   });
 });

@@ -10,7 +10,8 @@
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Channel } from '../../src/channels/types.js';
-import { EDIT_COALESCE_MS, EDIT_JOB, pushListingJob } from '../../src/queues/definitions.js';
+import { EDIT_JOB, pushListingJob } from '../../src/queues/definitions.js';
+import type { EditSpacing } from '../../src/queues/edit-spacing.js';
 import { isOpenCircuit } from '../../src/services/channel-runtime.js';
 import {
   type ListingPushDeps,
@@ -30,6 +31,8 @@ export interface PushProcessorDeps extends ListingPushDeps {
   /** How long an open circuit delays a job. */
   breakerOpenMs: number;
   metrics?: PushMetrics;
+  /** Leading-edge spacing of edit pushes per listing; without it every edit pushes at once. */
+  editSpacing?: EditSpacing;
 }
 
 const DEFAULT_BACKOFF_MS = 2_000;
@@ -40,12 +43,15 @@ export async function processPushListing(
   token: string | undefined,
 ): Promise<PushResult> {
   const { listingId } = pushListingJob.parse(job.data);
-  // Coalescing: an edit's push waits out its window on its first run (see EDIT_JOB), spending nothing;
-  // edits relayed meanwhile are absorbed by it (same deduplication id).
-  const coalesceUntil = job.timestamp + EDIT_COALESCE_MS;
-  if (job.name === EDIT_JOB && job.attemptsStarted <= 1 && Date.now() < coalesceUntil) {
-    await job.moveToDelayed(coalesceUntil, token);
-    throw new DelayedError();
+  // Coalescing: an edit pushes at once unless a push of this listing ran within the window; then its
+  // first run waits out the window, spending nothing, and edits relayed meanwhile are absorbed by it
+  // (same deduplication id). Later runs (after that wait, a throttle, a retry) push without asking.
+  if (job.name === EDIT_JOB && deps.editSpacing) {
+    const waitMs = await deps.editSpacing.claim(listingId, job.attemptsStarted <= 1);
+    if (waitMs > 0) {
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
   }
   try {
     const result = await pushListing(deps, listingId);
