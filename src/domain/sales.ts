@@ -20,7 +20,8 @@ export function jakartaDayStart(day: string): Date {
 /**
  * How far along an order is. A status only ever moves to a higher rank: webhooks and overlapping
  * pulls arrive out of order (sync-pitfalls C), and a stale "awaiting_shipment" must not revive a
- * cancelled order. `cancelled` and `returned` are both final.
+ * cancelled order. `cancelled` is final except for a `returned` (a return is the later event in an
+ * order's life); ranks are strict, so the stored status never depends on the order of arrival.
  */
 const STATUS_RANK: Record<OrderStatus, number> = {
   unpaid: 0,
@@ -28,8 +29,8 @@ const STATUS_RANK: Record<OrderStatus, number> = {
   awaiting_shipment: 2,
   shipped: 3,
   completed: 4,
-  returned: 5,
   cancelled: 5,
+  returned: 6,
 };
 
 /** The status to keep when `incoming` arrives for an order stored as `stored`. */
