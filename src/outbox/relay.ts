@@ -189,7 +189,7 @@ export function nextRelayDelay(
   return outcome.claimed > 0 ? 0 : idleMs;
 }
 
-/** The Postgres channel notified on commit of every statement that writes outbox rows (migration 0019). */
+/** The Postgres channel notified on commit of every statement that writes outbox rows (migration 0020). */
 export const OUTBOX_PENDING_CHANNEL = 'kriya_outbox_pending';
 
 export interface OutboxRelayHandle {

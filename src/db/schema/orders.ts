@@ -167,6 +167,8 @@ export const salesDailyRollups = pgTable(
     unique('sales_daily_rollups_key')
       .on(t.grain, t.day, t.connectionId, t.crafterId, t.kelurahanCode, t.category, t.productId)
       .nullsNotDistinct(),
+    // Also `sales_daily_rollups_day_cover_idx` (grain, day) INCLUDE (dimensions, figures), for
+    // index-only summary scans: custom SQL in drizzle/0017_sales_rollups_covering_index.sql.
     index('sales_daily_rollups_kecamatan_idx').on(t.grain, t.kecamatanCode, t.day),
     index('sales_daily_rollups_crafter_idx').on(t.grain, t.crafterId, t.day),
   ],
