@@ -108,7 +108,10 @@ describe('two workers and one shop budget (real processes)', () => {
       }
       const busiest = Math.max(0, ...perSecond.values());
       const figures = `${platform}: ${shopCalls.length} shop calls, at most ${busiest} in one second`;
-      expect(shopCalls.length, figures).toBeGreaterThanOrEqual(2 * PRODUCTS);
+      // Enough work to press the budget: a create per product (an edit made before its create ran
+      // goes out with it), and whole seconds at (or one under) the rate.
+      expect(shopCalls.length, figures).toBeGreaterThan(PRODUCTS);
+      expect(busiest, figures).toBeGreaterThanOrEqual(RATE - 1);
       expect(
         calls.filter((c) => c.throttled || c.status === 429),
         figures,
