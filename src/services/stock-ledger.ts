@@ -2,11 +2,14 @@
  * The stock ledger: stock moves only by recorded movements (sale, cancellation, return, count,
  * adjustment, import), and on-hand per variant is derived from them.
  *
- * The rules live in Postgres (drizzle/0015_stock_ledger_triggers.sql), so no write path can skip them: a movement's insert
- * trigger applies it under the product's and the variant's row locks (skipping a dedupe key already
- * recorded), moves `variants.stock` to the new on-hand and bumps the product's `stock_revision`; a
- * direct write of `variants.stock` is refused, and a deferred constraint checks at commit that every
- * variant's stock equals its ledger. This module is the one way the application records movements.
+ * The rules live in Postgres (drizzle/0015_stock_ledger_triggers.sql, made per statement by
+ * 0019_stock_ledger_per_statement.sql), so no write path can skip them: a movement's row trigger
+ * computes it under the product's and the variant's row locks (skipping a dedupe key already
+ * recorded), and the statement's trigger then moves each touched `variants.stock` to its new on-hand
+ * and bumps each touched product's `stock_revision`, one UPDATE each per statement however many
+ * movements it holds; a direct write of `variants.stock` is refused, and a deferred constraint checks
+ * at commit that every variant's stock equals its ledger. This module is the one way the application
+ * records movements.
  *
  * Stock changes never bump the product's content `version` (so crafters' ETags do not go stale with
  * each sale); the `product.stock_changed` outbox row written here pushes the new stock to every
@@ -15,7 +18,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { variants } from '../db/schema/index.js';
-import { enqueueOutbox } from '../outbox/enqueue.js';
+import { enqueueOutboxEvents } from '../outbox/enqueue.js';
 import { raiseAlert } from './alerts.js';
 
 export const STOCK_MOVEMENT_KINDS = [
@@ -155,14 +158,15 @@ export async function recordStockMovements(
     returning dedupe_key, on_hand_after, stock_revision`);
   const applied = new Map(inserted.map((r) => [r.dedupe_key, r]));
 
-  const current = new Map(
-    (
-      await tx
-        .select({ id: variants.id, stock: variants.stock })
-        .from(variants)
-        .where(inArray(variants.id, variantIds))
-    ).map((v) => [v.id, v.stock]),
-  );
+  // On-hand of the variants a replayed movement left alone (only those need reading back).
+  const current = new Map<string, number>();
+  if (inserted.length < movements.length) {
+    for (const v of await tx
+      .select({ id: variants.id, stock: variants.stock })
+      .from(variants)
+      .where(inArray(variants.id, variantIds)))
+      current.set(v.id, v.stock);
+  }
   const seen = new Set<string>();
   const results: StockMovementResult[] = [];
   const revisionByProduct = new Map<string, number>();
@@ -188,14 +192,15 @@ export async function recordStockMovements(
     if (oversold) await raiseAlert(tx, oversoldAlert(owner, m, row.on_hand_after));
   }
   if (options.announce === false) return results;
-  for (const [productId, stockRevision] of revisionByProduct) {
-    await enqueueOutbox(tx, {
-      topic: 'product.stock_changed',
-      aggregateType: 'product',
+  await enqueueOutboxEvents(
+    tx,
+    [...revisionByProduct].map(([productId, stockRevision]) => ({
+      topic: 'product.stock_changed' as const,
+      aggregateType: 'product' as const,
       aggregateId: productId,
       payload: { productId, stockRevision },
-    });
-  }
+    })),
+  );
   return results;
 }
 
