@@ -18,23 +18,29 @@ CREATE OR REPLACE FUNCTION kriya_stock_movement_apply() RETURNS trigger LANGUAGE
 DECLARE
   owner uuid;
   revision integer;
+  replay boolean;
   last_revision integer;
   last_on_hand integer;
 BEGIN
-  SELECT product_id INTO owner FROM variants WHERE id = NEW.variant_id;
+  -- Two queries per row: the product's lock (found through the variant), then the variant's lock
+  -- with what the row needs. The second query's snapshot is taken once the product is locked, and
+  -- every movement of the product takes that lock first, so a concurrent movement with the same key
+  -- has committed by then and is seen.
+  SELECT p.id, p.stock_revision INTO owner, revision FROM products p
+    WHERE p.id = (SELECT v.product_id FROM variants v WHERE v.id = NEW.variant_id) FOR NO KEY UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'stock movement for unknown variant %', NEW.variant_id
       USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'stock_movements_variant_id_variants_id_fk';
   END IF;
-  SELECT stock_revision INTO revision FROM products WHERE id = owner FOR NO KEY UPDATE;
-  PERFORM 1 FROM variants WHERE id = NEW.variant_id FOR NO KEY UPDATE;
-  -- Under the locks: a concurrent movement of this variant with the same key has committed by now.
-  IF EXISTS (SELECT 1 FROM stock_movements WHERE dedupe_key = NEW.dedupe_key) THEN
+  SELECT EXISTS (SELECT 1 FROM stock_movements m WHERE m.dedupe_key = NEW.dedupe_key),
+         (SELECT m.on_hand_after FROM stock_movements m WHERE m.variant_id = NEW.variant_id
+           ORDER BY m.stock_revision DESC LIMIT 1),
+         (SELECT max(m.stock_revision) FROM stock_movements m WHERE m.product_id = owner)
+    INTO replay, last_on_hand, last_revision
+    FROM variants v WHERE v.id = NEW.variant_id FOR NO KEY UPDATE OF v;
+  IF replay THEN
     RETURN NULL;
   END IF;
-  SELECT on_hand_after INTO last_on_hand FROM stock_movements
-    WHERE variant_id = NEW.variant_id ORDER BY stock_revision DESC LIMIT 1;
-  SELECT max(stock_revision) INTO last_revision FROM stock_movements WHERE product_id = owner;
   NEW.product_id := owner;
   NEW.on_hand_after := coalesce(last_on_hand, 0) + NEW.delta;
   NEW.stock_revision := greatest(revision, coalesce(last_revision, 0)) + 1;

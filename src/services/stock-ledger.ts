@@ -140,13 +140,18 @@ export async function recordStockMovements(
     )})`} order by id for no key update`,
   );
 
-  // One statement; the trigger applies the rows in this order. product_id, on_hand_after and
-  // stock_revision are placeholders the trigger replaces.
-  const values = movements.map(
-    (m) => sql`(${m.variantId}::uuid, ${(owners.get(m.variantId) as Owner).productId}::uuid, ${m.delta}::int,
-      0, 0, ${m.kind}::stock_movement_kind, ${m.dedupeKey}, ${m.orderLineId ?? null}::uuid,
-      ${m.actorUserId ?? null}::uuid, ${m.note ?? null})`,
-  );
+  // One statement, its rows as one JSON parameter; the trigger applies them in this order. product_id,
+  // on_hand_after and stock_revision are placeholders the trigger replaces.
+  const payload = movements.map((m) => ({
+    variant_id: m.variantId,
+    product_id: (owners.get(m.variantId) as Owner).productId,
+    delta: m.delta,
+    kind: m.kind,
+    dedupe_key: m.dedupeKey,
+    order_line_id: m.orderLineId ?? null,
+    actor_user_id: m.actorUserId ?? null,
+    note: m.note ?? null,
+  }));
   const inserted = await tx.execute<{
     dedupe_key: string;
     on_hand_after: number;
@@ -154,7 +159,12 @@ export async function recordStockMovements(
   }>(sql`
     insert into stock_movements
       (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key, order_line_id, actor_user_id, note)
-    values ${sql.join(values, sql`, `)}
+    select x.variant_id, x.product_id, x.delta, 0, 0, x.kind::stock_movement_kind, x.dedupe_key, x.order_line_id,
+           x.actor_user_id, x.note
+    from rows from (jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as (
+      variant_id uuid, product_id uuid, delta integer, kind text, dedupe_key text, order_line_id uuid,
+      actor_user_id uuid, note text)) with ordinality as x
+    order by x.ordinality
     returning dedupe_key, on_hand_after, stock_revision`);
   const applied = new Map(inserted.map((r) => [r.dedupe_key, r]));
 
