@@ -224,6 +224,26 @@ async function generateLines(sql: postgres.Sql): Promise<void> {
   await sql`analyze order_lines`;
 }
 
+/**
+ * What autovacuum would do (autovacuum is off on the bench server, and the tables the ingest fills
+ * start empty): ANALYZE the written tables once the orders changed since the last ANALYZE exceed
+ * autovacuum's default threshold (50 rows + 10 %). Without it every pooled connection keeps the
+ * plans it made while `orders` was analyzed empty, and the foreign-key check of each order line
+ * becomes a sequential scan of a growing `orders` (20,000 scans and 80 M rows read for 10,000 lines).
+ * Called inside the timed loops, so its cost counts against the ingest (autovacuum's would not).
+ */
+function autovacuumAnalyze(sql: postgres.Sql) {
+  let analyzedRows = 0;
+  let changed = 0;
+  return async (orders: number): Promise<void> => {
+    changed += orders;
+    if (changed <= 50 + 0.1 * analyzedRows) return;
+    await sql`analyze orders, order_lines`;
+    analyzedRows += changed;
+    changed = 0;
+  };
+}
+
 export interface InwardBenchResult {
   ingest: { lines: number; seconds: number; linesPerSecond: number };
   copy: { lines: number; seconds: number; linesPerSecond: number };
@@ -255,8 +275,15 @@ export async function main(): Promise<InwardBenchResult> {
 
     // (a) ingest through the real code, one transaction per page.
     const pages = ingestPages(shops);
+    const analyze = process.env.BENCH_NO_ANALYZE ? async (_: number) => {} : autovacuumAnalyze(sql);
+    const analyzeNote = process.env.BENCH_NO_ANALYZE
+      ? 'except in this run (BENCH_NO_ANALYZE)'
+      : 'as in this run';
     const ingestStarted = performance.now();
-    for (const page of pages) await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+    for (const page of pages) {
+      await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+      await analyze(page.orders.length);
+    }
     const ingestSeconds = (performance.now() - ingestStarted) / 1000;
     const [{ n: ingestedLines }] = (await sql`select count(*)::int as n from order_lines`) as unknown as [
       { n: number },
@@ -283,7 +310,10 @@ export async function main(): Promise<InwardBenchResult> {
     // window), and the same orders again under new ids with SKUs that match nothing (no stock
     // movements, so no ledger).
     const replayStarted = performance.now();
-    for (const page of pages) await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+    for (const page of pages) {
+      await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+      await analyze(0);
+    }
     const replaySeconds = (performance.now() - replayStarted) / 1000;
     const unmatchedPages = pages.map((page) => ({
       shop: page.shop,
@@ -294,7 +324,10 @@ export async function main(): Promise<InwardBenchResult> {
       })),
     }));
     const unmatchedStarted = performance.now();
-    for (const page of unmatchedPages) await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+    for (const page of unmatchedPages) {
+      await db.transaction((tx) => ingestOrders(tx, page.shop, page.orders));
+      await analyze(page.orders.length);
+    }
     const unmatchedSeconds = (performance.now() - unmatchedStarted) / 1000;
     process.stdout.write(
       `replay ${replaySeconds.toFixed(1)} s, without stock movements ${unmatchedSeconds.toFixed(1)} s\n`,
@@ -392,6 +425,18 @@ export async function main(): Promise<InwardBenchResult> {
         'through the ledger (with the outbox rows that push stock to the channels) and apply rollup deltas; COPY writes ' +
         'the final rows into tables with no index. The machine was shared with other work during this run ' +
         '(see the load average); re-run on a quiet machine for figures to compare.',
+      '',
+      `Autovacuum is off on the bench server, so the ingest loops run the ANALYZE autovacuum would (orders changed > 50 + 10 %), ${analyzeNote}, ` +
+        'and its time counts against the ingest. Without it every pooled connection keeps the plans it made while `orders` ' +
+        'was empty, and the foreign-key check of each order line scans all orders (`BENCH_NO_ANALYZE=1` measures that case).',
+      '',
+      'Where a page of 100 orders (~250 lines, ~230 stock movements) spends its time, from per-statement server logs: the stock ' +
+        'movements insert ~12 ms (per row the ledger trigger locks the product and the variant and reads the dedupe key, last ' +
+        'on-hand and last revision, plus five indexes and two foreign keys; per statement one UPDATE of the touched products and ' +
+        'one of the variants), the order lines insert ~4 ms (four indexes, three foreign keys a line), the rollup upsert ~2 ms, ' +
+        'the orders insert ~1.3 ms; the rest is the client (parameters, results, ~14 round trips). COPY writes the same 250 lines ' +
+        'in ~3 ms, so the server-side work alone (~20 ms a page) caps the ratio near 0.15: 0.5 is out of reach while each line is ' +
+        'checked against its order, variant and product and each sale goes through the locked ledger in the same transaction.',
     ].join('\n');
     await writeBenchmarkSection('inward', markdown);
     process.stdout.write(`${markdown}\n`);

@@ -15,3 +15,8 @@ export interface OutboxEvent {
 export async function enqueueOutbox(tx: DbOrTx, event: OutboxEvent): Promise<void> {
   await tx.insert(outbox).values(event);
 }
+
+/** Writes several outbox rows in one statement (same rules as `enqueueOutbox`). */
+export async function enqueueOutboxEvents(tx: DbOrTx, events: OutboxEvent[]): Promise<void> {
+  if (events.length > 0) await tx.insert(outbox).values(events);
+}

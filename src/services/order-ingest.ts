@@ -596,7 +596,24 @@ export async function ingestOrders(
       update orders set last_seen_at = now()
       where id in (select (jsonb_array_elements_text(${JSON.stringify(seenOnly)}::jsonb))::uuid)`);
   }
-  if (lineWrites.length > 0) await writeLines(tx, connection, [...newOrders, ...changedOrders], lineWrites);
+  if (lineWrites.length > 0) {
+    // Lines of orders inserted above cannot exist yet: a plain insert, no conflict arbitration.
+    const fresh = new Set(newOrders.map((o) => o.id));
+    await writeLines(
+      tx,
+      connection,
+      newOrders,
+      lineWrites.filter((l) => fresh.has(l.orderId)),
+      'insert',
+    );
+    await writeLines(
+      tx,
+      connection,
+      changedOrders,
+      lineWrites.filter((l) => !fresh.has(l.orderId)),
+      'upsert',
+    );
+  }
 
   if (movements.length > 0) {
     movements.sort((a, b) =>
@@ -650,6 +667,7 @@ async function writeLines(
   connection: IngestConnection,
   ordersWritten: ReadonlyArray<StoredOrder>,
   lines: LineRow[],
+  mode: 'insert' | 'upsert',
 ): Promise<void> {
   const orderOf = new Map(ordersWritten.map((o) => [o.id, o]));
   const payload = lines
@@ -701,7 +719,10 @@ async function writeLines(
       cancelled_quantity integer, returned_quantity integer, sale_day date, kelurahan_code text,
       kecamatan_code text, counted boolean, gross_idr bigint, net_idr bigint, units integer, stock_sold integer,
       stock_cancelled integer, stock_returned integer, stock_moves integer)
-    on conflict (order_id, line_key) do update set
+    ${
+      mode === 'insert'
+        ? sql``
+        : sql`on conflict (order_id, line_key) do update set
       seller_sku = excluded.seller_sku, remote_item_id = excluded.remote_item_id,
       remote_variant_id = excluded.remote_variant_id, title = excluded.title, variant_id = excluded.variant_id,
       product_id = excluded.product_id, category = excluded.category, quantity = excluded.quantity,
@@ -709,7 +730,8 @@ async function writeLines(
       returned_quantity = excluded.returned_quantity, counted = excluded.counted, gross_idr = excluded.gross_idr,
       net_idr = excluded.net_idr, units = excluded.units, stock_sold = excluded.stock_sold,
       stock_cancelled = excluded.stock_cancelled, stock_returned = excluded.stock_returned,
-      stock_moves = excluded.stock_moves, updated_at = now()`);
+      stock_moves = excluded.stock_moves, updated_at = now()`
+    }`);
 }
 
 /** Adds the deltas to the rollup rows (in key order, so concurrent ingests lock rows alike) and drops emptied rows. */

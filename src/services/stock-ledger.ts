@@ -2,11 +2,14 @@
  * The stock ledger: stock moves only by recorded movements (sale, cancellation, return, count,
  * adjustment, import), and on-hand per variant is derived from them.
  *
- * The rules live in Postgres (drizzle/0015_stock_ledger_triggers.sql), so no write path can skip them: a movement's insert
- * trigger applies it under the product's and the variant's row locks (skipping a dedupe key already
- * recorded), moves `variants.stock` to the new on-hand and bumps the product's `stock_revision`; a
- * direct write of `variants.stock` is refused, and a deferred constraint checks at commit that every
- * variant's stock equals its ledger. This module is the one way the application records movements.
+ * The rules live in Postgres (drizzle/0015_stock_ledger_triggers.sql, made per statement by
+ * 0021_stock_ledger_per_statement.sql), so no write path can skip them: a movement's row trigger
+ * computes it under the product's and the variant's row locks (skipping a dedupe key already
+ * recorded), and the statement's trigger then moves each touched `variants.stock` to its new on-hand
+ * and bumps each touched product's `stock_revision`, one UPDATE each per statement however many
+ * movements it holds; a direct write of `variants.stock` is refused, and a deferred constraint checks
+ * at commit that every variant's stock equals its ledger. This module is the one way the application
+ * records movements.
  *
  * Stock changes never bump the product's content `version` (so crafters' ETags do not go stale with
  * each sale); the `product.stock_changed` outbox row written here pushes the new stock to every
@@ -15,7 +18,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { variants } from '../db/schema/index.js';
-import { enqueueOutbox } from '../outbox/enqueue.js';
+import { enqueueOutboxEvents } from '../outbox/enqueue.js';
 import { raiseAlert } from './alerts.js';
 
 export const STOCK_MOVEMENT_KINDS = [
@@ -137,13 +140,18 @@ export async function recordStockMovements(
     )})`} order by id for no key update`,
   );
 
-  // One statement; the trigger applies the rows in this order. product_id, on_hand_after and
-  // stock_revision are placeholders the trigger replaces.
-  const values = movements.map(
-    (m) => sql`(${m.variantId}::uuid, ${(owners.get(m.variantId) as Owner).productId}::uuid, ${m.delta}::int,
-      0, 0, ${m.kind}::stock_movement_kind, ${m.dedupeKey}, ${m.orderLineId ?? null}::uuid,
-      ${m.actorUserId ?? null}::uuid, ${m.note ?? null})`,
-  );
+  // One statement, its rows as one JSON parameter; the trigger applies them in this order. product_id,
+  // on_hand_after and stock_revision are placeholders the trigger replaces.
+  const payload = movements.map((m) => ({
+    variant_id: m.variantId,
+    product_id: (owners.get(m.variantId) as Owner).productId,
+    delta: m.delta,
+    kind: m.kind,
+    dedupe_key: m.dedupeKey,
+    order_line_id: m.orderLineId ?? null,
+    actor_user_id: m.actorUserId ?? null,
+    note: m.note ?? null,
+  }));
   const inserted = await tx.execute<{
     dedupe_key: string;
     on_hand_after: number;
@@ -151,18 +159,24 @@ export async function recordStockMovements(
   }>(sql`
     insert into stock_movements
       (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key, order_line_id, actor_user_id, note)
-    values ${sql.join(values, sql`, `)}
+    select x.variant_id, x.product_id, x.delta, 0, 0, x.kind::stock_movement_kind, x.dedupe_key, x.order_line_id,
+           x.actor_user_id, x.note
+    from rows from (jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as (
+      variant_id uuid, product_id uuid, delta integer, kind text, dedupe_key text, order_line_id uuid,
+      actor_user_id uuid, note text)) with ordinality as x
+    order by x.ordinality
     returning dedupe_key, on_hand_after, stock_revision`);
   const applied = new Map(inserted.map((r) => [r.dedupe_key, r]));
 
-  const current = new Map(
-    (
-      await tx
-        .select({ id: variants.id, stock: variants.stock })
-        .from(variants)
-        .where(inArray(variants.id, variantIds))
-    ).map((v) => [v.id, v.stock]),
-  );
+  // On-hand of the variants a replayed movement left alone (only those need reading back).
+  const current = new Map<string, number>();
+  if (inserted.length < movements.length) {
+    for (const v of await tx
+      .select({ id: variants.id, stock: variants.stock })
+      .from(variants)
+      .where(inArray(variants.id, variantIds)))
+      current.set(v.id, v.stock);
+  }
   const seen = new Set<string>();
   const results: StockMovementResult[] = [];
   const revisionByProduct = new Map<string, number>();
@@ -188,14 +202,15 @@ export async function recordStockMovements(
     if (oversold) await raiseAlert(tx, oversoldAlert(owner, m, row.on_hand_after));
   }
   if (options.announce === false) return results;
-  for (const [productId, stockRevision] of revisionByProduct) {
-    await enqueueOutbox(tx, {
-      topic: 'product.stock_changed',
-      aggregateType: 'product',
+  await enqueueOutboxEvents(
+    tx,
+    [...revisionByProduct].map(([productId, stockRevision]) => ({
+      topic: 'product.stock_changed' as const,
+      aggregateType: 'product' as const,
       aggregateId: productId,
       payload: { productId, stockRevision },
-    });
-  }
+    })),
+  );
   return results;
 }
 

@@ -110,6 +110,26 @@ describe('stock ledger', () => {
     expect(await stockOutbox(product.id)).toHaveLength(1);
   });
 
+  it('several movements of one variant in one call apply in order: each result, the ledger and on-hand agree', async () => {
+    const { product, a, b } = await newProduct([3, 4]);
+    const before = await productRow(product.id);
+    const results = await record([sale(a.id, 1), sale(b.id, 2), sale(a.id, 1), sale(a.id, 2)]);
+    // a: 3 → 2 → 1 → -1 (the last one oversells); b: 4 → 2.
+    expect(results.map((r) => [r.variantId, r.onHand, r.oversold])).toEqual([
+      [a.id, 2, false],
+      [b.id, 2, false],
+      [a.id, 1, false],
+      [a.id, -1, true],
+    ]);
+    expect(await stockOf(a.id)).toBe(-1);
+    expect(await stockOf(b.id)).toBe(2);
+    const ledger = await api.database.sql<{ delta: number; on_hand_after: number }[]>`
+      select delta, on_hand_after from stock_movements where variant_id = ${a.id} order by id`;
+    expect(ledger.map((m) => m.on_hand_after)).toEqual([3, 2, 1, -1]);
+    // One statement, one stock revision step however many movements it carried.
+    expect((await productRow(product.id)).stock_revision).toBeGreaterThan(before.stock_revision);
+  });
+
   it('concurrent replays of the same sale apply it once', async () => {
     const { a } = await newProduct([20, 1]);
     const movement = sale(a.id, 1);
