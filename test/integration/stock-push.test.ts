@@ -5,8 +5,6 @@
  * buffer; the product's content version (the crafter's ETag) never moves. And a crafter's title edit
  * made around the sale of the last unit never brings that unit back.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Job, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -18,7 +16,7 @@ import { relayOutboxBatch } from '../../src/outbox/relay.js';
 import { routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { EDIT_JOB, PUSH_QUEUE } from '../../src/queues/definitions.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import type { ChannelRuntime } from '../../src/services/channel-runtime.js';
 import { type ListingPushDeps, pushListing } from '../../src/services/listing-push.js';
 import { reconcileListings } from '../../src/services/listing-reconciler.js';
 import { recordStockMovements } from '../../src/services/stock-ledger.js';
@@ -26,14 +24,22 @@ import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct, uniqueSku } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import {
+  type ChannelSandbox,
+  connectShopeeShop,
+  connectTiktokShop,
+  type PhotoServer,
+  sandboxRuntime,
+  servePhoto,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
 import { makePng } from '../sandbox/tiktok-shop/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
 let redis: Redis;
 let runtime: ChannelRuntime;
-let photos: Server;
+let photos: PhotoServer | undefined;
 let photoOrigin: string;
 let crafter: { id: string };
 let user: Principal;
@@ -41,47 +47,16 @@ let shopee: { id: string; externalShopId: string };
 let tiktok: { id: string; externalShopId: string };
 const prefix = `ledger_push_${Date.now()}`;
 
+const connectShopee = () => connectShopeeShop(api, user, crafter.id);
+const connectTiktok = (warehouseId: string) =>
+  connectTiktokShop(api, channels, user, crafter.id, warehouseId);
+
 const deps = (): ListingPushDeps => ({
   db: api.database.db,
   adapters: runtime.adapters,
   guard: runtime.guard,
   keyring: api.config.credentialsKeyring,
 });
-
-async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    headers: api.auth(user),
-  });
-  const redirect = await fetch(new URL(link.json().authorizationUrl), { redirect: 'manual' });
-  const location = new URL(redirect.headers.get('location') as string);
-  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
-async function connectTiktok(warehouseId: string): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
-    headers: api.auth(user),
-  });
-  const state = new URL(link.json().authorizationUrl).searchParams.get('state') as string;
-  const shop = channels.tiktok.control.createShop({ tokopedia: true, warehouse_id: warehouseId }) as {
-    shop_id: string;
-  };
-  const { auth_code } = channels.tiktok.control.authorizeShop({
-    app_key: channels.tiktokApp.appKey,
-    shop_id: shop.shop_id,
-  }) as { auth_code: string };
-  const res = await api.app.inject({
-    method: 'GET',
-    url: `/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
 
 const calls = (platform: 'shopee' | 'tiktok-shop', endpoint: string) =>
   channels.sandbox.ctx.callLog.list({ platform, endpoint }).length;
@@ -207,24 +182,9 @@ beforeAll(async () => {
   channels = await startChannelSandbox();
   api = await startTestApi('ledger_stock_push', channels.env);
   redis = createQueueRedis('redis://127.0.0.1:6379');
-  const photo = makePng(600, 600);
-  photos = createServer((req, res) => {
-    if (req.url === '/tas-1.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
-  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
-    sleep: async (ms) => {
-      channels.sandbox.ctx.clock.advance(ms);
-    },
-    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
-  });
+  photos = await servePhoto('/tas-1.png', makePng(600, 600));
+  photoOrigin = photos.origin;
+  runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
   shopee = await connectShopee();
@@ -244,7 +204,7 @@ afterAll(async () => {
   redis?.disconnect();
   await api?.close();
   await channels?.close();
-  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+  await photos?.close();
 });
 
 describe('stock to every channel', () => {
