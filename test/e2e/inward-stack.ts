@@ -93,6 +93,55 @@ export interface InwardStack
   sandboxWebhooks(): Promise<WebhookDelivery[]>;
 }
 
+/** The four figures of a `GET /v1/sales/summary` row or total, and of the sandbox's own `sum`. */
+export interface Figures {
+  grossIdr: number;
+  netIdr: number;
+  units: number;
+  orders: number;
+}
+
+/** `GET /v1/sales/summary`, as the inward proofs read it (the grouping keys present as grouped by). */
+export interface SalesSummary {
+  rows: Array<
+    Figures & {
+      day?: string;
+      channel?: string;
+      crafterId?: string;
+      kecamatanCode?: string;
+      kelurahanCode?: string;
+    }
+  >;
+  totals: Figures;
+  completeness: {
+    complete: boolean;
+    connections: number;
+    missing: Array<{ connectionId: string; channel: string; crafterId: string; days: string[] }>;
+  };
+}
+
+/** Just the four figures of a row (rows carry their grouping keys too). */
+export const pickFigures = ({ grossIdr, netIdr, units, orders }: Figures): Figures => ({
+  grossIdr,
+  netIdr,
+  units,
+  orders,
+});
+
+/** The platform's own figures of one sandbox shop over Jakarta days [from, to]. */
+export async function sandboxSum(
+  stack: Pick<InwardStack, 'sandboxGet'>,
+  platform: 'shopee' | 'tiktok-shop' | 'partner-brand',
+  shopId: string,
+  from: string,
+  to: string,
+): Promise<Figures> {
+  const totals = await stack.sandboxGet<{ sum: Figures }>(
+    `/${platform}/shops/${shopId}/sales-totals?from=${from}&to=${to}`,
+  );
+  return totals.sum;
+}
+
 export interface WebhookDelivery {
   id: string;
   platform: string;

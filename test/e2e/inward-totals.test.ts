@@ -15,31 +15,17 @@ import { KECAMATAN, KELURAHAN } from '../factories/index.js';
 import { SHOPEE_STATUS_MIX, TIKTOK_STATUS_MIX } from '../helpers/sales-figures.js';
 import {
   type Client,
+  type Figures,
   type InwardStack,
   jakartaDay,
+  pickFigures as pick,
   replayWebhook,
+  type SalesSummary as Summary,
   startInwardStack,
 } from './inward-stack.js';
 import { scanForSecrets, until } from './outward-stack.js';
 
-interface Figures {
-  grossIdr: number;
-  netIdr: number;
-  units: number;
-  orders: number;
-}
-interface Row extends Figures {
-  day?: string;
-  channel?: string;
-  crafterId?: string;
-  kecamatanCode?: string;
-  kelurahanCode?: string;
-}
-interface Summary {
-  rows: Row[];
-  totals: Figures;
-  completeness: { complete: boolean; missing: Array<{ connectionId: string; days: string[] }> };
-}
+type Row = Summary['rows'][number];
 interface SandboxTotals {
   totals: Array<Figures & { shopId: string; day: string }>;
   sum: Figures;
@@ -174,7 +160,6 @@ async function summary(client: Client, groupBy: string[], region?: string): Prom
   return client.json<Summary>('GET', `/v1/sales/summary?${q}`);
 }
 
-const pick = ({ grossIdr, netIdr, units, orders }: Figures): Figures => ({ grossIdr, netIdr, units, orders });
 const add = (a: Figures, b: Figures): Figures => ({
   grossIdr: a.grossIdr + b.grossIdr,
   netIdr: a.netIdr + b.netIdr,
