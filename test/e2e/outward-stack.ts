@@ -15,6 +15,7 @@ import { findOnPath, startRedisServer } from '../../src/dev/redis-server.js';
 import { openJson, parseKeyring } from '../../src/lib/secrets.js';
 import { secretsContext } from '../../src/services/connections.js';
 import { makeCrafter } from '../factories/index.js';
+import { makeProduct, uniqueSku } from '../factories/products.js';
 import { createTestDatabase } from '../helpers/db-template.js';
 import {
   appDeployment,
@@ -169,6 +170,30 @@ export async function startOutwardStack(
     await close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * `count` single-SKU products of the stack's crafter ("Tas Anyaman Pandan Ciater Nomor 1", …, stock
+ * 5), the i-th (from 0) priced `priceOf(i)`, with the photo at `image`; not yet listed anywhere.
+ */
+export async function makeNumberedProducts(
+  stack: Pick<OutwardStack, 'database' | 'crafterId'>,
+  options: { count: number; skuPrefix: string; image: string; priceOf: (i: number) => number },
+): Promise<Array<{ id: string; sku: string; version: number; price: number }>> {
+  const products: Array<{ id: string; sku: string; version: number; price: number }> = [];
+  for (let i = 0; i < options.count; i += 1) {
+    const sku = uniqueSku(options.skuPrefix);
+    const price = options.priceOf(i);
+    const made = await makeProduct(stack.database.db, stack.crafterId, {
+      title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
+      description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
+      category: 'kerajinan/anyaman',
+      imageUrls: [options.image],
+      variants: [{ sku, options: {}, priceIdr: price, stock: 5, weightGrams: 300 }],
+    });
+    products.push({ id: made.id, sku, version: made.version, price });
+  }
+  return products;
 }
 
 /**
