@@ -145,6 +145,30 @@ export async function connectTiktokShop(
 }
 
 /**
+ * The push suites' two shops of the crafter, connected through the real flows: Shopee with
+ * `shopeeSettings` (its price rule, stock buffer), and Tokopedia selling from its warehouse
+ * 7300000000000000001 (as Get Warehouse List names it; the connection keeps it) showing at most 6 units.
+ */
+export async function connectPushShops(
+  api: TestApi,
+  channels: ChannelSandbox,
+  user: Principal,
+  crafterId: string,
+  shopeeSettings: Partial<typeof channelConnections.$inferInsert>,
+): Promise<{ shopee: ShopConnection; tiktok: ShopConnection }> {
+  const db = api.database.db;
+  const shopee = await connectShopeeShop(api, user, crafterId);
+  await db.update(channelConnections).set(shopeeSettings).where(eq(channelConnections.id, shopee.id));
+  const warehouseId = '7300000000000000001';
+  const tiktok = await connectTiktokShop(api, channels, user, crafterId, warehouseId);
+  await db
+    .update(channelConnections)
+    .set({ warehouseId, stockBufferMaxUnits: 6 })
+    .where(eq(channelConnections.id, tiktok.id));
+  return { shopee, tiktok };
+}
+
+/**
  * A Shopee shop connected through our flow with one live single-SKU item (`<skuPrefix>-XXXXXXXX`),
  * added with the shop's own token as the platform has it.
  */

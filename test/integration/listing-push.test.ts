@@ -56,8 +56,8 @@ import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import {
   type ChannelSandbox,
+  connectPushShops,
   connectShopeeShop,
-  connectTiktokShop,
   type PhotoServer,
   sandboxRuntime,
   servePhoto,
@@ -78,9 +78,6 @@ let tiktok: { id: string };
 const prefix = `h11_push_${Date.now()}`;
 
 const connectShopee = (shopId?: string) => connectShopeeShop(api, user, crafter.id, shopId);
-/** Connects a Tokopedia shop (TikTok Shop API) through the real authorization flow. */
-const connectTiktok = (warehouseId: string) =>
-  connectTiktokShop(api, channels, user, crafter.id, warehouseId);
 
 const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
   db: api.database.db,
@@ -163,23 +160,14 @@ beforeAll(async () => {
   runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-  shopee = await connectShopee();
-  // A price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %.
-  await api.database.db
-    .update(channelConnections)
-    .set({
-      priceMarkupKind: 'percent',
-      priceMarkupValue: 1_000,
-      priceRoundingStepIdr: 500,
-      stockBufferPercent: 20,
-    })
-    .where(eq(channelConnections.id, shopee.id));
-  // The shop's sales warehouse, as Get Warehouse List names it (the connection keeps it).
-  tiktok = await connectTiktok('7300000000000000001');
-  await api.database.db
-    .update(channelConnections)
-    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
-    .where(eq(channelConnections.id, tiktok.id));
+  // Shopee: a price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %. Tokopedia: the
+  // shop's sales warehouse, at most 6 units.
+  ({ shopee, tiktok } = await connectPushShops(api, channels, user, crafter.id, {
+    priceMarkupKind: 'percent',
+    priceMarkupValue: 1_000,
+    priceRoundingStepIdr: 500,
+    stockBufferPercent: 20,
+  }));
   // The factories' category (`kerajinan/anyaman`) is placed on both channels by the default mappings
   // (migration 0010), as in a real deployment.
 });

@@ -9,7 +9,7 @@ import { type Job, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelConnections, channelListings, channelListingVariants } from '../../src/db/schema/index.js';
+import { channelListings, channelListingVariants } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { relayOutboxBatch } from '../../src/outbox/relay.js';
@@ -26,8 +26,7 @@ import { makeProduct, uniqueSku } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import {
   type ChannelSandbox,
-  connectShopeeShop,
-  connectTiktokShop,
+  connectPushShops,
   type PhotoServer,
   sandboxRuntime,
   servePhoto,
@@ -46,10 +45,6 @@ let user: Principal;
 let shopee: { id: string; externalShopId: string };
 let tiktok: { id: string; externalShopId: string };
 const prefix = `ledger_push_${Date.now()}`;
-
-const connectShopee = () => connectShopeeShop(api, user, crafter.id);
-const connectTiktok = (warehouseId: string) =>
-  connectTiktokShop(api, channels, user, crafter.id, warehouseId);
 
 const deps = (): ListingPushDeps => ({
   db: api.database.db,
@@ -187,17 +182,8 @@ beforeAll(async () => {
   runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-  shopee = await connectShopee();
   // Shopee holds back 20 % of the stock; Tokopedia shows everything, at most 6 units.
-  await api.database.db
-    .update(channelConnections)
-    .set({ stockBufferPercent: 20 })
-    .where(eq(channelConnections.id, shopee.id));
-  tiktok = await connectTiktok('7300000000000000001');
-  await api.database.db
-    .update(channelConnections)
-    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
-    .where(eq(channelConnections.id, tiktok.id));
+  ({ shopee, tiktok } = await connectPushShops(api, channels, user, crafter.id, { stockBufferPercent: 20 }));
 });
 
 afterAll(async () => {
