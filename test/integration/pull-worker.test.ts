@@ -60,6 +60,20 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 const runsOf = (connectionId: string) =>
   api.database.db.select().from(channelPullRuns).where(eq(channelPullRuns.connectionId, connectionId));
 
+/** Waits for a succeeded webhook-reason pull of the shop, then expects the order stored once. */
+async function pulledByWebhook(connectionId: string, orderSn: string, what: string): Promise<void> {
+  await until(what, async () =>
+    (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+      ? true
+      : undefined,
+  );
+  const stored = await api.database.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(eq(orders.externalOrderId, orderSn));
+  expect(stored).toHaveLength(1);
+}
+
 beforeAll(async () => {
   channels = await startChannelSandbox();
   // The API listens for real: the sandbox delivers its signed webhooks over HTTP, to the URL it signs.
@@ -189,16 +203,7 @@ describe('pull-orders worker', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
     // A webhook-triggered pull finishes (its pages may commit one by one), with the order stored.
-    await until('a succeeded webhook pull', async () =>
-      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
-        ? true
-        : undefined,
-    );
-    const stored = await api.database.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.externalOrderId, orderSn));
-    expect(stored).toHaveLength(1);
+    await pulledByWebhook(connectionId, orderSn, 'a succeeded webhook pull');
   });
 
   it('a push Shopee could not deliver comes back through the lost-push scan, which queues the pull, once', async () => {
@@ -222,16 +227,7 @@ describe('pull-orders worker', () => {
       return job?.returnvalue ?? undefined;
     });
     expect(result).toEqual({ task: 'shopee-lost-push', queued: 1 });
-    await until('a succeeded pull after the lost push', async () =>
-      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
-        ? true
-        : undefined,
-    );
-    const stored = await api.database.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.externalOrderId, orderSn));
-    expect(stored).toHaveLength(1);
+    await pulledByWebhook(connectionId, orderSn, 'a succeeded pull after the lost push');
     // Confirmed consumed: the next scan finds nothing.
     const again = await queue.add(
       'shopee-lost-push',
