@@ -18,6 +18,7 @@ import { EDIT_COALESCE_MS, PUSH_QUEUE, QUEUE } from '../src/queues/definitions.j
 import { createEditSpacing } from '../src/queues/edit-spacing.js';
 import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
+import { nightlyDepsOf } from '../src/services/nightly.js';
 import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
 import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
@@ -138,22 +139,7 @@ const pullWorker = new Worker(
 
 const nightlyWorker = new Worker(
   QUEUE.nightly,
-  (job) =>
-    processNightly(
-      {
-        db: database.db,
-        pullQueue,
-        channels: {
-          adapters: runtime.adapters,
-          guard: runtime.guard,
-          keyring: config.credentialsKeyring,
-          partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
-        },
-        refresh: { channels: config.channels, keyring: config.credentialsKeyring, log },
-        log,
-      },
-      job,
-    ),
+  (job) => processNightly(nightlyDepsOf({ db: database.db, pullQueue, runtime, config, log }), job),
   // Hours long at most, one at a time per worker; a stalled one (worker gone) runs again.
   { connection, prefix, concurrency: 1, lockDuration: 300_000 },
 );

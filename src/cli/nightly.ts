@@ -15,7 +15,7 @@ import { createQueueRedis } from '../lib/redis.js';
 import { createQueue } from '../queues/connection.js';
 import { NIGHTLY_JOBS, QUEUE } from '../queues/definitions.js';
 import { createChannelRuntime } from '../services/channel-runtime.js';
-import { previousJakartaDay, runNightlyJob } from '../services/nightly.js';
+import { nightlyDepsOf, previousJakartaDay, runNightlyJob } from '../services/nightly.js';
 
 const argsSchema = z.object({
   job: z.enum(NIGHTLY_JOBS),
@@ -60,18 +60,7 @@ if (isMain) {
   let exitCode = 0;
   try {
     const result = await runNightlyJob(
-      {
-        db: handle.db,
-        pullQueue,
-        channels: {
-          adapters: runtime.adapters,
-          guard: runtime.guard,
-          keyring: config.credentialsKeyring,
-          partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
-        },
-        refresh: { channels: config.channels, keyring: config.credentialsKeyring, log },
-        log,
-      },
+      nightlyDepsOf({ db: handle.db, pullQueue, runtime, config, log }),
       args.job,
       args.day ?? previousJakartaDay(new Date()),
     );

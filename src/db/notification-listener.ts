@@ -11,6 +11,8 @@ export interface NotificationListenerOptions {
   onNotify: (payload: string) => void;
   /** Called each time LISTEN succeeds, the first time included: notifications may have been missed. */
   onListening?: () => void;
+  /** Called each time the connection closes (listening or not): from now on notifications may be missed. */
+  onClosed?: () => void;
   onError?: (err: unknown) => void;
   /** Wait between attempts to LISTEN again. */
   retryMs?: number;
@@ -19,6 +21,8 @@ export interface NotificationListenerOptions {
 export interface NotificationListener {
   /** True while notifications arrive; false while they may be missed. */
   isListening(): boolean;
+  /** Settles once the first attempt to LISTEN is over, whether it succeeded or not (never rejects). */
+  started: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +53,7 @@ export function listenForNotifications(
     onclose: () => {
       const was = listening;
       listening = false;
+      options.onClosed?.();
       if (stopped) return;
       if (was) options.onError?.(new Error(`the LISTEN connection (${channel}) was closed`));
       scheduleListen();
@@ -76,10 +81,11 @@ export function listenForNotifications(
     }, retryMs);
     retryTimer.unref();
   };
-  void listen();
+  const started = listen();
 
   return {
     isListening: () => listening,
+    started,
     async stop() {
       stopped = true;
       listening = false;

@@ -18,7 +18,7 @@
  * The TTL is only a last bound for a connection that dies silently (no FIN; TCP keepalive notices).
  */
 import { LRUCache } from 'lru-cache';
-import postgres from 'postgres';
+import { listenForNotifications, type NotificationListener } from '../db/notification-listener.js';
 import type { Scope } from '../domain/scope.js';
 
 export const CATALOGUE_CHANNEL = 'kriya_catalogue_changed';
@@ -71,14 +71,9 @@ export function scopesOfChange(payload: string): string[] | null {
 export class ListCache {
   private epoch = 0;
   private readonly scopeGenerations = new Map<string, number>();
-  private listening = false;
   private readonly pages: LRUCache<string, { generation: string; body: Buffer }>;
-  private connection: postgres.Sql | undefined;
   private lastPayload = '';
-  private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryMs = 5_000;
-  private onError: ((err: unknown) => void) | undefined;
+  private listener: NotificationListener | undefined;
 
   constructor(options: ListCacheOptions = {}) {
     this.pages = new LRUCache({
@@ -97,78 +92,31 @@ export class ListCache {
     databaseUrl: string,
     options: { retryMs?: number; onError?: (err: unknown) => void } = {},
   ): Promise<void> {
-    this.stopped = false;
-    this.retryMs = options.retryMs ?? 5_000;
-    this.onError = options.onError;
-    // Not `sql.listen()`: postgres.js re-listens after a drop by itself but tells nobody that the
-    // connection was lost, and that moment is exactly when the cache must stop serving. `onnotify` is
-    // the (untyped) connection option postgres.js's own listen() is built on.
-    const connectionOptions: postgres.Options<Record<string, never>> & {
-      onnotify: (channel: string, payload: string) => void;
-    } = {
-      max: 1,
-      idle_timeout: 0,
-      max_lifetime: null,
-      fetch_types: false,
-      connect_timeout: 10,
-      onnotice: () => {},
-      onnotify: (channel, payload) => {
-        if (channel !== CATALOGUE_CHANNEL) return;
+    await this.listener?.stop();
+    const listener = listenForNotifications(databaseUrl, CATALOGUE_CHANNEL, {
+      onNotify: (payload) => {
         this.lastPayload = payload;
         this.changed(scopesOfChange(payload));
       },
-      onclose: () => this.connectionLost(),
-    };
-    this.connection = postgres(databaseUrl, connectionOptions);
-    await this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    const connection = this.connection;
-    if (!connection || this.stopped) return;
-    try {
-      await connection.unsafe(`listen ${CATALOGUE_CHANNEL}`);
-      if (this.stopped) return;
-      // (Re)connected: notifications may have been missed while down.
-      this.invalidate();
-      this.listening = true;
-    } catch (err) {
-      this.onError?.(err);
-      this.scheduleListen();
-    }
-  }
-
-  private connectionLost(): void {
-    const wasListening = this.listening;
-    this.listening = false;
-    this.invalidate();
-    if (this.stopped) return;
-    // A failed connect also closes; listen() reports that one itself.
-    if (wasListening) this.onError?.(new Error('the LISTEN connection was closed'));
-    this.scheduleListen();
-  }
-
-  private scheduleListen(): void {
-    if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.listen();
-    }, this.retryMs);
-    this.retryTimer.unref();
+      // (Re)connected, or lost: notifications may have been missed meanwhile.
+      onListening: () => this.invalidate(),
+      onClosed: () => this.invalidate(),
+      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+    });
+    this.listener = listener;
+    await listener.started;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.listening = false;
-    await this.connection?.end({ timeout: 0 });
-    this.connection = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.stop();
   }
 
   /** True while the LISTEN connection is up, i.e. while pages are served and stored. */
   isListening(): boolean {
-    return this.listening;
+    return this.listener?.isListening() ?? false;
   }
 
   /** Payload of the newest change notification; lets tests wait for a barrier. */
@@ -196,13 +144,13 @@ export class ListCache {
   }
 
   get(key: string, scopeKey: string): Buffer | undefined {
-    if (!this.listening) return undefined;
+    if (!this.isListening()) return undefined;
     const entry = this.pages.get(key);
     return entry && entry.generation === this.currentGeneration(scopeKey) ? entry.body : undefined;
   }
 
   set(key: string, scopeKey: string, generationBeforeQuery: string, body: Buffer): void {
-    if (!this.listening || generationBeforeQuery !== this.currentGeneration(scopeKey)) return;
+    if (!this.isListening() || generationBeforeQuery !== this.currentGeneration(scopeKey)) return;
     this.pages.set(key, { generation: generationBeforeQuery, body });
   }
 }

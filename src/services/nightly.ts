@@ -20,6 +20,7 @@ import type { Queue } from 'bullmq';
 import { and, desc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { classifyChannelFailure } from '../channels/failure.js';
 import type { Channel, ChannelAdapter, RemoteListingState } from '../channels/types.js';
+import type { AppConfig } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
 import {
@@ -43,6 +44,7 @@ import {
   type PullOrdersJob,
   pullJobOptions,
 } from '../queues/definitions.js';
+import type { ChannelRuntime } from './channel-runtime.js';
 import type { ServiceContext } from './context.js';
 import { requestPush } from './listing-outbox.js';
 import { connectionContext, type ListingPushDeps, remoteRefOf } from './listing-push.js';
@@ -63,6 +65,32 @@ export interface NightlyDeps {
   log?: Logger | undefined;
   /** Waits between throttled read-back attempts (tests pass a fake clock). */
   sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The nightly jobs' dependencies as a process assembles them from its config and channel runtime
+ * (the worker's nightly queue and the `npm run nightly` command run the same jobs the same way).
+ */
+export function nightlyDepsOf(options: {
+  db: Database;
+  pullQueue: Queue;
+  runtime: Pick<ChannelRuntime, 'adapters' | 'guard'>;
+  config: Pick<AppConfig, 'channels' | 'credentialsKeyring'>;
+  log: Logger;
+}): NightlyDeps {
+  const { config, runtime, log } = options;
+  return {
+    db: options.db,
+    pullQueue: options.pullQueue,
+    channels: {
+      adapters: runtime.adapters,
+      guard: runtime.guard,
+      keyring: config.credentialsKeyring,
+      partnerBrandBaseUrl: config.channels.partnerBrand?.baseUrl,
+    },
+    refresh: { channels: config.channels, keyring: config.credentialsKeyring, log },
+    log,
+  };
 }
 
 /** The night a run is about: the Jakarta day before `at` (a run at 00:30 WIB on the 2nd → the 1st). */

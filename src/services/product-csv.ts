@@ -16,7 +16,6 @@
  * relative to the exported value, on top of any sale since (src/domain/stock.ts). An empty stock
  * cell, or a file without the stock column, leaves stock as it is.
  */
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import {
   guardSpreadsheetCell,
@@ -30,6 +29,7 @@ import {
 } from '../domain/catalogue.js';
 import { scopeOf } from '../domain/scope.js';
 import { stockPlanIsEmpty } from '../domain/stock.js';
+import { readCsvRecords } from '../lib/csv.js';
 import { type FieldIssue, ValidationError } from '../lib/errors.js';
 import type { ServiceContext } from './context.js';
 import {
@@ -137,20 +137,12 @@ class IssueList {
 }
 
 function readRows(csv: string, issues: IssueList): CsvRow[] {
-  let records: { record: string[]; info: { records: number } }[];
-  try {
-    records = parse(csv, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
-  } catch (err) {
-    const at = (err as { records?: unknown }).records;
-    issues.add(typeof at === 'number' ? at + 1 : 1, 'file', `not readable as CSV: ${(err as Error).message}`);
+  const read = readCsvRecords(csv);
+  if ('unreadable' in read) {
+    issues.add(read.unreadable.row, 'file', `not readable as CSV: ${read.unreadable.reason}`);
     return [];
   }
-  const [header, ...data] = records;
+  const [header, ...data] = read.records;
   if (!header) {
     issues.add(1, 'file', `the file is empty; the first row must be the header: ${CSV_COLUMNS.join(',')}`);
     return [];

@@ -8,24 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePulls } from '../../src/queues/pulls.js';
 import { KELURAHAN } from '../factories/index.js';
-import { type InwardCrafter, type InwardStack, jakartaDay, startInwardStack } from './inward-stack.js';
+import {
+  type Figures,
+  type InwardCrafter,
+  type InwardStack,
+  jakartaDay,
+  pickFigures as pick,
+  type SalesSummary as Summary,
+  sandboxSum,
+  startInwardStack,
+} from './inward-stack.js';
 import { scanForSecrets, until } from './outward-stack.js';
-
-interface Figures {
-  grossIdr: number;
-  netIdr: number;
-  units: number;
-  orders: number;
-}
-interface Summary {
-  rows: Array<Figures & { channel?: string }>;
-  totals: Figures;
-  completeness: {
-    complete: boolean;
-    connections: number;
-    missing: Array<{ connectionId: string; channel: string; crafterId: string; days: string[] }>;
-  };
-}
 
 let stack: InwardStack;
 let crafter: InwardCrafter;
@@ -72,13 +65,8 @@ afterAll(async () => {
 
 const summary = (range: { from: string; to: string }) =>
   stack.city.json<Summary>('GET', `/v1/sales/summary?from=${range.from}&to=${range.to}&groupBy=channel`);
-const truth = async (platform: string, shopId: string) =>
-  (
-    await stack.sandboxGet<{ sum: Figures }>(
-      `/${platform}/shops/${shopId}/sales-totals?from=${from}&to=${today}`,
-    )
-  ).sum;
-const pick = ({ grossIdr, netIdr, units, orders }: Figures): Figures => ({ grossIdr, netIdr, units, orders });
+const truth = (platform: 'shopee' | 'tiktok-shop', shopId: string) =>
+  sandboxSum(stack, platform, shopId, from, today);
 
 describe('completeness (real processes, failing pulls)', () => {
   it('a shop whose pulls fail is named with its days as missing data, not shown as zero sales', {

@@ -12,25 +12,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KELURAHAN } from '../factories/index.js';
 import {
+  type Figures,
   type InwardCrafter,
   type InwardStack,
   jakartaDay,
+  pickFigures,
   replayWebhook,
+  type SalesSummary as Summary,
+  sandboxSum,
   startInwardStack,
   type WebhookDelivery,
 } from './inward-stack.js';
 import { scanForSecrets, until } from './outward-stack.js';
 
-interface Figures {
-  grossIdr: number;
-  netIdr: number;
-  units: number;
-  orders: number;
-}
-interface Summary {
-  rows: Array<Figures & { channel?: string }>;
-  totals: Figures;
-}
 interface ProductView {
   title: string;
   variants: Array<{ id: string; sku: string; stock: number }>;
@@ -64,17 +58,11 @@ async function figures(channel: 'shopee' | 'tiktok_shop'): Promise<Figures> {
     `/v1/sales/summary?from=${today()}&to=${today()}&groupBy=channel`,
   );
   const row = s.rows.find((r) => r.channel === channel);
-  return row
-    ? { grossIdr: row.grossIdr, netIdr: row.netIdr, units: row.units, orders: row.orders }
-    : { grossIdr: 0, netIdr: 0, units: 0, orders: 0 };
+  return row ? pickFigures(row) : { grossIdr: 0, netIdr: 0, units: 0, orders: 0 };
 }
 
-async function sandboxFigures(platform: 'shopee' | 'tiktok-shop', shopId: string): Promise<Figures> {
-  const t = await stack.sandboxGet<{ sum: Figures }>(
-    `/${platform}/shops/${shopId}/sales-totals?from=${today()}&to=${today()}`,
-  );
-  return t.sum;
-}
+const sandboxFigures = (platform: 'shopee' | 'tiktok-shop', shopId: string): Promise<Figures> =>
+  sandboxSum(stack, platform, shopId, today(), today());
 
 async function product(id: string): Promise<ProductView> {
   return crafter.client.json<ProductView>('GET', `/v1/products/${id}`);

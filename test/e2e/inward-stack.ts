@@ -4,41 +4,43 @@
  * different kelurahan, each with their own Shopee and Tokopedia (TikTok Shop) shops connected through
  * the real authorization flow, and the sandbox's push/webhook callbacks pointing at our webhook routes.
  *
- * The process spawning is copied from `outward-stack.ts` (unexported there, and that file belongs to
- * the outward proofs); it satisfies `OutwardStack` so `scanForSecrets` reads it as it is.
+ * Built from the same blocks as `outward-stack.ts` (`process-stack.ts`); it satisfies `OutwardStack`
+ * so `scanForSecrets` reads it as it is.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDatabase } from '../../src/db/client.js';
 import { freePort } from '../../src/dev/ports.js';
-import { generateKeySpec } from '../../src/lib/secrets.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { queuePulls } from '../../src/queues/pulls.js';
-import { makeCrafter, makeUser } from '../factories/index.js';
+import { makeCrafter } from '../factories/index.js';
 import { makeProduct, uniqueSku } from '../factories/products.js';
 import { createTestDatabase } from '../helpers/db-template.js';
-import type { Connection, OutwardStack } from './outward-stack.js';
-import { until } from './outward-stack.js';
+import type { OutwardStack } from './outward-stack.js';
+import {
+  appDeployment,
+  type Client,
+  type Connection,
+  connectShopee,
+  connectTiktok,
+  defaultRedisUrl,
+  dropQueueKeys,
+  loginAs,
+  newPlatformApps,
+  processGroup,
+  repoRoot,
+  sandboxControl,
+  spawnApp,
+  spawnSandbox,
+  until,
+} from './process-stack.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export type { Client } from './process-stack.js';
+
 const START_TIMEOUT_MS = 90_000;
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-export interface Client {
-  token: string;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
-  json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
-}
 
 export interface InwardCrafter {
   id: string;
@@ -91,6 +93,55 @@ export interface InwardStack
   sandboxWebhooks(): Promise<WebhookDelivery[]>;
 }
 
+/** The four figures of a `GET /v1/sales/summary` row or total, and of the sandbox's own `sum`. */
+export interface Figures {
+  grossIdr: number;
+  netIdr: number;
+  units: number;
+  orders: number;
+}
+
+/** `GET /v1/sales/summary`, as the inward proofs read it (the grouping keys present as grouped by). */
+export interface SalesSummary {
+  rows: Array<
+    Figures & {
+      day?: string;
+      channel?: string;
+      crafterId?: string;
+      kecamatanCode?: string;
+      kelurahanCode?: string;
+    }
+  >;
+  totals: Figures;
+  completeness: {
+    complete: boolean;
+    connections: number;
+    missing: Array<{ connectionId: string; channel: string; crafterId: string; days: string[] }>;
+  };
+}
+
+/** Just the four figures of a row (rows carry their grouping keys too). */
+export const pickFigures = ({ grossIdr, netIdr, units, orders }: Figures): Figures => ({
+  grossIdr,
+  netIdr,
+  units,
+  orders,
+});
+
+/** The platform's own figures of one sandbox shop over Jakarta days [from, to]. */
+export async function sandboxSum(
+  stack: Pick<InwardStack, 'sandboxGet'>,
+  platform: 'shopee' | 'tiktok-shop' | 'partner-brand',
+  shopId: string,
+  from: string,
+  to: string,
+): Promise<Figures> {
+  const totals = await stack.sandboxGet<{ sum: Figures }>(
+    `/${platform}/shops/${shopId}/sales-totals?from=${from}&to=${to}`,
+  );
+  return totals.sum;
+}
+
 export interface WebhookDelivery {
   id: string;
   platform: string;
@@ -114,30 +165,6 @@ export interface PullRun {
   finished_at: Date | null;
 }
 
-function makeClient(api: string, token: string, responses: string[]): Client {
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    responses.push(text);
-    return new Response(text, { status: res.status, headers: res.headers });
-  };
-  const json = async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-    const res = await call(method, path, body, headers);
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
-  };
-  return { token, call, json };
-}
-
 export async function startInwardStack(
   label: string,
   options: {
@@ -151,100 +178,33 @@ export async function startInwardStack(
     pausePulls?: boolean;
   },
 ): Promise<InwardStack> {
-  const procs: Proc[] = [];
   const logs: string[] = [];
   const responses: string[] = [];
   const testDb = await createTestDatabase(label);
   const database = createDatabase(testDb.url, { max: 4 });
   const prefix = `h13_${label}_${randomBytes(3).toString('hex')}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const redis = new Redis(defaultRedisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const pullQueue = new Queue(QUEUE.pullOrders, { connection: redis, prefix });
-
-  const spawnProc = (name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    procs.push({ name, child, exited });
-    return new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${name} not ready within ${START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)),
-        START_TIMEOUT_MS,
-      );
-      let buffered = '';
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) {
-          logs.push(`[${name}] ${line}`);
-          const match = ready.exec(line);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match);
-          }
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited before it was ready:\n${logs.slice(-40).join('\n')}`));
-      });
-    });
-  };
+  const group = processGroup(logs, START_TIMEOUT_MS);
 
   const close = async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    }
-    await Promise.all(procs.map((p) => p.exited));
+    await group.kill();
     await pullQueue.close().catch(() => {});
-    const keys = await redis.keys(`${prefix}:*`).catch(() => [] as string[]);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    await dropQueueKeys(redis, prefix);
     redis.disconnect();
     await database.close();
     await testDb.drop();
   };
 
   try {
-    const [, sandboxReady = '{}'] = await spawnProc(
-      'sandbox',
-      'sandbox/main.ts',
-      { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: '0' },
-      /^SANDBOX_READY (\{.*\})\s*$/,
-    );
-    const control = (JSON.parse(sandboxReady) as { control: string }).control;
-    const sandboxRoot = new URL(control).origin;
-    const sandboxPost = async <T>(path: string, body: unknown): Promise<T> => {
-      const res = await fetch(`${control}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}: ${text}`);
-      return JSON.parse(text) as T;
-    };
-    const sandboxGet = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${control}${path}`);
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}: ${text}`);
-      return JSON.parse(text) as T;
-    };
+    const { control, sandboxRoot } = await spawnSandbox(group);
+    const sandbox = sandboxControl(control);
+    const { sandboxGet, sandboxPost } = sandbox;
 
     const apiPort = await freePort();
     const api = `http://127.0.0.1:${apiPort}`;
-    const shopeePartner = {
-      partnerId: 3_000_000 + randomBytes(2).readUInt16BE(0),
-      partnerKey: randomBytes(24).toString('hex'),
-    };
-    const tiktokApp = {
-      appKey: `h13${randomBytes(5).toString('hex')}`,
-      appSecret: randomBytes(24).toString('hex'),
-    };
+    const apps = newPlatformApps('h13');
+    const { shopeePartner, tiktokApp } = apps;
     // The platforms call our webhook routes: Shopee signs the callback URL as registered.
     await sandboxPost('/shopee/apps', {
       ...shopeePartner,
@@ -262,96 +222,46 @@ export async function startInwardStack(
     await sandboxPost('/shopee/configure', { rateLimitPerSecond: 1_000, reviewDelayMs: 0 });
     await sandboxPost('/partner-brand/configure', { rate_limit_per_second: 1_000 });
 
-    const credentialsKey = generateKeySpec('e2e');
-    const authSecret = randomBytes(32).toString('hex');
-    const appEnv: NodeJS.ProcessEnv = {
-      APP_MODE: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      LOG_LEVEL: 'info',
-      DATABASE_URL: testDb.url,
-      DATABASE_POOL_MAX: '5',
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: prefix,
-      AUTH_TOKEN_SECRET: authSecret,
-      CREDENTIALS_KEYS: credentialsKey,
-      CREDENTIALS_ACTIVE_KEY_ID: 'e2e',
-      PUBLIC_BASE_URL: api,
-      SANDBOX_URL: sandboxRoot,
-      SHOPEE_PARTNER_ID: String(shopeePartner.partnerId),
-      SHOPEE_PARTNER_KEY: shopeePartner.partnerKey,
-      TIKTOK_SHOP_APP_KEY: tiktokApp.appKey,
-      TIKTOK_SHOP_APP_SECRET: tiktokApp.appSecret,
-      SHOPEE_CALLS_PER_SECOND: '500',
-      TIKTOK_SHOP_CALLS_PER_SECOND: '500',
-      CHANNEL_HTTP_TIMEOUT_MS: '5000',
-      LIST_CACHE_MAX_MB: '0',
-      // The sandbox's orders go back 60 days from "now": the first pull reaches past them.
-      PULL_INITIAL_LOOKBACK_DAYS: '62',
-      ...options.env,
-    };
+    const deployment = appDeployment({
+      apiPort,
+      databaseUrl: testDb.url,
+      redisUrl: defaultRedisUrl,
+      prefix,
+      sandboxRoot,
+      apps,
+      extra: {
+        SHOPEE_CALLS_PER_SECOND: '500',
+        TIKTOK_SHOP_CALLS_PER_SECOND: '500',
+        // The sandbox's orders go back 60 days from "now": the first pull reaches past them.
+        PULL_INITIAL_LOOKBACK_DAYS: '62',
+      },
+      env: options.env,
+    });
+    const { appEnv } = deployment;
     if (options.pausePulls) await pullQueue.pause();
-    await spawnProc('api', 'src/server.ts', appEnv, /Server listening at/);
-    let workers = 0;
+    const app = await spawnApp(group, appEnv);
     const startWorker = async () => {
-      workers += 1;
-      await spawnProc(`worker${workers}`, 'workers/main.ts', appEnv, /worker started/);
+      await app.startWorker();
     };
-    await startWorker();
 
-    const login = async (
+    const login = (
       role: 'admin' | 'crafter' | 'operator',
       binding: { crafterId?: string; regionCode?: string } = {},
-    ): Promise<Client> => {
-      const user = await makeUser(database.db, role, binding);
-      const res = await fetch(`${api}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: user.username, password: user.password }),
-      });
-      const text = await res.text();
-      responses.push(text);
-      if (!res.ok) throw new Error(`login answered ${res.status}: ${text}`);
-      return makeClient(api, (JSON.parse(text) as { token: string }).token, responses);
-    };
-
-    const connectShopee = async (client: Client, crafterId: string): Promise<Connection> => {
-      const link = await client.json<{ authorizationUrl: string }>(
-        'POST',
-        `/v1/crafters/${crafterId}/connections/shopee/authorize`,
+    ) => loginAs(api, database, responses, role, binding);
+    const connectShopeeOf = (client: Client, crafterId: string) =>
+      connectShopee(client, crafterId, responses);
+    const connectTiktokOf = (client: Client, crafterId: string) =>
+      connectTiktok(
+        {
+          api,
+          client,
+          crafterId,
+          sandbox,
+          appKey: tiktokApp.appKey,
+          shopName: `Toko ${randomBytes(2).toString('hex')}`,
+        },
+        responses,
       );
-      const approval = await fetch(link.authorizationUrl, { redirect: 'manual' });
-      await approval.body?.cancel();
-      const location = approval.headers.get('location');
-      if (!location) throw new Error(`Shopee authorization answered ${approval.status} without a redirect`);
-      const res = await fetch(location);
-      const text = await res.text();
-      responses.push(text);
-      if (!res.ok) throw new Error(`Shopee callback answered ${res.status}: ${text}`);
-      return JSON.parse(text) as Connection;
-    };
-    const connectTiktok = async (client: Client, crafterId: string): Promise<Connection> => {
-      const shop = await sandboxPost<{ shop_id: string }>('/tiktok-shop/shops', {
-        name: `Toko ${randomBytes(2).toString('hex')}`,
-        tokopedia: true,
-      });
-      const link = await client.json<{ authorizationUrl: string }>(
-        'POST',
-        `/v1/crafters/${crafterId}/connections/tiktok-shop/authorize`,
-      );
-      const state = new URL(link.authorizationUrl).searchParams.get('state') ?? '';
-      const { auth_code } = await sandboxPost<{ auth_code: string }>('/tiktok-shop/authorize', {
-        app_key: tiktokApp.appKey,
-        shop_id: shop.shop_id,
-      });
-      const res = await fetch(
-        `${api}/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
-      );
-      const text = await res.text();
-      responses.push(text);
-      if (!res.ok) throw new Error(`TikTok callback answered ${res.status}: ${text}`);
-      return JSON.parse(text) as Connection;
-    };
 
     const crafters: InwardCrafter[] = [];
     for (const kelurahanCode of options.kelurahan) {
@@ -361,8 +271,8 @@ export async function startInwardStack(
         id: crafter.id,
         kelurahanCode,
         client,
-        shopee: await connectShopee(client, crafter.id),
-        tiktok: await connectTiktok(client, crafter.id),
+        shopee: await connectShopeeOf(client, crafter.id),
+        tiktok: await connectTiktokOf(client, crafter.id),
       });
     }
     const city = await login('admin', { regionCode: '36.74' });
@@ -484,25 +394,14 @@ export async function startInwardStack(
       tiktok: first.tiktok,
       logs,
       responses,
-      configuredSecrets: [
-        shopeePartner.partnerKey,
-        tiktokApp.appSecret,
-        credentialsKey.split(':')[1] ?? credentialsKey,
-        authSecret,
-      ],
-      credentialsKeys: { spec: credentialsKey, activeKeyId: 'e2e' },
+      configuredSecrets: deployment.configuredSecrets,
+      credentialsKeys: deployment.credentialsKeys,
       call: first.client.call,
       json: first.client.json,
       sandboxGet,
       sandboxPost,
       startWorker,
-      async killWorkers() {
-        const running = procs.filter(
-          (p) => p.name.startsWith('worker') && p.child.exitCode === null && p.child.signalCode === null,
-        );
-        for (const p of running) p.child.kill('SIGKILL');
-        await Promise.all(running.map((p) => p.exited));
-      },
+      killWorkers: app.killWorkers,
       close,
       appEnv,
       crafters,
@@ -510,8 +409,8 @@ export async function startInwardStack(
       pullQueue,
       resumePulls: () => pullQueue.resume(),
       login,
-      connectShopee,
-      connectTiktok,
+      connectShopee: connectShopeeOf,
+      connectTiktok: connectTiktokOf,
       pull,
       pullRuns,
       nightly,

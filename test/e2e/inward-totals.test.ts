@@ -10,34 +10,22 @@
  * found in logs, Redis, the database or API responses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PartnerSalesLine } from '../../src/channels/partner-brand/sales.js';
 import { KECAMATAN, KELURAHAN } from '../factories/index.js';
+import { SHOPEE_STATUS_MIX, TIKTOK_STATUS_MIX } from '../helpers/sales-figures.js';
 import {
   type Client,
+  type Figures,
   type InwardStack,
   jakartaDay,
+  pickFigures as pick,
   replayWebhook,
+  type SalesSummary as Summary,
   startInwardStack,
 } from './inward-stack.js';
 import { scanForSecrets, until } from './outward-stack.js';
 
-interface Figures {
-  grossIdr: number;
-  netIdr: number;
-  units: number;
-  orders: number;
-}
-interface Row extends Figures {
-  day?: string;
-  channel?: string;
-  crafterId?: string;
-  kecamatanCode?: string;
-  kelurahanCode?: string;
-}
-interface Summary {
-  rows: Row[];
-  totals: Figures;
-  completeness: { complete: boolean; missing: Array<{ connectionId: string; days: string[] }> };
-}
+type Row = Summary['rows'][number];
 interface SandboxTotals {
   totals: Array<Figures & { shopId: string; day: string }>;
   sum: Figures;
@@ -103,17 +91,7 @@ beforeAll(async () => {
         from: webhooks ? nowS - 3_000 : start,
         to: nowS - 60,
         webhooks,
-        statuses: [
-          'READY_TO_SHIP',
-          'PROCESSED',
-          'SHIPPED',
-          'COMPLETED',
-          'COMPLETED',
-          'IN_CANCEL',
-          'CANCELLED',
-          'TO_RETURN',
-          'UNPAID',
-        ],
+        statuses: SHOPEE_STATUS_MIX,
       });
       await stack.sandboxPost('/tiktok-shop/orders', {
         shop_id: c.tiktok.externalShopId,
@@ -123,15 +101,7 @@ beforeAll(async () => {
         to: nowS - 60,
         webhooks,
         partial_cancel_rate: 0.2,
-        statuses: [
-          'AWAITING_SHIPMENT',
-          'IN_TRANSIT',
-          'DELIVERED',
-          'COMPLETED',
-          'CANCELLED',
-          'ON_HOLD',
-          'UNPAID',
-        ],
+        statuses: TIKTOK_STATUS_MIX,
       });
       placed += 2 * count;
     }
@@ -139,16 +109,7 @@ beforeAll(async () => {
   expect(placed).toBe(5_000);
 
   // The partner's sales report: generated in the partner's system, uploaded by an admin as its CSV.
-  const report = await stack.sandboxPost<{
-    lines: Array<{
-      report_line_id: string;
-      sku: string;
-      quantity: number;
-      unit_price_idr: number;
-      sold_at: string;
-      outlet: string;
-    }>;
-  }>('/partner-brand/orders', {
+  const report = await stack.sandboxPost<{ lines: PartnerSalesLine[] }>('/partner-brand/orders', {
     partner_id: partner.partnerId,
     seed: 'partner',
     count: 300,
@@ -199,7 +160,6 @@ async function summary(client: Client, groupBy: string[], region?: string): Prom
   return client.json<Summary>('GET', `/v1/sales/summary?${q}`);
 }
 
-const pick = ({ grossIdr, netIdr, units, orders }: Figures): Figures => ({ grossIdr, netIdr, units, orders });
 const add = (a: Figures, b: Figures): Figures => ({
   grossIdr: a.grossIdr + b.grossIdr,
   netIdr: a.netIdr + b.netIdr,

@@ -6,8 +6,13 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProduct, uniqueSku } from '../factories/products.js';
-import { type OutwardStack, scanForSecrets, startOutwardStack, until } from './outward-stack.js';
+import {
+  makeNumberedProducts,
+  type OutwardStack,
+  scanForSecrets,
+  startOutwardStack,
+  until,
+} from './outward-stack.js';
 
 // Single-variant products (no Shopee tier wait). The adapters' declared budgets are raised to 40
 // calls/s per shop (the defaults are 10 and 20; the sandbox allows 100 and 50), so the publish takes
@@ -59,18 +64,12 @@ describe('worker killed during a publish (real processes)', () => {
     timeout: 420_000,
   }, async () => {
     const image = `${stack.control}/demo-images/crash-e2e.png`;
-    const products: Array<{ id: string; sku: string }> = [];
-    for (let i = 0; i < PRODUCTS; i += 1) {
-      const sku = uniqueSku('CRASH');
-      const product = await makeProduct(stack.database.db, stack.crafterId, {
-        title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
-        description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
-        category: 'kerajinan/anyaman',
-        imageUrls: [image],
-        variants: [{ sku, options: {}, priceIdr: 100_000 + i * 100, stock: 5, weightGrams: 300 }],
-      });
-      products.push({ id: product.id, sku });
-    }
+    const products = await makeNumberedProducts(stack, {
+      count: PRODUCTS,
+      skuPrefix: 'CRASH',
+      image,
+      priceOf: (i) => 100_000 + i * 100,
+    });
     for (let i = 0; i < products.length; i += 25) {
       await Promise.all(
         products.slice(i, i + 25).map((p) =>

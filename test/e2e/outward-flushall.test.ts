@@ -5,8 +5,13 @@
  * last edit of every product. The outbox and the reconciler re-derive the work from Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProduct, uniqueSku } from '../factories/products.js';
-import { type OutwardStack, scanForSecrets, startOutwardStack, until } from './outward-stack.js';
+import {
+  makeNumberedProducts,
+  type OutwardStack,
+  scanForSecrets,
+  startOutwardStack,
+  until,
+} from './outward-stack.js';
 
 const PRODUCTS = 8;
 const EDITS = 12;
@@ -49,17 +54,13 @@ describe('Redis flushed during a storm of edits (real processes)', () => {
     timeout: 150_000,
   }, async () => {
     const image = `${stack.control}/demo-images/flush-e2e.png`;
-    const products: Array<{ id: string; sku: string; version: number }> = [];
-    for (let i = 0; i < PRODUCTS; i += 1) {
-      const sku = uniqueSku('FLUSH');
-      const product = await makeProduct(stack.database.db, stack.crafterId, {
-        title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
-        description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
-        category: 'kerajinan/anyaman',
-        imageUrls: [image],
-        variants: [{ sku, options: {}, priceIdr: 100_000, stock: 5, weightGrams: 300 }],
-      });
-      products.push({ id: product.id, sku, version: product.version });
+    const products = await makeNumberedProducts(stack, {
+      count: PRODUCTS,
+      skuPrefix: 'FLUSH',
+      image,
+      priceOf: () => 100_000,
+    });
+    for (const product of products) {
       await stack.json('POST', `/v1/products/${product.id}/listings`, {
         connectionIds: [stack.shopee.id, stack.tiktok.id],
       });

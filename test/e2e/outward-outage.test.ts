@@ -11,9 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EDIT_COALESCE_MS } from '../../src/queues/definitions.js';
-import { makeProduct, uniqueSku } from '../factories/products.js';
 import { listingStates, remoteShops } from './outward-remote.js';
-import { type OutwardStack, startOutwardStack, until } from './outward-stack.js';
+import { makeNumberedProducts, type OutwardStack, startOutwardStack, until } from './outward-stack.js';
 
 const PRODUCTS = 4;
 const OUTAGE_MS = 60_000;
@@ -33,18 +32,14 @@ describe('one platform down (real processes)', () => {
     timeout: 180_000,
   }, async () => {
     const image = `${stack.control}/demo-images/outage-e2e.png`;
-    const products: Array<{ id: string; sku: string; version: number; price: number }> = [];
-    for (let i = 0; i < PRODUCTS; i += 1) {
-      const sku = uniqueSku('DOWN');
-      const made = await makeProduct(stack.database.db, stack.crafterId, {
-        title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
-        description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
-        category: 'kerajinan/anyaman',
-        imageUrls: [image],
-        variants: [{ sku, options: {}, priceIdr: 100_000 + i, stock: 5, weightGrams: 300 }],
-      });
-      products.push({ id: made.id, sku, version: made.version, price: 100_000 + i });
-      await stack.json('POST', `/v1/products/${made.id}/listings`, {
+    const products = await makeNumberedProducts(stack, {
+      count: PRODUCTS,
+      skuPrefix: 'DOWN',
+      image,
+      priceOf: (i) => 100_000 + i,
+    });
+    for (const product of products) {
+      await stack.json('POST', `/v1/products/${product.id}/listings`, {
         connectionIds: [stack.shopee.id, stack.tiktok.id],
       });
     }

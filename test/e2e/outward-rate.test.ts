@@ -8,9 +8,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUSH_QUEUE } from '../../src/queues/definitions.js';
-import { makeProduct, uniqueSku } from '../factories/products.js';
 import { listingStates, remoteShops } from './outward-remote.js';
-import { type OutwardStack, startOutwardStack, until } from './outward-stack.js';
+import { makeNumberedProducts, type OutwardStack, startOutwardStack, until } from './outward-stack.js';
 
 const RATE = 5;
 const PRODUCTS = 36;
@@ -34,18 +33,12 @@ describe('two workers and one shop budget (real processes)', () => {
     timeout: 180_000,
   }, async () => {
     const image = `${stack.control}/demo-images/rate-e2e.png`;
-    const products: Array<{ id: string; sku: string; version: number; price: number }> = [];
-    for (let i = 0; i < PRODUCTS; i += 1) {
-      const sku = uniqueSku('RATE');
-      const made = await makeProduct(stack.database.db, stack.crafterId, {
-        title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
-        description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
-        category: 'kerajinan/anyaman',
-        imageUrls: [image],
-        variants: [{ sku, options: {}, priceIdr: 100_000 + i, stock: 5, weightGrams: 300 }],
-      });
-      products.push({ id: made.id, sku, version: made.version, price: 100_000 + i });
-    }
+    const products = await makeNumberedProducts(stack, {
+      count: PRODUCTS,
+      skuPrefix: 'RATE',
+      image,
+      priceOf: (i) => 100_000 + i,
+    });
     await Promise.all(
       products.map((p) =>
         stack.json('POST', `/v1/products/${p.id}/listings`, {

@@ -4,34 +4,37 @@
  * Shopee and Tokopedia (TikTok Shop) shops are connected through the real authorization flow, and
  * every line the processes print kept, so tests can look for leaked secrets.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { channelConnections } from '../../src/db/schema/index.js';
 import { freePort } from '../../src/dev/ports.js';
 import { findOnPath, startRedisServer } from '../../src/dev/redis-server.js';
-import { generateKeySpec, openJson, parseKeyring } from '../../src/lib/secrets.js';
+import { openJson, parseKeyring } from '../../src/lib/secrets.js';
 import { secretsContext } from '../../src/services/connections.js';
-import { makeCrafter, makeUser } from '../factories/index.js';
+import { makeCrafter } from '../factories/index.js';
+import { makeProduct, uniqueSku } from '../factories/products.js';
 import { createTestDatabase } from '../helpers/db-template.js';
+import {
+  appDeployment,
+  type Connection,
+  connectShopee,
+  connectTiktok,
+  defaultRedisUrl,
+  dropQueueKeys,
+  loginAs,
+  newPlatformApps,
+  processGroup,
+  sandboxControl,
+  spawnApp,
+  spawnSandbox,
+} from './process-stack.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export { type Connection, until } from './process-stack.js';
+
 const START_TIMEOUT_MS = 60_000;
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-export interface Connection {
-  id: string;
-  externalShopId: string;
-}
 
 export interface OutwardStack {
   databaseUrl: string;
@@ -69,29 +72,6 @@ export interface OutwardStack {
   close(): Promise<void>;
 }
 
-/** Polls `check` until it returns a value other than undefined/false, within `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 export interface OutwardStackOptions {
   privateRedis?: boolean;
   /** Extra environment of the API and worker processes (timeouts, declared rates, …). */
@@ -102,7 +82,6 @@ export async function startOutwardStack(
   label: string,
   options: OutwardStackOptions = {},
 ): Promise<OutwardStack> {
-  const procs: Proc[] = [];
   const logs: string[] = [];
   const responses: string[] = [];
   // A Redis of the run's own (a spawned redis-server), for tests that FLUSHALL it.
@@ -111,56 +90,16 @@ export async function startOutwardStack(
         logs.push(`[redis] ${line}`),
       )
     : undefined;
-  const runRedisUrl = ownRedis?.url ?? redisUrl;
+  const runRedisUrl = ownRedis?.url ?? defaultRedisUrl;
   const testDb = await createTestDatabase(label);
   const database = createDatabase(testDb.url, { max: 4 });
   const prefix = `h12_${label}_${randomBytes(3).toString('hex')}`;
   const redis = new Redis(runRedisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-
-  const spawnProc = (name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const proc = { name, child, exited };
-    procs.push(proc);
-    return new Promise<RegExpExecArray & { pid: number }>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${name} not ready within ${START_TIMEOUT_MS} ms:\n${logs.join('\n')}`)),
-        START_TIMEOUT_MS,
-      );
-      let buffered = '';
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) {
-          logs.push(`[${name}] ${line}`);
-          const match = ready.exec(line);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Object.assign(match, { pid: child.pid ?? 0 }));
-          }
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited before it was ready:\n${logs.slice(-40).join('\n')}`));
-      });
-    });
-  };
+  const group = processGroup(logs, START_TIMEOUT_MS);
 
   const close = async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    }
-    await Promise.all(procs.map((p) => p.exited));
-    const keys = await redis.keys(`${prefix}:*`).catch(() => [] as string[]);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    await group.kill();
+    await dropQueueKeys(redis, prefix);
     redis.disconnect();
     await ownRedis?.stop();
     await database.close();
@@ -168,178 +107,40 @@ export async function startOutwardStack(
   };
 
   try {
-    const [, sandboxReady = '{}'] = await spawnProc(
-      'sandbox',
-      'sandbox/main.ts',
-      { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: '0' },
-      /^SANDBOX_READY (\{.*\})\s*$/,
-    );
-    const control = (JSON.parse(sandboxReady) as { control: string }).control;
-    const sandboxRoot = new URL(control).origin;
-    const sandboxPost = async <T>(path: string, body: unknown): Promise<T> => {
-      const res = await fetch(`${control}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}: ${text}`);
-      return JSON.parse(text) as T;
-    };
-    const sandboxGet = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${control}${path}`);
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}: ${text}`);
-      return JSON.parse(text) as T;
-    };
-    const sandboxRequest = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${control}${path}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`sandbox ${method} ${path} answered ${res.status}: ${text}`);
-      return (text === '' ? undefined : JSON.parse(text)) as T;
-    };
-
-    const shopeePartner = {
-      partnerId: 3_000_000 + randomBytes(2).readUInt16BE(0),
-      partnerKey: randomBytes(24).toString('hex'),
-    };
-    const tiktokApp = {
-      appKey: `h12${randomBytes(5).toString('hex')}`,
-      appSecret: randomBytes(24).toString('hex'),
-    };
-    await sandboxPost('/shopee/apps', { ...shopeePartner, name: 'kriya-sync e2e' });
-    await sandboxPost('/tiktok-shop/apps', {
+    const { control, sandboxRoot } = await spawnSandbox(group);
+    const sandbox = sandboxControl(control);
+    const apps = newPlatformApps('h12');
+    const { shopeePartner, tiktokApp } = apps;
+    await sandbox.sandboxPost('/shopee/apps', { ...shopeePartner, name: 'kriya-sync e2e' });
+    await sandbox.sandboxPost('/tiktok-shop/apps', {
       app_key: tiktokApp.appKey,
       app_secret: tiktokApp.appSecret,
       name: 'kriya-sync e2e',
     });
     // TikTok Shop's review ("a couple of minutes") passes at once: prices are taken after it.
-    await sandboxPost('/tiktok-shop/configure', { audit_delay_seconds: 0 });
+    await sandbox.sandboxPost('/tiktok-shop/configure', { audit_delay_seconds: 0 });
 
     const apiPort = await freePort();
     const api = `http://127.0.0.1:${apiPort}`;
-    const credentialsKey = generateKeySpec('e2e');
-    const authSecret = randomBytes(32).toString('hex');
-    const appEnv: NodeJS.ProcessEnv = {
-      APP_MODE: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      LOG_LEVEL: 'info',
-      DATABASE_URL: testDb.url,
-      DATABASE_POOL_MAX: '5',
-      REDIS_URL: runRedisUrl,
-      QUEUE_PREFIX: prefix,
-      AUTH_TOKEN_SECRET: authSecret,
-      CREDENTIALS_KEYS: credentialsKey,
-      CREDENTIALS_ACTIVE_KEY_ID: 'e2e',
-      PUBLIC_BASE_URL: api,
-      SANDBOX_URL: sandboxRoot,
-      SHOPEE_PARTNER_ID: String(shopeePartner.partnerId),
-      SHOPEE_PARTNER_KEY: shopeePartner.partnerKey,
-      TIKTOK_SHOP_APP_KEY: tiktokApp.appKey,
-      TIKTOK_SHOP_APP_SECRET: tiktokApp.appSecret,
-      CHANNEL_HTTP_TIMEOUT_MS: '5000',
-      LIST_CACHE_MAX_MB: '0',
-      ...options.env,
-    };
-    await spawnProc('api', 'src/server.ts', appEnv, /Server listening at/);
-    let workers = 0;
-    const startWorker = async () => {
-      workers += 1;
-      const ready = await spawnProc(`worker${workers}`, 'workers/main.ts', appEnv, /worker started/);
-      return ready.pid;
-    };
-    await startWorker();
+    const deployment = appDeployment({
+      apiPort,
+      databaseUrl: testDb.url,
+      redisUrl: runRedisUrl,
+      prefix,
+      sandboxRoot,
+      apps,
+      env: options.env,
+    });
+    const { startWorker, killWorkers } = await spawnApp(group, deployment.appEnv);
 
     const crafter = await makeCrafter(database.db);
-    const user = await makeUser(database.db, 'crafter', { crafterId: crafter.id });
-    const login = await fetch(`${api}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: user.username, password: user.password }),
-    });
-    const loginText = await login.text();
-    responses.push(loginText);
-    const { token } = JSON.parse(loginText) as { token: string };
-
-    const call = async (
-      method: string,
-      path: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ) => {
-      const res = await fetch(`${api}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      responses.push(text);
-      return new Response(text, { status: res.status, headers: res.headers });
-    };
-    const json = async <T>(
-      method: string,
-      path: string,
-      body?: unknown,
-      headers?: Record<string, string>,
-    ) => {
-      const res = await call(method, path, body, headers);
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-      return JSON.parse(text) as T;
-    };
-
-    // Shopee: our authorization link, approved by the sandbox's page, redirected to our callback
-    // (with `shopId`, the sandbox's page authorizes that existing shop: a reconnect).
-    const connectShopee = async (shopId?: string): Promise<Connection> => {
-      const link = await json<{ authorizationUrl: string }>(
-        'POST',
-        `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-      );
-      const url = new URL(link.authorizationUrl);
-      if (shopId) url.searchParams.set('shop_id', shopId);
-      const approval = await fetch(url, { redirect: 'manual' });
-      await approval.body?.cancel();
-      const location = approval.headers.get('location');
-      if (!location) throw new Error(`Shopee authorization answered ${approval.status} without a redirect`);
-      const res = await fetch(location);
-      const text = await res.text();
-      responses.push(text);
-      if (!res.ok) throw new Error(`Shopee callback answered ${res.status}: ${text}`);
-      return JSON.parse(text) as Connection;
-    };
-    const shopee = await connectShopee();
-
-    // Tokopedia: the seller opens a shop and approves our app; the code comes back with our state.
-    const shop = await sandboxPost<{ shop_id: string }>('/tiktok-shop/shops', {
-      name: 'Toko Anyaman E2E',
-      tokopedia: true,
-    });
-    const tiktokLink = await json<{ authorizationUrl: string }>(
-      'POST',
-      `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
+    const client = await loginAs(api, database, responses, 'crafter', { crafterId: crafter.id });
+    const reconnectShopee = (shopId?: string) => connectShopee(client, crafter.id, responses, shopId);
+    const shopee = await reconnectShopee();
+    const tiktok = await connectTiktok(
+      { api, client, crafterId: crafter.id, sandbox, appKey: tiktokApp.appKey, shopName: 'Toko Anyaman E2E' },
+      responses,
     );
-    const state = new URL(tiktokLink.authorizationUrl).searchParams.get('state') ?? '';
-    const { auth_code } = await sandboxPost<{ auth_code: string }>('/tiktok-shop/authorize', {
-      app_key: tiktokApp.appKey,
-      shop_id: shop.shop_id,
-    });
-    const tiktokRes = await fetch(
-      `${api}/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
-    );
-    const tiktokText = await tiktokRes.text();
-    responses.push(tiktokText);
-    if (!tiktokRes.ok) throw new Error(`TikTok callback answered ${tiktokRes.status}: ${tiktokText}`);
-    const tiktok = JSON.parse(tiktokText) as Connection;
 
     return {
       databaseUrl: testDb.url,
@@ -348,40 +149,51 @@ export async function startOutwardStack(
       redis,
       api,
       control,
-      token,
+      token: client.token,
       crafterId: crafter.id,
       shopee,
       tiktok,
       logs,
       responses,
-      configuredSecrets: [
-        shopeePartner.partnerKey,
-        tiktokApp.appSecret,
-        credentialsKey.split(':')[1] ?? credentialsKey,
-        authSecret,
-      ],
-      credentialsKeys: { spec: credentialsKey, activeKeyId: 'e2e' },
-      call,
-      json,
-      sandboxGet,
-      sandboxPost,
-      sandboxRequest,
-      connectShopee,
+      configuredSecrets: deployment.configuredSecrets,
+      credentialsKeys: deployment.credentialsKeys,
+      call: client.call,
+      json: client.json,
+      ...sandbox,
+      connectShopee: reconnectShopee,
       shopeePartner: { ...shopeePartner, baseUrl: `${sandboxRoot}/shopee` },
       startWorker,
-      async killWorkers() {
-        const running = procs.filter(
-          (p) => p.name.startsWith('worker') && p.child.exitCode === null && p.child.signalCode === null,
-        );
-        for (const p of running) p.child.kill('SIGKILL');
-        await Promise.all(running.map((p) => p.exited));
-      },
+      killWorkers,
       close,
     };
   } catch (err) {
     await close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * `count` single-SKU products of the stack's crafter ("Tas Anyaman Pandan Ciater Nomor 1", …, stock
+ * 5), the i-th (from 0) priced `priceOf(i)`, with the photo at `image`; not yet listed anywhere.
+ */
+export async function makeNumberedProducts(
+  stack: Pick<OutwardStack, 'database' | 'crafterId'>,
+  options: { count: number; skuPrefix: string; image: string; priceOf: (i: number) => number },
+): Promise<Array<{ id: string; sku: string; version: number; price: number }>> {
+  const products: Array<{ id: string; sku: string; version: number; price: number }> = [];
+  for (let i = 0; i < options.count; i += 1) {
+    const sku = uniqueSku(options.skuPrefix);
+    const price = options.priceOf(i);
+    const made = await makeProduct(stack.database.db, stack.crafterId, {
+      title: `Tas Anyaman Pandan Ciater Nomor ${i + 1}`,
+      description: 'Tas anyaman pandan buatan tangan perajin Tangerang Selatan, kuat dan ringan.',
+      category: 'kerajinan/anyaman',
+      imageUrls: [options.image],
+      variants: [{ sku, options: {}, priceIdr: price, stock: 5, weightGrams: 300 }],
+    });
+    products.push({ id: made.id, sku, version: made.version, price });
+  }
+  return products;
 }
 
 /**

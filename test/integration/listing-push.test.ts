@@ -5,8 +5,6 @@
  * (5 s before tiers) pass on the sandbox clock: the adapter's `sleep` moves it.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -56,20 +54,30 @@ import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import {
+  type ChannelSandbox,
+  connectPushShops,
+  connectShopeeShop,
+  type PhotoServer,
+  sandboxRuntime,
+  servePhoto,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
 import { makePng } from '../sandbox/tiktok-shop/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
 let redis: Redis;
 let runtime: ChannelRuntime;
-let photos: Server;
+let photos: PhotoServer | undefined;
 let photoOrigin: string;
 let crafter: { id: string };
 let user: Principal;
 let shopee: { id: string; externalShopId: string };
 let tiktok: { id: string };
 const prefix = `h11_push_${Date.now()}`;
+
+const connectShopee = (shopId?: string) => connectShopeeShop(api, user, crafter.id, shopId);
 
 const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
   db: api.database.db,
@@ -78,44 +86,6 @@ const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
   keyring: api.config.credentialsKeyring,
   ...extra,
 });
-
-async function connectShopee(shopId?: string): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    headers: api.auth(user),
-  });
-  const url = new URL(link.json().authorizationUrl);
-  if (shopId) url.searchParams.set('shop_id', shopId);
-  const redirect = await fetch(url, { redirect: 'manual' });
-  const location = new URL(redirect.headers.get('location') as string);
-  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
-/** Connects a Tokopedia shop (TikTok Shop API) through the real authorization flow. */
-async function connectTiktok(warehouseId: string): Promise<{ id: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
-    headers: api.auth(user),
-  });
-  const state = new URL(link.json().authorizationUrl).searchParams.get('state') as string;
-  const shop = channels.tiktok.control.createShop({ tokopedia: true, warehouse_id: warehouseId }) as {
-    shop_id: string;
-  };
-  const { auth_code } = channels.tiktok.control.authorizeShop({
-    app_key: channels.tiktokApp.appKey,
-    shop_id: shop.shop_id,
-  }) as { auth_code: string };
-  const res = await api.app.inject({
-    method: 'GET',
-    url: `/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
 
 /** The outbox routes to the push queues only (this suite runs no catalogue-sync queue). */
 const pushRoutes = (topic: string) =>
@@ -184,44 +154,20 @@ beforeAll(async () => {
   channels = await startChannelSandbox();
   api = await startTestApi('h11_listing_push', channels.env);
   redis = createQueueRedis('redis://127.0.0.1:6379');
-  const photo = makePng(600, 600);
-  photos = createServer((req, res) => {
-    if (req.url === '/tas-1.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
-  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
-    // Shopee's "at least 5 s between add_item and init_tier_variation" passes on Shopee's clock.
-    sleep: async (ms) => {
-      channels.sandbox.ctx.clock.advance(ms);
-    },
-    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
-  });
+  photos = await servePhoto('/tas-1.png', makePng(600, 600));
+  photoOrigin = photos.origin;
+  // Shopee's "at least 5 s between add_item and init_tier_variation" passes on Shopee's clock.
+  runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-  shopee = await connectShopee();
-  // A price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %.
-  await api.database.db
-    .update(channelConnections)
-    .set({
-      priceMarkupKind: 'percent',
-      priceMarkupValue: 1_000,
-      priceRoundingStepIdr: 500,
-      stockBufferPercent: 20,
-    })
-    .where(eq(channelConnections.id, shopee.id));
-  // The shop's sales warehouse, as Get Warehouse List names it (the connection keeps it).
-  tiktok = await connectTiktok('7300000000000000001');
-  await api.database.db
-    .update(channelConnections)
-    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
-    .where(eq(channelConnections.id, tiktok.id));
+  // Shopee: a price rule of +10 % rounded up to Rp 500, and a stock buffer of 20 %. Tokopedia: the
+  // shop's sales warehouse, at most 6 units.
+  ({ shopee, tiktok } = await connectPushShops(api, channels, user, crafter.id, {
+    priceMarkupKind: 'percent',
+    priceMarkupValue: 1_000,
+    priceRoundingStepIdr: 500,
+    stockBufferPercent: 20,
+  }));
   // The factories' category (`kerajinan/anyaman`) is placed on both channels by the default mappings
   // (migration 0010), as in a real deployment.
 });
@@ -230,7 +176,7 @@ afterAll(async () => {
   redis?.disconnect();
   await api?.close();
   await channels?.close();
-  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+  await photos?.close();
 });
 
 describe('listing push (sandbox)', () => {

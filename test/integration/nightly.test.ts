@@ -5,9 +5,6 @@
  * the push pipeline; the rollup rebuild run twice changes no figure; each run is one row per night,
  * readable (scoped) through GET /v1/ops/nightly-runs.
  */
-import type { Server } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Queue, QueueEvents, Worker } from 'bullmq';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -26,7 +23,7 @@ import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { type PullOrdersJob, QUEUE, SCHEDULE_TIMEZONE } from '../../src/queues/definitions.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import type { ChannelRuntime } from '../../src/services/channel-runtime.js';
 import { connectionContext, pushListing, remoteRefOf } from '../../src/services/listing-push.js';
 import {
   jakartaDayWindow,
@@ -51,7 +48,14 @@ import { makeConnection } from '../factories/connections.js';
 import { KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import {
+  type ChannelSandbox,
+  connectShopeeShop,
+  type PhotoServer,
+  sandboxRuntime,
+  servePhoto,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
 import { makePng } from '../sandbox/tiktok-shop/client.js';
 
 let channels: ChannelSandbox;
@@ -59,7 +63,7 @@ let api: TestApi;
 let redis: Redis;
 let runtime: ChannelRuntime;
 let pullQueue: Queue;
-let photos: Server;
+let photos: PhotoServer | undefined;
 let photoOrigin: string;
 let crafter: { id: string };
 let user: Principal;
@@ -81,25 +85,10 @@ beforeAll(async () => {
   api = await startTestApi('nightly', channels.env);
   redis = createQueueRedis('redis://127.0.0.1:6379');
   pullQueue = createQueue(QUEUE.pullOrders, redis, prefix);
-  const photo = makePng(600, 600);
-  photos = createServer((req, res) => {
-    if (req.url === '/tas.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
-  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
-    // Shopee's wait between add_item and init_tier_variation passes on the sandbox clock.
-    sleep: async (ms) => {
-      channels.sandbox.ctx.clock.advance(ms);
-    },
-    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
-  });
+  photos = await servePhoto('/tas.png', makePng(600, 600));
+  photoOrigin = photos.origin;
+  // Shopee's wait between add_item and init_tier_variation passes on the sandbox clock.
+  runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db, { kelurahanCode: KELURAHAN.ciater });
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
 });
@@ -110,7 +99,7 @@ afterAll(async () => {
   redis?.disconnect();
   await api?.close();
   await channels?.close();
-  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+  await photos?.close();
 });
 
 describe('Jakarta days', () => {
@@ -323,25 +312,12 @@ describe('nightly pull of the previous Jakarta day', () => {
 });
 
 describe('nightly read-back', () => {
-  async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
-    const link = await api.app.inject({
-      method: 'POST',
-      url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-      headers: api.auth(user),
-    });
-    const redirect = await fetch(new URL(link.json().authorizationUrl), { redirect: 'manual' });
-    const location = new URL(redirect.headers.get('location') as string);
-    const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json();
-  }
-
   let shopee: { id: string; externalShopId: string };
   let skus: string[] = [];
 
   it('finds a price and stock changed in the shop behind our back, and pushes ours again', async () => {
     const db = api.database.db;
-    shopee = await connectShopee();
+    shopee = await connectShopeeShop(api, user, crafter.id);
     const product = await makeProduct(db, crafter.id, {
       category: 'kerajinan/anyaman',
       title: 'Tas Anyaman Pandan Motif Ciater Handmade',

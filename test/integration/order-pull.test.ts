@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionSecrets } from '../../src/channels/auth.js';
 import {
   alerts,
   channelConnections,
@@ -20,11 +19,9 @@ import {
 } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
-import { openJson } from '../../src/lib/secrets.js';
 import { QUEUE } from '../../src/queues/definitions.js';
 import { queuePulls } from '../../src/queues/pulls.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
-import { secretsContext } from '../../src/services/connections.js';
+import type { ChannelRuntime } from '../../src/services/channel-runtime.js';
 import {
   LocalPullError,
   type OrderPullDeps,
@@ -34,8 +31,13 @@ import {
 } from '../../src/services/order-pull.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
-import { addItemBody, control, ShopeeTestClient, tinyPng } from '../sandbox/shopee/client.js';
+import {
+  type ChannelSandbox,
+  sandboxRuntime,
+  shopeeShopWithItem,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
+import { control } from '../sandbox/shopee/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
@@ -58,47 +60,9 @@ const deps = (extra: Partial<OrderPullDeps> = {}): OrderPullDeps => ({
   ...extra,
 });
 
-/** Connects a fresh sandbox Shopee shop through our authorization flow; returns the connection. */
-async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    headers: api.auth(user),
-  });
-  const redirect = await fetch(new URL(link.json().authorizationUrl), { redirect: 'manual' });
-  const location = new URL(redirect.headers.get('location') as string);
-  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
-/** A shop with one live single-SKU item, as the platform has it (made with the shop's own token). */
-async function shopWithItem(): Promise<{ connectionId: string; shopId: number; sku: string }> {
-  const connection = await connectShopee();
-  const [row] = await api.database.db
-    .select({ sealed: channelConnections.secretsSealed })
-    .from(channelConnections)
-    .where(eq(channelConnections.id, connection.id));
-  const secrets = openJson<ConnectionSecrets>(
-    api.config.credentialsKeyring,
-    row?.sealed as string,
-    secretsContext(connection.id),
-  );
-  const client = new ShopeeTestClient(
-    channels.sandbox,
-    channels.shopeePartner.partnerId,
-    channels.shopeePartner.partnerKey,
-  );
-  client.accessToken = secrets.kind === 'oauth' ? secrets.accessToken : '';
-  client.shopId = Number(connection.externalShopId);
-  const upload = await client.uploadImage(tinyPng);
-  const imageId = String((upload.body.response?.image_info as { image_id?: string } | undefined)?.image_id);
-  // A SKU the crafter's catalogue does not have: the lines are kept unmatched, no stock moves.
-  const sku = `PULL-${randomUUID().slice(0, 8).toUpperCase()}`;
-  const added = await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_sku: sku }));
-  expect(added.body.error, JSON.stringify(added.body)).toBe('');
-  return { connectionId: connection.id, shopId: client.shopId, sku };
-}
+/** A shop with one live single-SKU item. Its SKU is not in the crafter's catalogue: the lines are
+ * kept unmatched, no stock moves. */
+const shopWithItem = () => shopeeShopWithItem(api, channels, user, crafter.id, 'PULL');
 
 /** Scripts `count` paid orders over the last few days in the sandbox shop. */
 async function scriptOrders(shop: { shopId: number; sku: string }, count: number): Promise<string[]> {
@@ -170,15 +134,7 @@ beforeAll(async () => {
   channels = await startChannelSandbox();
   api = await startTestApi('pulls_order_pull', channels.env, { withQueues: true });
   redis = createQueueRedis('redis://127.0.0.1:6379');
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [] },
-    breakerFailures: 1_000,
-    now: sandboxNow,
-  });
+  runtime = sandboxRuntime(api, channels, redis, prefix, { sandboxClock: 'now', breakerFailures: 1_000 });
   // Items are live at once; the sandbox clock stays near ours (the API signs links with real time).
   channels.shopee.control.configure({ reviewDelayMs: 0 });
   crafter = await makeCrafter(api.database.db);

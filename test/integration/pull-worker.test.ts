@@ -9,25 +9,28 @@ import { type Job, type Queue, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionSecrets } from '../../src/channels/auth.js';
 import { createShopeeLostPushClient } from '../../src/channels/shopee/index.js';
-import { channelConnections, channelPullRuns, orders } from '../../src/db/schema/index.js';
+import { channelPullRuns, orders } from '../../src/db/schema/index.js';
 import { freePort } from '../../src/dev/ports.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
-import { openJson } from '../../src/lib/secrets.js';
 import { relayOutboxBatch } from '../../src/outbox/relay.js';
 import { routesOf } from '../../src/outbox/routes.js';
 import { QUEUE } from '../../src/queues/definitions.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
-import { secretsContext } from '../../src/services/connections.js';
+import type { ChannelRuntime } from '../../src/services/channel-runtime.js';
 import { processPullOrders } from '../../workers/processors/pull-orders.js';
 import { declarePullSchedules } from '../../workers/scheduler.js';
 import { makeConnection } from '../factories/connections.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
-import { addItemBody, control, ShopeeTestClient, tinyPng } from '../sandbox/shopee/client.js';
+import {
+  type ChannelSandbox,
+  connectShopeeShop,
+  sandboxRuntime,
+  shopeeShopWithItem,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
+import { control } from '../sandbox/shopee/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
@@ -39,46 +42,10 @@ let crafter: { id: string };
 let user: Principal;
 const prefix = `pulls_worker_${Date.now()}`;
 
-async function connectShopee(): Promise<string> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    headers: api.auth(user),
-  });
-  const redirect = await fetch(new URL(link.json().authorizationUrl), { redirect: 'manual' });
-  const location = new URL(redirect.headers.get('location') as string);
-  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().id;
-}
+const connectShopee = async () => (await connectShopeeShop(api, user, crafter.id)).id;
 
 /** A connected shop with one live item, made with the shop's own token. */
-async function shopWithItem(): Promise<{ connectionId: string; shopId: number; sku: string }> {
-  const connectionId = await connectShopee();
-  const [row] = await api.database.db
-    .select({ sealed: channelConnections.secretsSealed, shop: channelConnections.externalShopId })
-    .from(channelConnections)
-    .where(eq(channelConnections.id, connectionId));
-  const secrets = openJson<ConnectionSecrets>(
-    api.config.credentialsKeyring,
-    row?.sealed as string,
-    secretsContext(connectionId),
-  );
-  const client = new ShopeeTestClient(
-    channels.sandbox,
-    channels.shopeePartner.partnerId,
-    channels.shopeePartner.partnerKey,
-  );
-  client.accessToken = secrets.kind === 'oauth' ? secrets.accessToken : '';
-  client.shopId = Number(row?.shop);
-  const upload = await client.uploadImage(tinyPng);
-  const imageId = String((upload.body.response?.image_info as { image_id?: string } | undefined)?.image_id);
-  const sku = `HOOK-${randomUUID().slice(0, 8).toUpperCase()}`;
-  const added = await client.post('/api/v2/product/add_item', addItemBody(imageId, { item_sku: sku }));
-  expect(added.body.error, JSON.stringify(added.body)).toBe('');
-
-  return { connectionId, shopId: client.shopId, sku };
-}
+const shopWithItem = () => shopeeShopWithItem(api, channels, user, crafter.id, 'HOOK');
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -92,6 +59,20 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 
 const runsOf = (connectionId: string) =>
   api.database.db.select().from(channelPullRuns).where(eq(channelPullRuns.connectionId, connectionId));
+
+/** Waits for a succeeded webhook-reason pull of the shop, then expects the order stored once. */
+async function pulledByWebhook(connectionId: string, orderSn: string, what: string): Promise<void> {
+  await until(what, async () =>
+    (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
+      ? true
+      : undefined,
+  );
+  const stored = await api.database.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(eq(orders.externalOrderId, orderSn));
+  expect(stored).toHaveLength(1);
+}
 
 beforeAll(async () => {
   channels = await startChannelSandbox();
@@ -112,14 +93,7 @@ beforeAll(async () => {
   });
   queue = api.queues.find((q) => q.name === QUEUE.pullOrders) as Queue;
   redis = createQueueRedis('redis://127.0.0.1:6379');
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [] },
-    breakerFailures: 1_000,
-  });
+  runtime = sandboxRuntime(api, channels, redis, prefix, { breakerFailures: 1_000 });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
   worker = new Worker(
@@ -229,16 +203,7 @@ describe('pull-orders worker', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const orderSn = (made.body.orders as Array<{ orderSn: string }>)[0]?.orderSn as string;
     // A webhook-triggered pull finishes (its pages may commit one by one), with the order stored.
-    await until('a succeeded webhook pull', async () =>
-      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
-        ? true
-        : undefined,
-    );
-    const stored = await api.database.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.externalOrderId, orderSn));
-    expect(stored).toHaveLength(1);
+    await pulledByWebhook(connectionId, orderSn, 'a succeeded webhook pull');
   });
 
   it('a push Shopee could not deliver comes back through the lost-push scan, which queues the pull, once', async () => {
@@ -262,16 +227,7 @@ describe('pull-orders worker', () => {
       return job?.returnvalue ?? undefined;
     });
     expect(result).toEqual({ task: 'shopee-lost-push', queued: 1 });
-    await until('a succeeded pull after the lost push', async () =>
-      (await runsOf(connectionId)).some((r) => r.reason === 'webhook' && r.status === 'succeeded')
-        ? true
-        : undefined,
-    );
-    const stored = await api.database.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(eq(orders.externalOrderId, orderSn));
-    expect(stored).toHaveLength(1);
+    await pulledByWebhook(connectionId, orderSn, 'a succeeded pull after the lost push');
     // Confirmed consumed: the next scan finds nothing.
     const again = await queue.add(
       'shopee-lost-push',

@@ -5,20 +5,18 @@
  * buffer; the product's content version (the crafter's ETag) never moves. And a crafter's title edit
  * made around the sale of the last unit never brings that unit back.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Job, Worker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelConnections, channelListings, channelListingVariants } from '../../src/db/schema/index.js';
+import { channelListings, channelListingVariants } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
 import { relayOutboxBatch } from '../../src/outbox/relay.js';
 import { routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
 import { EDIT_JOB, PUSH_QUEUE } from '../../src/queues/definitions.js';
-import { type ChannelRuntime, createChannelRuntime } from '../../src/services/channel-runtime.js';
+import type { ChannelRuntime } from '../../src/services/channel-runtime.js';
 import { type ListingPushDeps, pushListing } from '../../src/services/listing-push.js';
 import { reconcileListings } from '../../src/services/listing-reconciler.js';
 import { recordStockMovements } from '../../src/services/stock-ledger.js';
@@ -26,14 +24,21 @@ import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct, uniqueSku } from '../factories/products.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
-import { type ChannelSandbox, startChannelSandbox } from '../helpers/channel-sandbox.js';
+import {
+  type ChannelSandbox,
+  connectPushShops,
+  type PhotoServer,
+  sandboxRuntime,
+  servePhoto,
+  startChannelSandbox,
+} from '../helpers/channel-sandbox.js';
 import { makePng } from '../sandbox/tiktok-shop/client.js';
 
 let channels: ChannelSandbox;
 let api: TestApi;
 let redis: Redis;
 let runtime: ChannelRuntime;
-let photos: Server;
+let photos: PhotoServer | undefined;
 let photoOrigin: string;
 let crafter: { id: string };
 let user: Principal;
@@ -47,41 +52,6 @@ const deps = (): ListingPushDeps => ({
   guard: runtime.guard,
   keyring: api.config.credentialsKeyring,
 });
-
-async function connectShopee(): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/shopee/authorize`,
-    headers: api.auth(user),
-  });
-  const redirect = await fetch(new URL(link.json().authorizationUrl), { redirect: 'manual' });
-  const location = new URL(redirect.headers.get('location') as string);
-  const res = await api.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
-
-async function connectTiktok(warehouseId: string): Promise<{ id: string; externalShopId: string }> {
-  const link = await api.app.inject({
-    method: 'POST',
-    url: `/v1/crafters/${crafter.id}/connections/tiktok-shop/authorize`,
-    headers: api.auth(user),
-  });
-  const state = new URL(link.json().authorizationUrl).searchParams.get('state') as string;
-  const shop = channels.tiktok.control.createShop({ tokopedia: true, warehouse_id: warehouseId }) as {
-    shop_id: string;
-  };
-  const { auth_code } = channels.tiktok.control.authorizeShop({
-    app_key: channels.tiktokApp.appKey,
-    shop_id: shop.shop_id,
-  }) as { auth_code: string };
-  const res = await api.app.inject({
-    method: 'GET',
-    url: `/v1/connections/callback/tiktok-shop?code=${encodeURIComponent(auth_code)}&state=${encodeURIComponent(state)}`,
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-}
 
 const calls = (platform: 'shopee' | 'tiktok-shop', endpoint: string) =>
   channels.sandbox.ctx.callLog.list({ platform, endpoint }).length;
@@ -207,44 +177,20 @@ beforeAll(async () => {
   channels = await startChannelSandbox();
   api = await startTestApi('ledger_stock_push', channels.env);
   redis = createQueueRedis('redis://127.0.0.1:6379');
-  const photo = makePng(600, 600);
-  photos = createServer((req, res) => {
-    if (req.url === '/tas-1.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(photo);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => photos.listen(0, '127.0.0.1', resolve));
-  photoOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
-  runtime = createChannelRuntime({
-    db: api.database.db,
-    redis,
-    prefix,
-    channels: api.config.channels,
-    imagePolicy: { maxBytes: 5_000_000, timeoutMs: 5_000, allowedPrivateOrigins: [photoOrigin] },
-    sleep: async (ms) => {
-      channels.sandbox.ctx.clock.advance(ms);
-    },
-    now: () => new Date(channels.sandbox.ctx.clock.nowMs()),
-  });
+  photos = await servePhoto('/tas-1.png', makePng(600, 600));
+  photoOrigin = photos.origin;
+  runtime = sandboxRuntime(api, channels, redis, prefix, { photoOrigin, sandboxClock: 'now-and-sleep' });
   crafter = await makeCrafter(api.database.db);
   user = await makeUser(api.database.db, 'crafter', { crafterId: crafter.id });
-  shopee = await connectShopee();
   // Shopee holds back 20 % of the stock; Tokopedia shows everything, at most 6 units.
-  await api.database.db
-    .update(channelConnections)
-    .set({ stockBufferPercent: 20 })
-    .where(eq(channelConnections.id, shopee.id));
-  tiktok = await connectTiktok('7300000000000000001');
-  await api.database.db
-    .update(channelConnections)
-    .set({ warehouseId: '7300000000000000001', stockBufferMaxUnits: 6 })
-    .where(eq(channelConnections.id, tiktok.id));
+  ({ shopee, tiktok } = await connectPushShops(api, channels, user, crafter.id, { stockBufferPercent: 20 }));
 });
 
 afterAll(async () => {
   redis?.disconnect();
   await api?.close();
   await channels?.close();
-  await new Promise<void>((resolve) => (photos ? photos.close(() => resolve()) : resolve()));
+  await photos?.close();
 });
 
 describe('stock to every channel', () => {

@@ -9,7 +9,7 @@
  * the report is read, by API or by file, so the same sale is stored once either way. Lines are final
  * sales: `completed`, paid and created at `sold_at`, which is also their update time.
  */
-import { parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../../lib/csv.js';
 import type { CanonicalOrder, HumanMessage } from '../types.js';
 
 /** One report line as the API and the CSV file carry it. */
@@ -112,29 +112,22 @@ function lineProblems(cells: Record<string, string>): Array<{ field: string; mes
  * gives only the errors, each with its row and field, so nothing of a bad file is imported.
  */
 export function parsePartnerSalesCsv(text: string): PartnerCsvResult {
-  let records: Array<{ record: string[]; info: { records: number } }>;
-  try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
-  } catch (err) {
-    const at = (err as { records?: unknown }).records;
+  const read = readCsvRecords(text);
+  if ('unreadable' in read) {
+    const { row, reason } = read.unreadable;
     return {
       errors: [
         {
-          row: typeof at === 'number' ? at + 1 : 1,
+          row,
           message: {
-            en: `The file is not readable as CSV: ${(err as Error).message}`,
-            id: `Berkas tidak terbaca sebagai CSV: ${(err as Error).message}`,
+            en: `The file is not readable as CSV: ${reason}`,
+            id: `Berkas tidak terbaca sebagai CSV: ${reason}`,
           },
         },
       ],
     };
   }
-  const [header, ...rows] = records;
+  const [header, ...rows] = read.records;
   const columns = PARTNER_SALES_CSV_COLUMNS.join(',');
   if (!header) {
     return {

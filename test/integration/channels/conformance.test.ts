@@ -30,6 +30,7 @@ import {
   type PullCursor,
   type RemoteListingRef,
 } from '../../../src/channels/types.js';
+import { figuresByDay } from '../../helpers/sales-figures.js';
 import { PartnerTestClient } from '../../sandbox/partner-brand/client.js';
 import { authorizedClient } from '../../sandbox/shopee/client.js';
 import { makePng } from '../../sandbox/tiktok-shop/client.js';
@@ -708,36 +709,6 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     expectPlainWords(failure, 'permanent');
   });
 });
-
-/**
- * The sales figures of pulled orders per Jakarta day, by the definition above `CanonicalOrder`
- * (src/channels/types.ts), in the shape of the sandbox's own totals.
- */
-function figuresByDay(orders: CanonicalOrder[], shopId: string) {
-  const days = new Map<
-    string,
-    { shopId: string; day: string; grossIdr: number; netIdr: number; units: number; orders: number }
-  >();
-  const pastPayment = new Set(['awaiting_shipment', 'shipped', 'completed', 'returned']);
-  for (const o of orders) {
-    if (o.status === 'unpaid' || o.status === 'on_hold') continue;
-    if (!(o.paidAt || pastPayment.has(o.status))) continue;
-    const day = new Date(o.createdAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
-    const row = days.get(day) ?? { shopId, day, grossIdr: 0, netIdr: 0, units: 0, orders: 0 };
-    row.orders += 1;
-    for (const l of o.lines) {
-      row.grossIdr += l.quantity * l.unitPriceIdr;
-      const back =
-        o.status === 'cancelled' || o.status === 'returned'
-          ? l.quantity
-          : Math.min(l.quantity, (l.cancelledQuantity ?? 0) + (l.returnedQuantity ?? 0));
-      row.netIdr += (l.quantity - back) * l.unitPriceIdr;
-      row.units += l.quantity - back;
-    }
-    days.set(day, row);
-  }
-  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
-}
 
 function bySku(a: { sku: string }, b: { sku: string }): number {
   return a.sku.localeCompare(b.sku);

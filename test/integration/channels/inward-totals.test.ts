@@ -20,6 +20,7 @@ import {
   type PullCursor,
   type PullWindow,
 } from '../../../src/channels/types.js';
+import { figuresByDay, SHOPEE_STATUS_MIX, TIKTOK_STATUS_MIX } from '../../helpers/sales-figures.js';
 import { PartnerTestClient } from '../../sandbox/partner-brand/client.js';
 import {
   addItemBody,
@@ -174,17 +175,7 @@ beforeAll(async () => {
             from,
             to,
             webhooks: false,
-            statuses: [
-              'READY_TO_SHIP',
-              'PROCESSED',
-              'SHIPPED',
-              'COMPLETED',
-              'COMPLETED',
-              'IN_CANCEL',
-              'CANCELLED',
-              'TO_RETURN',
-              'UNPAID',
-            ],
+            statuses: SHOPEE_STATUS_MIX,
           })
         : shop.platform === 'tiktok-shop'
           ? await control(sandbox, 'POST', '/tiktok-shop/orders', {
@@ -195,15 +186,7 @@ beforeAll(async () => {
               to,
               webhooks: false,
               partial_cancel_rate: 0.2,
-              statuses: [
-                'AWAITING_SHIPMENT',
-                'IN_TRANSIT',
-                'DELIVERED',
-                'COMPLETED',
-                'CANCELLED',
-                'ON_HOLD',
-                'UNPAID',
-              ],
+              statuses: TIKTOK_STATUS_MIX,
             })
           : await control(sandbox, 'POST', '/partner-brand/orders', {
               partner_id: id,
@@ -241,32 +224,6 @@ async function pullAll(shop: Shop, window: PullWindow): Promise<CanonicalOrder[]
   }
 }
 
-/** The figures of pulled orders per Jakarta day, by the definition above `CanonicalOrder`. */
-function figures(orders: CanonicalOrder[], shopId: string) {
-  const pastPayment = new Set(['awaiting_shipment', 'shipped', 'completed', 'returned']);
-  const days = new Map<
-    string,
-    { shopId: string; day: string; grossIdr: number; netIdr: number; units: number; orders: number }
-  >();
-  for (const o of orders) {
-    if (o.status === 'unpaid' || o.status === 'on_hold' || !(o.paidAt || pastPayment.has(o.status))) continue;
-    const day = new Date(o.createdAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
-    const row = days.get(day) ?? { shopId, day, grossIdr: 0, netIdr: 0, units: 0, orders: 0 };
-    row.orders += 1;
-    for (const l of o.lines) {
-      row.grossIdr += l.quantity * l.unitPriceIdr;
-      const back =
-        o.status === 'cancelled' || o.status === 'returned'
-          ? l.quantity
-          : Math.min(l.quantity, (l.cancelledQuantity ?? 0) + (l.returnedQuantity ?? 0));
-      row.netIdr += (l.quantity - back) * l.unitPriceIdr;
-      row.units += l.quantity - back;
-    }
-    days.set(day, row);
-  }
-  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
-}
-
 describe('inward pulls at scale against the sandbox', () => {
   it('5,000 orders over 60 days on four marketplace shops plus partner lines: figures equal the platforms’ own, per shop and Jakarta day', async () => {
     const window = {
@@ -282,7 +239,7 @@ describe('inward pulls at scale against the sandbox', () => {
       const truth = (
         await control(sandbox, 'GET', `/${shop.platform}/shops/${shop.ctx.externalShopId}/sales-totals`)
       ).body;
-      expect(figures(pulled, shop.ctx.externalShopId)).toEqual(truth.totals);
+      expect(figuresByDay(pulled, shop.ctx.externalShopId)).toEqual(truth.totals);
       expect((truth.totals as unknown[]).length).toBeGreaterThan(55);
     }
     expect(marketplaceOrders).toBe(5_000);

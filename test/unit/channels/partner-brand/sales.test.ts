@@ -25,6 +25,16 @@ const line = (id: string, soldAt: string) => ({
   outlet: 'KMG-01',
 });
 
+/** Report line rl_1 (2 × TAS-01 at Rp 150,000, sold 2026-01-03T10:15Z) as an order, by API or by CSV. */
+const RL_1_ORDER = {
+  externalOrderId: 'rl_1',
+  status: 'completed',
+  createdAt: new Date('2026-01-03T10:15:00Z'),
+  paidAt: new Date('2026-01-03T10:15:00Z'),
+  updatedAt: new Date('2026-01-03T10:15:00Z'),
+  lines: [{ lineKey: 'TAS-01', sellerSku: 'TAS-01', quantity: 2, unitPriceIdr: 150_000 }],
+};
+
 describe('partner-brand pullOrders', () => {
   it('reads sales reports in periods of at most 31 days with cursor paging, signed; one order per line', async () => {
     const targets: string[] = [];
@@ -59,14 +69,7 @@ describe('partner-brand pullOrders', () => {
     } while (cursor);
     expect(pages.flatMap((p) => p.orders.map((o) => o.externalOrderId))).toEqual(['rl_1', 'rl_2', 'rl_3']);
     expect(targets[1]).toContain('cursor=next-1');
-    expect(pages[0]?.orders[0]).toEqual({
-      externalOrderId: 'rl_1',
-      status: 'completed',
-      createdAt: new Date('2026-01-03T10:15:00Z'),
-      paidAt: new Date('2026-01-03T10:15:00Z'),
-      updatedAt: new Date('2026-01-03T10:15:00Z'),
-      lines: [{ lineKey: 'TAS-01', sellerSku: 'TAS-01', quantity: 2, unitPriceIdr: 150_000 }],
-    });
+    expect(pages[0]?.orders[0]).toEqual(RL_1_ORDER);
   });
 
   it('a stored cursor the partner no longer takes (invalid_cursor) reads the period again from its start', async () => {
@@ -109,16 +112,7 @@ describe('parsePartnerSalesCsv', () => {
     const csv = `\uFEFFsku,report_line_id,quantity,unit_price_idr,sold_at,outlet\r\nTAS-01,rl_1,2,150000,2026-01-03T10:15:00Z,KMG-01\r\n`;
     const result = parsePartnerSalesCsv(csv);
     expect(result).toEqual({
-      orders: [
-        {
-          externalOrderId: 'rl_1',
-          status: 'completed',
-          createdAt: new Date('2026-01-03T10:15:00Z'),
-          paidAt: new Date('2026-01-03T10:15:00Z'),
-          updatedAt: new Date('2026-01-03T10:15:00Z'),
-          lines: [{ lineKey: 'TAS-01', sellerSku: 'TAS-01', quantity: 2, unitPriceIdr: 150_000 }],
-        },
-      ],
+      orders: [RL_1_ORDER],
     });
   });
 
