@@ -45,9 +45,13 @@ export async function reconcileListings(
       sql`select pg_try_advisory_xact_lock(${RECONCILER_LOCK}) as locked`,
     );
     if (!lock?.locked) return null;
-    return tx.execute<{ id: string; channel: Channel }>(sql`
+    return tx.execute<{ id: string; channel: Channel; review_only: boolean }>(sql`
       with due as (
-        select l.id, c.channel
+        select l.id, c.channel,
+          -- Live and in sync: picked only to read the platform's review status again.
+          (l.state = 'live' and l.pushed_version is not distinct from p.version
+            and l.pushed_stock_revision is not distinct from p.stock_revision
+            and p.deleted_at is null and p.status <> 'archived' and l.delisted_at is null) as review_only
         from channel_listings l
         join channel_connections c on c.id = l.connection_id
         join products p on p.id = l.product_id
@@ -72,24 +76,36 @@ export async function reconcileListings(
       set queued_at = now(), queued_version = p.version
       from due, products p
       where l.id = due.id and p.id = l.product_id
-      returning l.id, due.channel`);
+      returning l.id, due.channel, due.review_only`);
   });
   if (picked === null) return null;
   if (picked.length === 0) return 0;
-  const byQueue = new Map<string, string[]>();
+  const byQueue = new Map<string, Array<{ id: string; reviewOnly: boolean }>>();
   for (const row of picked) {
     const name = PUSH_QUEUE[row.channel];
-    byQueue.set(name, [...(byQueue.get(name) ?? []), row.id]);
+    byQueue.set(name, [...(byQueue.get(name) ?? []), { id: row.id, reviewOnly: row.review_only }]);
   }
-  for (const [name, ids] of byQueue) {
+  for (const [name, rows] of byQueue) {
     const queue = queues.find((q) => q.name === name);
     if (!queue) continue;
     await queue.addBulk(
-      ids.map((listingId) => ({ name: 'push', data: { listingId }, opts: pushJobOptions(listingId) })),
+      rows.map(({ id: listingId, reviewOnly }) => ({
+        name: 'push',
+        data: { listingId },
+        // A review re-read spends the shop's call budget on nothing the crafter changed: it goes
+        // after every push that carries a change (BullMQ runs jobs without a priority first), so a
+        // shop publishing thousands of items is not slowed by reading back the ones in review.
+        opts: reviewOnly
+          ? { ...pushJobOptions(listingId), priority: REVIEW_CHECK_PRIORITY }
+          : pushJobOptions(listingId),
+      })),
     );
   }
   return picked.length;
 }
+
+/** BullMQ priority of a job queued only to read a listing's review status again (lower than any change). */
+export const REVIEW_CHECK_PRIORITY = 1000;
 
 /** Runs the reconciler now and then every `intervalMs` until stopped. */
 export function startListingReconciler(

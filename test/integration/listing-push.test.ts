@@ -49,7 +49,7 @@ import {
   RemotePushError,
   recordPushFailure,
 } from '../../src/services/listing-push.js';
-import { reconcileListings } from '../../src/services/listing-reconciler.js';
+import { REVIEW_CHECK_PRIORITY, reconcileListings } from '../../src/services/listing-reconciler.js';
 import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
@@ -555,6 +555,8 @@ describe('listing push (sandbox)', () => {
         .find((q) => q.name === PUSH_QUEUE.shopee)
         ?.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1);
       expect(waiting?.map((j) => j.data.listingId)).toContain(onShopee);
+      // Nothing to send, only a status to read: it waits behind every push that carries a change.
+      expect(waiting?.find((j) => j.data.listingId === onShopee)?.opts.priority).toBe(REVIEW_CHECK_PRIORITY);
     } finally {
       for (const q of queues) {
         await q.obliterate({ force: true });
