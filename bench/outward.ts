@@ -188,7 +188,9 @@ function diffCounters(before: Counters, after: Counters, platform: string) {
     calls += n;
     throttled += v.throttled - b.throttled;
     errors += v.errors - b.errors;
-    byEndpoint[key.slice(platform.length + 1)] = n;
+    // Paths that name an item (`/products/2930…/prices/update`) count under one pattern.
+    const endpoint = key.slice(platform.length + 1).replace(/\/\d{9,}(?=\/|$)/g, '/{id}');
+    byEndpoint[endpoint] = (byEndpoint[endpoint] ?? 0) + n;
   }
   return { calls, throttled, errors, byEndpoint };
 }
