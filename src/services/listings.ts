@@ -8,6 +8,7 @@
  * with payload `{ listingId }` (ids only; the processor loads the current state when it runs).
  */
 import { and, asc, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { RemoteListingStatus } from '../channels/types.js';
 import type { DbOrTx, Tx } from '../db/client.js';
 import { crafterScopeCondition } from '../db/repositories/scope-sql.js';
@@ -423,29 +424,42 @@ export async function resyncListing(ctx: ServiceContext, id: string): Promise<Li
         { detailId: 'Toko perlu diotorisasi ulang sebelum data dapat dikirim; hubungkan ulang.' },
       );
     }
-    const [row] = await tx
-      .update(channelListings)
-      .set({
-        state: sql`case when ${channelListings.state} = 'syncing' then 'syncing'::listing_state else 'pending'::listing_state end`,
-        nextAttemptAt: null,
-        version: sql`${channelListings.version} + 1`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(channelListings.id, id))
-      .returning();
-    if (!row) throw new Error('update returned nothing');
-    await recordAudit(tx, {
-      actorUserId: ctx.principal.userId,
-      action: 'listing.resync',
-      entityType: 'listing',
-      entityId: id,
-      before: auditView(before.listing),
-      after: auditView(row),
-      requestId: ctx.requestId,
+    return changeAndPush(tx, ctx, before, 'listing.resync', {
+      state: sql`case when ${channelListings.state} = 'syncing' then 'syncing'::listing_state else 'pending'::listing_state end`,
+      nextAttemptAt: null,
     });
-    await requestPush(tx, id);
-    return detail(tx, { ...before, listing: row });
   });
+}
+
+/**
+ * Writes a crafter's change to a listing (its version bumped), audits it and asks for a push, in the
+ * caller's transaction; returns the listing as the API shows it.
+ */
+async function changeAndPush(
+  tx: Tx,
+  ctx: ServiceContext,
+  before: JoinedRow,
+  action: 'listing.resync' | 'listing.overrides',
+  set: PgUpdateSetSource<typeof channelListings>,
+): Promise<ListingDetailView> {
+  const id = before.listing.id;
+  const [row] = await tx
+    .update(channelListings)
+    .set({ ...set, version: sql`${channelListings.version} + 1`, updatedAt: sql`now()` })
+    .where(eq(channelListings.id, id))
+    .returning();
+  if (!row) throw new Error('update returned nothing');
+  await recordAudit(tx, {
+    actorUserId: ctx.principal.userId,
+    action,
+    entityType: 'listing',
+    entityId: id,
+    before: auditView(before.listing),
+    after: auditView(row),
+    requestId: ctx.requestId,
+  });
+  await requestPush(tx, id);
+  return detail(tx, { ...before, listing: row });
 }
 
 export interface ListingOverridesInput {
@@ -490,23 +504,7 @@ export async function updateListingOverrides(
     const l = before.listing as Record<string, unknown>;
     const changed = Object.entries(set).some(([k, v]) => l[k] !== v);
     if (!changed) return detail(tx, before);
-    const [row] = await tx
-      .update(channelListings)
-      .set({ ...set, version: sql`${channelListings.version} + 1`, updatedAt: sql`now()` })
-      .where(eq(channelListings.id, id))
-      .returning();
-    if (!row) throw new Error('update returned nothing');
-    await recordAudit(tx, {
-      actorUserId: ctx.principal.userId,
-      action: 'listing.overrides',
-      entityType: 'listing',
-      entityId: id,
-      before: auditView(before.listing),
-      after: auditView(row),
-      requestId: ctx.requestId,
-    });
-    await requestPush(tx, id);
-    return detail(tx, { ...before, listing: row });
+    return changeAndPush(tx, ctx, before, 'listing.overrides', set);
   });
 }
 
