@@ -242,6 +242,17 @@ export interface ChannelAdapter {
   read(ctx: ConnectionContext, ref: RemoteListingRef): Promise<RemoteListingState | null>;
 
   /**
+   * The review sweep of a shop: what became of items last seen in review (`since`: when), read in
+   * few calls rather than one per item. The answer holds each item whose status is known now
+   * (`in_review` when nothing changed); an item left out is not known yet and is asked about again
+   * on the next sweep.
+   */
+  readReviewStatuses(
+    ctx: ConnectionContext,
+    items: ReadonlyArray<{ remoteItemId: string; since: Date }>,
+  ): Promise<Map<string, RemoteListingStatus>>;
+
+  /**
    * One page of the shop's orders (partner brand: sales-report lines folded into orders) whose
    * platform update time falls in `window`, resuming at `cursor` (null: the window's first page).
    * The adapter splits the window to the platform's limits (Shopee: 15 days) and fetches details in

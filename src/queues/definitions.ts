@@ -84,6 +84,27 @@ export function pushJobOptions(listingId: string, delayMs = 0) {
   };
 }
 
+/**
+ * The review sweep of one shop (src/services/review-sweep.ts), on its channel's push queue so it
+ * shares the shop's call budget and circuit with the pushes. One waits per shop; one queued while
+ * a sweep runs gets one more sweep after it.
+ */
+export const REVIEW_SWEEP_JOB = 'review-sweep';
+export const reviewSweepJob = z.strictObject({ connectionId: z.uuid() });
+
+/**
+ * A sweep reads statuses nobody changed: it runs after every push that carries a change (BullMQ runs
+ * jobs without a priority first), so a shop publishing thousands of items is not slowed by it.
+ */
+export const REVIEW_SWEEP_PRIORITY = 1000;
+
+export function reviewSweepJobOptions(connectionId: string) {
+  return {
+    deduplication: { id: `review:${connectionId}`, keepLastIfActive: true },
+    priority: REVIEW_SWEEP_PRIORITY,
+  };
+}
+
 export const catalogueSyncJob = z.strictObject({
   productId: z.uuid(),
   crafterId: z.uuid(),

@@ -58,8 +58,9 @@ import { markConnectionReauthRequired } from './token-refresh.js';
 
 /**
  * How often a live listing whose item the platform reviews has its remote status read again (the
- * reconciler queues it, the push reads it). Shopee reviews for minutes, TikTok Shop audits for a
- * couple: once a minute keeps the crafter's view close at one call per minute per item in review.
+ * reconciler queues the shop's review sweep, which reads all its items in review in batch calls).
+ * Shopee reviews for minutes, TikTok Shop audits for a couple: once a minute keeps the crafter's
+ * view close, at about one call per minute per 50 (Shopee) or 100 (TikTok Shop) items in review.
  */
 export const REVIEW_CHECK_MS = 60_000;
 
@@ -686,15 +687,8 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
       channelAdapter.updatePriceAndStock(ctx, current, canonical, changed),
     );
   } else {
+    // Nothing to send. (Whether an item in review is on sale now is the review sweep's to ask.)
     outcome = 'unchanged';
-    const lookedAt = listing.remoteStatusCheckedAt?.getTime() ?? 0;
-    if (listing.remoteStatus === 'in_review' && Date.now() - lookedAt >= REVIEW_CHECK_MS) {
-      // Nothing to send, but the platform was still reviewing the item at the last look (a while
-      // ago): ask whether it is on sale now.
-      const current = ref;
-      const read = await remote('lookup', (ctx) => channelAdapter.read(ctx, current));
-      if (read) ref = { ...current, status: read.status };
-    }
   }
 
   const done = ref;

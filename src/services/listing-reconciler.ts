@@ -6,19 +6,27 @@
  *
  * A listing needs work when it is pending or syncing, when its pushed version is behind the product
  * or its pushed stock revision behind the product's stock (a sale moves stock without a version),
- * when the product is deleted/archived or the listing is to be delisted, when the platform was
- * still reviewing its item at the last look (`remote_status` in_review, read again every minute), or
- * when its retry time has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
+ * when the product is deleted/archived or the listing is to be delisted, or when its retry time has come (`next_attempt_at`, kept here for backoff). A failed or needs-attention listing is taken
  * again only when the product changed since the version that failed (`queued_version`) or a retry
  * time is set. Work queued recently (`queued_at`) is left alone. Adding the job is idempotent: it
  * carries the listing's deduplication id, so a push already waiting absorbs it.
+ *
+ * Listings whose item the platform was still reviewing at the last look (`remote_status` in_review)
+ * are looked at again every minute, by one review sweep per shop (src/services/review-sweep.ts)
+ * that reads them in the platform's batch calls, queued here too.
  */
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Channel } from '../channels/types.js';
 import type { Database } from '../db/client.js';
-import { PUSH_QUEUE, pushJobOptions } from '../queues/definitions.js';
+import {
+  PUSH_QUEUE,
+  pushJobOptions,
+  REVIEW_SWEEP_JOB,
+  reviewSweepJobOptions,
+} from '../queues/definitions.js';
 import { REVIEW_CHECK_MS } from './listing-push.js';
+import { connectionsWithReviewsDue } from './review-sweep.js';
 
 /** Arbitrary constant naming the reconciler's advisory lock. */
 const RECONCILER_LOCK = 8_008_001;
@@ -45,13 +53,9 @@ export async function reconcileListings(
       sql`select pg_try_advisory_xact_lock(${RECONCILER_LOCK}) as locked`,
     );
     if (!lock?.locked) return null;
-    return tx.execute<{ id: string; channel: Channel; review_only: boolean }>(sql`
+    return tx.execute<{ id: string; channel: Channel }>(sql`
       with due as (
-        select l.id, c.channel,
-          -- Live and in sync: picked only to read the platform's review status again.
-          (l.state = 'live' and l.pushed_version is not distinct from p.version
-            and l.pushed_stock_revision is not distinct from p.stock_revision
-            and p.deleted_at is null and p.status <> 'archived' and l.delisted_at is null) as review_only
+        select l.id, c.channel
         from channel_listings l
         join channel_connections c on c.id = l.connection_id
         join products p on p.id = l.product_id
@@ -63,8 +67,6 @@ export async function reconcileListings(
             or (l.state = 'live' and (l.pushed_version is distinct from p.version
                  or l.pushed_stock_revision is distinct from p.stock_revision
                  or p.deleted_at is not null or p.status = 'archived' or l.delisted_at is not null))
-            or (l.state = 'live' and l.remote_status = 'in_review' and (l.remote_status_checked_at is null
-                 or l.remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000})))
             or (l.state in ('failed', 'needs_attention') and (l.next_attempt_at is not null
                  or p.version > coalesce(l.queued_version, 0)
                  or p.deleted_at is not null or l.delisted_at is not null))
@@ -76,36 +78,31 @@ export async function reconcileListings(
       set queued_at = now(), queued_version = p.version
       from due, products p
       where l.id = due.id and p.id = l.product_id
-      returning l.id, due.channel, due.review_only`);
+      returning l.id, due.channel`);
   });
   if (picked === null) return null;
-  if (picked.length === 0) return 0;
-  const byQueue = new Map<string, Array<{ id: string; reviewOnly: boolean }>>();
+  const byQueue = new Map<string, Array<{ name: string; data: object; opts: object }>>();
+  const add = (channel: Channel, job: { name: string; data: object; opts: object }) => {
+    const name = PUSH_QUEUE[channel];
+    byQueue.set(name, [...(byQueue.get(name) ?? []), job]);
+  };
   for (const row of picked) {
-    const name = PUSH_QUEUE[row.channel];
-    byQueue.set(name, [...(byQueue.get(name) ?? []), { id: row.id, reviewOnly: row.review_only }]);
+    add(row.channel, { name: 'push', data: { listingId: row.id }, opts: pushJobOptions(row.id) });
   }
-  for (const [name, rows] of byQueue) {
+  // One review sweep per shop with a look due; a sweep already waiting absorbs it.
+  for (const { connectionId, channel } of await connectionsWithReviewsDue(db, reviewCheckMs)) {
+    add(channel as Channel, {
+      name: REVIEW_SWEEP_JOB,
+      data: { connectionId },
+      opts: reviewSweepJobOptions(connectionId),
+    });
+  }
+  for (const [name, jobs] of byQueue) {
     const queue = queues.find((q) => q.name === name);
-    if (!queue) continue;
-    await queue.addBulk(
-      rows.map(({ id: listingId, reviewOnly }) => ({
-        name: 'push',
-        data: { listingId },
-        // A review re-read spends the shop's call budget on nothing the crafter changed: it goes
-        // after every push that carries a change (BullMQ runs jobs without a priority first), so a
-        // shop publishing thousands of items is not slowed by reading back the ones in review.
-        opts: reviewOnly
-          ? { ...pushJobOptions(listingId), priority: REVIEW_CHECK_PRIORITY }
-          : pushJobOptions(listingId),
-      })),
-    );
+    if (queue) await queue.addBulk(jobs);
   }
   return picked.length;
 }
-
-/** BullMQ priority of a job queued only to read a listing's review status again (lower than any change). */
-export const REVIEW_CHECK_PRIORITY = 1000;
 
 /** Runs the reconciler now and then every `intervalMs` until stopped. */
 export function startListingReconciler(

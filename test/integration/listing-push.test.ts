@@ -33,6 +33,9 @@ import {
   PUSH_QUEUE,
   pushJobOptions,
   type QueueName,
+  REVIEW_SWEEP_JOB,
+  REVIEW_SWEEP_PRIORITY,
+  reviewSweepJobOptions,
 } from '../../src/queues/definitions.js';
 import { createEditSpacing } from '../../src/queues/edit-spacing.js';
 import { ShopRateLimiter } from '../../src/queues/shop-rate-limit.js';
@@ -49,7 +52,8 @@ import {
   RemotePushError,
   recordPushFailure,
 } from '../../src/services/listing-push.js';
-import { REVIEW_CHECK_PRIORITY, reconcileListings } from '../../src/services/listing-reconciler.js';
+import { reconcileListings } from '../../src/services/listing-reconciler.js';
+import { sweepReviews } from '../../src/services/review-sweep.js';
 import { processPushListing } from '../../workers/processors/push-listing.js';
 import { makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
@@ -543,7 +547,8 @@ describe('listing push (sandbox)', () => {
     });
     expect(view.json()).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
 
-    // The reconciler comes back for it, although nothing changed, once the last look is old enough.
+    // The reconciler queues one review sweep per shop once the last look is old enough; nothing
+    // changed, so no push is queued.
     const queues = Object.values(PUSH_QUEUE).map((name) => createQueue(name, redis, `${prefix}_review`));
     try {
       await api.database.db
@@ -551,12 +556,19 @@ describe('listing push (sandbox)', () => {
         .set({ remoteStatusCheckedAt: sql`now() - interval '2 minutes'` })
         .where(eq(channelListings.id, onShopee));
       await reconcileListings(api.database.db, queues);
+      await reconcileListings(api.database.db, queues);
       const waiting = await queues
         .find((q) => q.name === PUSH_QUEUE.shopee)
         ?.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1);
-      expect(waiting?.map((j) => j.data.listingId)).toContain(onShopee);
-      // Nothing to send, only a status to read: it waits behind every push that carries a change.
-      expect(waiting?.find((j) => j.data.listingId === onShopee)?.opts.priority).toBe(REVIEW_CHECK_PRIORITY);
+      // One sweep of the Shopee shop however often the reconciler comes by, after every push
+      // that carries a change; the TikTok listing's look is not due yet.
+      expect(waiting?.map((j) => [j.name, j.data, j.opts.priority])).toEqual([
+        [REVIEW_SWEEP_JOB, { connectionId: shopee.id }, REVIEW_SWEEP_PRIORITY],
+      ]);
+      const tiktokWaiting = await queues
+        .find((q) => q.name === PUSH_QUEUE.tiktok_shop)
+        ?.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1);
+      expect(tiktokWaiting).toEqual([]);
     } finally {
       for (const q of queues) {
         await q.obliterate({ force: true });
@@ -564,34 +576,69 @@ describe('listing push (sandbox)', () => {
       }
     }
 
-    // A look is due once the last one is a minute old (earlier pushes send nothing).
     const lookedLongAgo = () =>
       api.database.db
         .update(channelListings)
         .set({ remoteStatusCheckedAt: sql`now() - interval '2 minutes'` })
         .where(sql`${channelListings.id} in (${onShopee}, ${onTiktok})`);
+    const shopeeCalls = () => channels.sandbox.ctx.callLog.list({ platform: 'shopee' });
+    const tiktokCalls = () => channels.sandbox.ctx.callLog.list({ platform: 'tiktok-shop' });
+    // A look that is not due reads nothing.
+    await api.database.db
+      .update(channelListings)
+      .set({ remoteStatusCheckedAt: sql`now()` })
+      .where(sql`${channelListings.id} in (${onShopee}, ${onTiktok})`);
+    const before = [shopeeCalls().length, tiktokCalls().length];
+    expect(await sweepReviews(deps(), shopee.id)).toEqual({ due: 0, read: 0, changed: 0 });
+    expect([shopeeCalls().length, tiktokCalls().length]).toEqual(before);
+    // Still in review: the sweep reads the statuses (one batch call) and sends nothing else.
     await lookedLongAgo();
-    // Still in review: the look reads the status and sends nothing else.
-    const writes = () =>
-      channels.sandbox.ctx.callLog
-        .list({ platform: 'shopee' })
-        .filter((c) => !/get_item_base_info|get_model_list/.test(c.endpoint)).length;
-    const writesBefore = writes();
-    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
-    expect((await listing(onShopee)).remoteStatus).toBe('in_review');
-    // The review ends: the next look finds the item on sale.
+    expect(await sweepReviews(deps(), shopee.id)).toEqual({ due: 1, read: 1, changed: 0 });
+    expect(await sweepReviews(deps(), tiktok.id)).toEqual({ due: 1, read: 1, changed: 0 });
+    expect(
+      shopeeCalls()
+        .slice(before[0])
+        .map((c) => c.endpoint),
+    ).toEqual(['/api/v2/product/get_item_base_info']);
+    expect(await listing(onShopee)).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
+    expect(await listing(onTiktok)).toMatchObject({ state: 'live', remoteStatus: 'in_review' });
+    // The reviews end: the next sweep of each shop finds the item on sale.
     channels.sandbox.ctx.clock.advance(601_000);
     await lookedLongAgo();
-    expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
-    expect((await pushListing(deps(), onTiktok)).outcome).toBe('unchanged');
-    expect(await listing(onShopee)).toMatchObject({ state: 'live', remoteStatus: 'live' });
-    expect(await listing(onTiktok)).toMatchObject({ state: 'live', remoteStatus: 'live' });
-    expect(writes()).toBe(writesBefore);
+    const [shopeeVersion, tiktokVersion] = [
+      (await listing(onShopee)).version,
+      (await listing(onTiktok)).version,
+    ];
+    expect(await sweepReviews(deps(), shopee.id)).toEqual({ due: 1, read: 1, changed: 1 });
+    expect(await sweepReviews(deps(), tiktok.id)).toEqual({ due: 1, read: 1, changed: 1 });
+    expect(await listing(onShopee)).toMatchObject({
+      state: 'live',
+      remoteStatus: 'live',
+      version: shopeeVersion + 1,
+    });
+    expect(await listing(onTiktok)).toMatchObject({
+      state: 'live',
+      remoteStatus: 'live',
+      version: tiktokVersion + 1,
+    });
+    // Nothing but reads went to either platform.
+    expect(
+      shopeeCalls()
+        .slice(before[0])
+        .filter((c) => c.method !== 'GET'),
+    ).toEqual([]);
+    expect(
+      tiktokCalls()
+        .slice(before[1])
+        .map((c) => c.endpoint)
+        .filter((e) => !e.endsWith('/products/search')),
+    ).toEqual([]);
     // On sale: no more looks.
     await lookedLongAgo();
-    const calls = channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length;
+    const calls = [shopeeCalls().length, tiktokCalls().length];
+    expect(await sweepReviews(deps(), shopee.id)).toEqual({ due: 0, read: 0, changed: 0 });
     expect((await pushListing(deps(), onShopee)).outcome).toBe('unchanged');
-    expect(channels.sandbox.ctx.callLog.list({ platform: 'shopee' }).length).toBe(calls);
+    expect([shopeeCalls().length, tiktokCalls().length]).toEqual(calls);
   });
 
   it('metrics: sync lag per channel and push outcomes per channel, read from Postgres', async () => {
@@ -828,6 +875,50 @@ describe('push worker (BullMQ, Shopee queue)', () => {
     expect(done?.attemptsStarted).toBeGreaterThanOrEqual(2);
     expect(done?.attemptsMade).toBe(1);
     expect((await listing(id)).attempts).toBe(0);
+  });
+
+  it("the review sweep runs on the shop's push queue: a throttle delays it without failing it, then the item on sale is recorded", async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    await enqueue(id);
+    await waitFor(
+      () => listing(id),
+      (l) => l.state === 'live' && l.remoteStatus === 'in_review',
+    );
+    // Shopee's review ends; our last look is old enough for the next.
+    channels.sandbox.ctx.clock.advance(601_000);
+    await api.database.db
+      .update(channelListings)
+      .set({ remoteStatusCheckedAt: sql`now() - interval '2 minutes'` })
+      .where(eq(channelListings.id, id));
+    const reads = () => shopeeCalls('/api/v2/product/get_item_base_info');
+    const before = reads();
+    channels.sandbox.ctx.faults.set([
+      { platform: 'shopee', endpoint: '/api/v2/product/get_item_base_info', throttleRate: 1 },
+    ]);
+    const job = await queue.add(
+      REVIEW_SWEEP_JOB,
+      { connectionId: shopee.id },
+      reviewSweepJobOptions(shopee.id),
+    );
+    await waitFor(
+      async () => reads(),
+      (n) => n > before,
+    );
+    expect((await listing(id)).remoteStatus).toBe('in_review');
+    channels.sandbox.ctx.faults.clear();
+    await waitFor(
+      () => listing(id),
+      (l) => l.remoteStatus === 'live',
+    );
+    const done = await waitFor(
+      async () => queue.getJob(job.id as string),
+      (j) => j?.finishedOn !== undefined,
+    );
+    // Moved back to delayed by the throttle (runs without counting), then completed.
+    expect(done?.failedReason).toBeUndefined();
+    expect(done?.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(done?.returnvalue).toMatchObject({ changed: expect.any(Number) });
   });
 
   it('a permanent refusal fails the job at once: failed in plain words, one add_item in the call log', async () => {

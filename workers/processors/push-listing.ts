@@ -9,8 +9,9 @@
  * - reauth: the job ends; the connection and its listings wait for the crafter to reconnect.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { classifyChannelFailure } from '../../src/channels/failure.js';
 import type { Channel } from '../../src/channels/types.js';
-import { EDIT_JOB, pushListingJob } from '../../src/queues/definitions.js';
+import { EDIT_JOB, pushListingJob, REVIEW_SWEEP_JOB, reviewSweepJob } from '../../src/queues/definitions.js';
 import type { EditSpacing } from '../../src/queues/edit-spacing.js';
 import { isOpenCircuit } from '../../src/services/channel-runtime.js';
 import {
@@ -20,6 +21,7 @@ import {
   RemotePushError,
   recordPushFailure,
 } from '../../src/services/listing-push.js';
+import { type ReviewSweepResult, sweepReviews } from '../../src/services/review-sweep.js';
 
 export interface PushMetrics {
   outcome(channel: Channel, outcome: string): void;
@@ -37,11 +39,43 @@ export interface PushProcessorDeps extends ListingPushDeps {
 
 const DEFAULT_BACKOFF_MS = 2_000;
 
+/**
+ * A shop's review sweep (same queue, so the same call budget and circuit). A throttle or an open
+ * circuit delays it without spending an attempt; anything else is retried, and the reconciler queues
+ * the next sweep from Postgres anyway.
+ */
+export async function processReviewSweep(
+  deps: PushProcessorDeps,
+  job: Job,
+  token: string | undefined,
+): Promise<ReviewSweepResult> {
+  const { connectionId } = reviewSweepJob.parse(job.data);
+  try {
+    return await sweepReviews(deps, connectionId);
+  } catch (err) {
+    const decision = classifyChannelFailure(err);
+    const waitMs = isOpenCircuit(err)
+      ? deps.breakerOpenMs
+      : decision.kind === 'throttled'
+        ? decision.waitMs
+        : null;
+    if (waitMs !== null && waitMs !== undefined) {
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
+    if (decision.kind === 'permanent' || decision.kind === 'reauth') {
+      throw new UnrecoverableError(decision.human?.en ?? 'The review sweep was refused.');
+    }
+    throw err;
+  }
+}
+
 export async function processPushListing(
   deps: PushProcessorDeps,
   job: Job,
   token: string | undefined,
-): Promise<PushResult> {
+): Promise<PushResult | ReviewSweepResult> {
+  if (job.name === REVIEW_SWEEP_JOB) return processReviewSweep(deps, job, token);
   const { listingId } = pushListingJob.parse(job.data);
   // Coalescing: an edit pushes at once unless a push of this listing ran within the window; then its
   // first run waits out the window, spending nothing, and edits relayed meanwhile are absorbed by it

@@ -179,6 +179,10 @@ export function createPartnerBrandAdapter(
       }));
       return variants.length ? { ...ref, status: 'live' as const, variants } : null;
     },
+    async readReviewStatuses(_ctx, items) {
+      // Partner programmes take items without a review: nothing is ever in review there.
+      return new Map(items.map((i) => [i.remoteItemId, 'live' as const]));
+    },
     async pullOrders(ctx, window, raw) {
       const creds = credentialsOf(ctx);
       const start = window.from.getTime();

@@ -394,6 +394,27 @@ export function createShopeeAdapter(rawConfig: unknown, deps: ShopeeAdapterDeps)
       }
     },
 
+    async readReviewStatuses(ctx, items) {
+      const shop = shopOf(ctx);
+      const statuses = new Map<string, RemoteListingStatus>();
+      for (const batch of chunks(
+        items.map((i) => i.remoteItemId),
+        BATCH,
+      )) {
+        // v2.product.get_item_base_info: 1–50 ids; a deleted item is left out of item_list.
+        const res = await client.get<{ item_list?: ShopeeItemBaseInfo[] }>(
+          '/api/v2/product/get_item_base_info',
+          { shop, query: { item_id_list: batch.join(',') } },
+        );
+        const seen = new Map((res.response?.item_list ?? []).map((i) => [String(i.item_id), i.item_status]));
+        for (const id of batch) {
+          const itemStatus = seen.get(id);
+          statuses.set(id, itemStatus === undefined ? 'deleted' : (STATUS[itemStatus] ?? 'inactive'));
+        }
+      }
+      return statuses;
+    },
+
     async read(ctx, ref) {
       const shop = shopOf(ctx);
       const res = await client.get<{ item_list?: ShopeeItemBaseInfo[] }>(

@@ -12,6 +12,7 @@ import {
   type ConnectionContext,
   type ImageUploadCache,
   type RemoteListingState,
+  type RemoteListingStatus,
 } from '../types.js';
 import { type TiktokShopAuth, TiktokShopClient } from './client.js';
 import { type TiktokShopAdapterConfig, tiktokShopAdapterConfigSchema } from './config.js';
@@ -40,6 +41,11 @@ const STATUS: Record<string, RemoteListingState['status']> = {
   FREEZE: 'refused',
   DELETED: 'deleted',
 };
+
+/** Seconds taken off the oldest look before asking what changed since: our clock and TikTok's differ. */
+const STATUS_CLOCK_SLACK_S = 300;
+/** Pages of 100 read per status sweep at most; a shop with more changes finishes on the next sweep. */
+const STATUS_SEARCH_MAX_PAGES = 200;
 
 function authOf(ctx: ConnectionContext): { accessToken: string; shopCipher: string } {
   if (!ctx.accessToken || !ctx.shopCipher) {
@@ -244,6 +250,40 @@ export function createTiktokShopAdapter(rawConfig: unknown, deps: TiktokShopAdap
           stock: tiktokStock((s.inventory ?? []).reduce((sum, i) => sum + (i.quantity ?? 0), 0)),
         })),
       };
+    },
+    async readReviewStatuses(ctx, items) {
+      const auth = authOf(ctx);
+      const statuses = new Map<string, RemoteListingStatus>();
+      if (items.length === 0) return statuses;
+      // An audit's end (or any other status change) moves the product's update_time, so the products
+      // changed since the oldest look, listed 100 a page, say what became of each item; an item they
+      // leave out is as it was. ALL leaves deleted products out, so those are listed on their own.
+      const wanted = new Set(items.map((i) => i.remoteItemId));
+      const oldest = Math.min(...items.map((i) => i.since.getTime()));
+      const from = Math.floor(oldest / 1000) - STATUS_CLOCK_SLACK_S;
+      for (const status of ['ALL', 'DELETED'] as const) {
+        let pageToken: string | undefined;
+        for (let page = 0; ; page += 1) {
+          if (page === STATUS_SEARCH_MAX_PAGES) return statuses; // the rest waits for the next sweep
+          // product/202502/products/search: page_size ≤100, page_token from the previous page.
+          const data = await client.request<{ products?: TiktokProductDetail[]; next_page_token?: string }>(
+            'POST',
+            '/product/202502/products/search',
+            {
+              auth,
+              query: { page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) },
+              body: { status, update_time_ge: from },
+            },
+          );
+          for (const product of data?.products ?? []) {
+            if (wanted.has(product.id)) statuses.set(product.id, STATUS[product.status] ?? 'inactive');
+          }
+          pageToken = data?.next_page_token || undefined;
+          if (!pageToken) break;
+        }
+      }
+      for (const id of wanted) if (!statuses.has(id)) statuses.set(id, 'in_review');
+      return statuses;
     },
     async pullOrders(ctx, window, cursor) {
       return pullTiktokOrders(client, authOf(ctx), window, cursor);

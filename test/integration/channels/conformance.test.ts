@@ -594,6 +594,20 @@ describe.each(cases)('channel conformance: $channel', ({ channel, platform, setu
     ref = reused;
   });
 
+  it('the review sweep tells what a read tells of an item, while the platform reviews it and after', async () => {
+    const since = sandboxNow();
+    const fresh = await f.adapter.create(f.ctx, listing(f, 'p-3', [green]));
+    const sweep = async () =>
+      (await f.adapter.readReviewStatuses(f.ctx, [{ remoteItemId: fresh.remoteItemId, since }])).get(
+        fresh.remoteItemId,
+      );
+    expect(await sweep()).toBe((await f.adapter.read(f.ctx, fresh))?.status);
+    f.passReview();
+    expect(await sweep()).toBe('live');
+    expect((await f.adapter.read(f.ctx, fresh))?.status).toBe('live');
+    await f.adapter.delist(f.ctx, fresh);
+  });
+
   it('classifies an injected 5xx as retryable', async () => {
     sandbox.ctx.faults.set([{ platform, errorRate: 1 }]);
     try {

@@ -273,4 +273,30 @@ describe('Shopee adapter: update and the item status', () => {
   it('relisting an item we unlisted sends item_status NORMAL', async () => {
     expect(await updateItemBody({ relist: true })).toMatchObject({ item_id: 800001, item_status: 'NORMAL' });
   });
+
+  it('review sweep: item statuses 50 ids a call through get_item_base_info; an item left out of item_list is deleted', async () => {
+    const ids = Array.from({ length: 51 }, (_, i) => String(700_000 + i));
+    const asked: string[][] = [];
+    nock(base)
+      .get('/api/v2/product/get_item_base_info')
+      .query(true)
+      .times(2)
+      .reply((uri) => {
+        const list = (new URL(uri, base).searchParams.get('item_id_list') ?? '').split(',');
+        asked.push(list);
+        const items = list
+          .filter((id) => id !== '700001')
+          .map((id) => ({ item_id: Number(id), item_status: id === '700050' ? 'NORMAL' : 'REVIEWING' }));
+        return [200, { error: '', message: '', request_id: 'r1', response: { item_list: items } }];
+      });
+    const statuses = await adapter.readReviewStatuses(
+      ctx,
+      ids.map((remoteItemId) => ({ remoteItemId, since: new Date() })),
+    );
+    expect(asked.map((a) => a.length)).toEqual([50, 1]);
+    expect(statuses.size).toBe(51);
+    expect(statuses.get('700000')).toBe('in_review');
+    expect(statuses.get('700001')).toBe('deleted');
+    expect(statuses.get('700050')).toBe('live');
+  });
 });

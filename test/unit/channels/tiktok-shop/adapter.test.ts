@@ -258,4 +258,60 @@ describe('TikTok Shop adapter: an edit and the product status', () => {
     await adapter.update(ctx, { remoteItemId: '1729', remoteVariantIds: {} }, listing, { relist: true });
     expect(activate.isDone()).toBe(true);
   });
+
+  it('review sweep: what changed since the oldest look, 100 a page with page tokens, plus the deleted; an item not listed is still in review', async () => {
+    const since = new Date('2026-12-01T03:00:00Z');
+    const from = Math.floor(since.getTime() / 1000) - 300;
+    const product = (id: string, status: string) => ({ id, status, skus: [], create_time: from });
+    const pages: Array<{ token?: string; status: string }> = [];
+    nock(base)
+      .post('/product/202502/products/search', (body) => {
+        expect(body).toMatchObject({ update_time_ge: from });
+        return true;
+      })
+      .query(true)
+      .times(3)
+      .reply((uri, body) => {
+        const query = new URL(uri, base).searchParams;
+        expect(query.get('page_size')).toBe('100');
+        const status = (body as { status: string }).status;
+        pages.push({ status, ...(query.get('page_token') ? { token: query.get('page_token') ?? '' } : {}) });
+        if (status === 'DELETED') {
+          return [200, { code: 0, message: 'Success', data: { products: [product('13', 'DELETED')] } }];
+        }
+        return query.get('page_token') === 'p2'
+          ? [
+              200,
+              {
+                code: 0,
+                message: 'Success',
+                data: { products: [product('12', 'FAILED')], next_page_token: '' },
+              },
+            ]
+          : [
+              200,
+              {
+                code: 0,
+                message: 'Success',
+                data: {
+                  products: [product('11', 'ACTIVATE'), product('99', 'ACTIVATE')],
+                  next_page_token: 'p2',
+                },
+              },
+            ];
+      });
+    const statuses = await adapter.readReviewStatuses(ctx, [
+      { remoteItemId: '11', since },
+      { remoteItemId: '12', since: new Date(since.getTime() + 60_000) },
+      { remoteItemId: '13', since },
+      { remoteItemId: '14', since },
+    ]);
+    expect(pages).toEqual([{ status: 'ALL' }, { status: 'ALL', token: 'p2' }, { status: 'DELETED' }]);
+    expect(Object.fromEntries(statuses)).toEqual({
+      '11': 'live',
+      '12': 'refused',
+      '13': 'deleted',
+      '14': 'in_review',
+    });
+  });
 });
