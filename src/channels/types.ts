@@ -49,7 +49,11 @@ export class ChannelFailure extends Error {
 
 /** Declared per adapter; enforced across all worker processes together (Redis). */
 export interface ChannelRateLimit {
-  /** Calls allowed per `perMs` for one shop (TikTok counts per API; we hold the strictest bound). */
+  /**
+   * Calls allowed per `perMs` for one budget: a shop on Shopee (no per-API figures are published), a
+   * shop's API on TikTok Shop (50 QPS "per API", counted per app and shop: creates and reads of one
+   * shop do not share a budget).
+   */
   max: number;
   perMs: number;
 }

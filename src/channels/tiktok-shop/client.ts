@@ -107,7 +107,8 @@ export class TiktokShopClient {
     call: TiktokCall,
   ): Promise<T> {
     const budgetShop = call.auth?.shopCipher ?? call.auth?.budgetShop;
-    if (budgetShop) await this.gate(`tiktok_shop:${budgetShop}`);
+    // TikTok Shop counts its 50 QPS per API, per app and shop: one budget per shop and endpoint.
+    if (budgetShop) await this.gate(`tiktok_shop:${budgetShop}|${method} ${apiOf(path)}`);
     const query: Record<string, string> = {
       app_key: this.config.appKey,
       timestamp: String(Math.floor(this.now().getTime() / 1000)),
@@ -149,4 +150,15 @@ export class TiktokShopClient {
     }
     throw tiktokFailure(code ?? 0, typeof envelope.message === 'string' ? envelope.message : '', status);
   }
+}
+
+/**
+ * The API a path calls: `/{module}/{version}/…` with the ids after the version taken out, e.g.
+ * `/product/202309/products/{id}/prices/update`.
+ */
+export function apiOf(path: string): string {
+  return path
+    .split('/')
+    .map((segment, i) => (i > 2 && /^\d+$/.test(segment) ? '{id}' : segment))
+    .join('/');
 }

@@ -119,7 +119,7 @@ describe('TikTok Shop failure classification', () => {
 });
 
 describe('TikTok Shop call budget', () => {
-  it('waits for the shop budget before every shop call, also the image upload without a cipher', async () => {
+  it('waits for the budget of the shop and API before every shop call (50 QPS per API), also the image upload without a cipher', async () => {
     const keys: string[] = [];
     const gated = new TiktokShopClient(
       { baseUrl: base, appKey: 'app', appSecret: 'secret', timeoutMs: 200 },
@@ -128,20 +128,35 @@ describe('TikTok Shop call budget', () => {
         keys.push(key);
       },
     );
+    for (const id of ['1', '2']) {
+      nock(base)
+        .get(`/product/202309/products/${id}`)
+        .query(true)
+        .reply(200, { code: 0, message: 'Success', data: {} });
+    }
     nock(base)
-      .get('/product/202309/products/1')
+      .post('/product/202309/products')
       .query(true)
-      .reply(200, { code: 0, message: 'Success', data: {} });
+      .reply(200, { code: 0, message: 'Success', data: { product_id: '3' } });
     nock(base)
       .post('/product/202309/images/upload')
       .query((q) => q.shop_cipher === undefined)
       .reply(200, { code: 0, message: 'Success', data: { uri: 'u' } });
     await gated.request('GET', '/product/202309/products/1', { auth });
+    await gated.request('GET', '/product/202309/products/2', { auth });
+    await gated.request('POST', '/product/202309/products', { auth, body: {} });
     await gated.request('POST', '/product/202309/images/upload', {
       auth: { accessToken: auth.accessToken, budgetShop: auth.shopCipher },
       form: new FormData(),
     });
-    expect(keys).toEqual([`tiktok_shop:${auth.shopCipher}`, `tiktok_shop:${auth.shopCipher}`]);
+    const shop = `tiktok_shop:${auth.shopCipher}`;
+    // Reads of two products share Get Product's budget; Create Product and the upload have their own.
+    expect(keys).toEqual([
+      `${shop}|GET /product/202309/products/{id}`,
+      `${shop}|GET /product/202309/products/{id}`,
+      `${shop}|POST /product/202309/products`,
+      `${shop}|POST /product/202309/images/upload`,
+    ]);
   });
 });
 
