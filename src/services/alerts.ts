@@ -83,16 +83,26 @@ export async function raiseAlert(db: DbOrTx, alert: AlertInput): Promise<RaisedA
  */
 export async function resolveAlert(db: DbOrTx, dedupeKey: string): Promise<number | null> {
   const rows = await db.execute<{ id: string }>(sql`
-    with resolved as (
+    with ${resolveAlertCtes(dedupeKey)}
+    select id from resolved_alert`);
+  const row = rows[0];
+  return row ? Number(row.id) : null;
+}
+
+/**
+ * The two common table expressions that resolve an alert (`resolved_alert` returns its id) and
+ * queue its `alert.resolved` notification, for a statement that does other writes too (one round
+ * trip). Nothing happens when no such alert is open.
+ */
+export function resolveAlertCtes(dedupeKey: string): SQL {
+  return sql`
+    resolved_alert as (
       update ${alerts} set resolved_at = now()
       where dedupe_key = ${dedupeKey} and resolved_at is null
       returning id),
-    notified as (
+    resolved_alert_notified as (
       insert into outbox (topic, aggregate_type, aggregate_id, payload)
-      select 'alert.resolved', 'alert', id::text, jsonb_build_object('alertId', id) from resolved)
-    select id from resolved`);
-  const row = rows[0];
-  return row ? Number(row.id) : null;
+      select 'alert.resolved', 'alert', id::text, jsonb_build_object('alertId', id) from resolved_alert)`;
 }
 
 export type AlertState = 'open' | 'resolved' | 'all';

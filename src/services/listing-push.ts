@@ -51,7 +51,7 @@ import {
 import { placementFor } from '../domain/placement.js';
 import type { Logger } from '../lib/logger.js';
 import { type Keyring, openJson, SecretUnavailableError } from '../lib/secrets.js';
-import { alertKey, raiseAlert, resolveAlert } from './alerts.js';
+import { alertKey, raiseAlert, resolveAlert, resolveAlertCtes } from './alerts.js';
 import { secretsContext } from './connections.js';
 import { countSentCalls } from './sent-calls.js';
 import { markConnectionReauthRequired } from './token-refresh.js';
@@ -393,7 +393,7 @@ async function endedByUs(db: Database, listingId: string): Promise<boolean> {
  * live at the pushed version and hashes with its errors cleared, what each variant now shows, the
  * attempt in the history, and the connection's last success. The connection row is written at most
  * once a second (and whenever it had failures), so concurrent pushes to one shop do not queue on its
- * row lock.
+ * row lock. A `listing_failed` alert of the listing is resolved in the same statement.
  */
 async function commitSuccess(
   db: Database,
@@ -455,7 +455,9 @@ async function commitSuccess(
       update channel_connections set last_success_at = now(), consecutive_failures = 0
       where id = ${values.connectionId}
         and (last_success_at is null or last_success_at < now() - interval '1 second'
-             or consecutive_failures <> 0))
+             or consecutive_failures <> 0)),
+    -- Live again: the listing_failed alert of this listing is over (nothing when none is open).
+    ${resolveAlertCtes(alertKey.listingFailed(listingId))}
     select count(*) from listing`);
 }
 
@@ -628,7 +630,8 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     pushedVariants(db, listing),
   ]);
   let ref = refOf(listing, pushed);
-  const relist = ref !== null && (await endedByUs(db, listingId));
+  // Only an item we took down (the delist leaves it `inactive`) may need putting back on sale.
+  const relist = ref !== null && listing.remoteStatus === 'inactive' && (await endedByUs(db, listingId));
   let outcome: PushOutcome = 'live';
   if (!ref) {
     if (newIntent) {
@@ -713,8 +716,6 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     })),
     attempt: outcome === 'unchanged' ? null : { kind: finalKind, remoteCalls, startedAt },
   });
-  // Live again: a `listing_failed` alert of this listing is over (a no-op when none is open).
-  await resolveAlert(db, alertKey.listingFailed(listingId));
   return { listingId, outcome, kind: finalKind, version: canonical.version, remoteCalls };
 }
 
