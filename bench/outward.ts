@@ -29,6 +29,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { tangselRegionsFile } from '../src/cli/import-regions.js';
@@ -38,7 +39,7 @@ import { freePort } from '../src/dev/ports.js';
 import { prepareDatabase } from '../src/dev/prepare-database.js';
 import { withDatabase } from '../src/dev/probes.js';
 import { generateKeySpec } from '../src/lib/secrets.js';
-import { EDIT_COALESCE_MS } from '../src/queues/definitions.js';
+import { EDIT_COALESCE_MS, EDIT_JOB, PUSH_QUEUE } from '../src/queues/definitions.js';
 import { median } from './lib/load.js';
 import { machineLine, writeBenchmarkSection } from './lib/report.js';
 
@@ -212,6 +213,12 @@ export interface OutwardBenchResult {
     sentRate: number;
     patch: { p50: number; p99: number };
     fromCommit: { p50: number; p99: number };
+    /**
+     * Where the time after the commit went (p50 / p99 in ms): the outbox row waiting for the relay
+     * (created → relayed), the push job waiting in its queue (added → started), the push itself
+     * (started → finished).
+     */
+    phases: { relay: [number, number]; queued: [number, number]; push: [number, number] };
     /** CPU seconds the worker and the API used from the first edit until the last was visible. */
     cpu: { worker: number; api: number };
     /** 1-minute load average at the end of the run. */
@@ -428,6 +435,32 @@ export async function main(): Promise<OutwardBenchResult> {
       );
     };
 
+    /** The phases after the commit of every edit since `since`, from the outbox and the push jobs. */
+    const editPhases = async (since: number): Promise<OutwardBenchResult['edit'][number]['phases']> => {
+      const pair = (values: number[]): [number, number] => [percentile(values, 50), percentile(values, 99)];
+      const relay = await sql<{ ms: number }[]>`
+        select extract(epoch from (relayed_at - created_at)) * 1000 as ms from outbox
+        where topic = 'product.changed' and created_at >= to_timestamp(${since / 1000}) and relayed_at is not null`;
+      const redis = new Redis(redisUrl);
+      const queued: number[] = [];
+      const push: number[] = [];
+      try {
+        for (const name of [PUSH_QUEUE.shopee, PUSH_QUEUE.tiktok_shop]) {
+          const queue = new Queue(name, { connection: redis, prefix: queuePrefix });
+          for (const job of await queue.getJobs(['completed'], 0, -1)) {
+            if (job.name !== EDIT_JOB || job.timestamp < since || !job.processedOn || !job.finishedOn) continue;
+            // A job delayed by the edit spacing waited on purpose: its wait counts from its delay's end.
+            queued.push(job.processedOn - (job.timestamp + (job.opts.delay ?? 0)));
+            push.push(job.finishedOn - job.processedOn);
+          }
+          await queue.close();
+        }
+      } finally {
+        redis.disconnect();
+      }
+      return { relay: pair(relay.map((r) => Number(r.ms))), queued: pair(queued), push: pair(push) };
+    };
+
     const result: OutwardBenchResult = { edit: [], burst: [], publish: null, rss: { max: 0, median: 0 } };
     try {
       // Products for the edit runs, live on both shops before any edit.
@@ -551,10 +584,12 @@ export async function main(): Promise<OutwardBenchResult> {
             if (e.ackAt !== undefined) fromCommit.push(Math.max(s, t) - e.ackAt);
           }
         }
+        const phases = await editPhases(started);
         const run = {
           coalesceMs,
           rate,
           edits: edits.length,
+          phases,
           seen: { shopee: lat.shopee.length, tiktok: lat.tiktok.length },
           p50: {
             shopee: percentile(lat.shopee, 50),
@@ -755,6 +790,16 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
         `${ms(e.p50.shopee)} / ${ms(e.p50.tiktok)} / ${ms(e.p50.both)} | ${ms(e.p99.shopee)} / ${ms(e.p99.tiktok)} / **${ms(e.p99.both)}** | ` +
         `${e.p99.both <= 300 ? 'met' : 'NOT met'} | ${e.cpu.worker.toFixed(1)} / ${e.cpu.api.toFixed(1)} | ${e.load.toFixed(1)} |`,
     ),
+    '',
+    'Where the time after the commit went, p50 / p99 per run (outbox row → relayed; push job added → started; push started → finished, both shops): ' +
+      r.edit
+        .map(
+          (e) =>
+            `${e.coalesceMs} ms window at ${e.rate}/s relay ${ms(e.phases.relay[0])} / ${ms(e.phases.relay[1])}, ` +
+            `queued ${ms(e.phases.queued[0])} / ${ms(e.phases.queued[1])}, push ${ms(e.phases.push[0])} / ${ms(e.phases.push[1])}`,
+        )
+        .join('; ') +
+      '.',
     '',
     'Measured from the PATCH answer (the edit committed) instead of from sending it, both shops: ' +
       r.edit

@@ -103,32 +103,42 @@ export async function relayOutboxBatch(
     }))
     .sort((a, b) => a.row.id - b.row.id);
 
+  // Every row is routed at once (a route may read Postgres: the listings of a product), so a batch
+  // costs one round trip of routing rather than one per row; jobs keep the rows' order.
+  const outcomes = await Promise.all(
+    rows.map(async ({ row, attempts }) => {
+      const routes = routesFor(row.topic);
+      if (routes.length === 0) {
+        return { row, deadLetter: `no queue handles topic "${row.topic}"` };
+      }
+      try {
+        const perRoute = await Promise.all(routes.map((route) => route(row, { db })));
+        return { row, jobs: perRoute.flat() };
+      } catch (err) {
+        const parse = parseFailure(err);
+        const message = err instanceof Error ? err.message : String(err);
+        if (parse !== null) return { row, deadLetter: parse };
+        if (attempts >= MAX_ROUTE_ATTEMPTS) {
+          return {
+            row,
+            deadLetter: `routing failed ${attempts} times, last: ${message}`.slice(0, MAX_REASON_LENGTH),
+          };
+        }
+        return { row, retry: true as const }; // keeps its lease: retried when it lapses, the rows behind go on
+      }
+    }),
+  );
   const jobs: RoutedJob[] = [];
   const routed: number[] = [];
   const deadLetters: Array<{ id: number; reason: string }> = [];
   let routeFailures = 0;
-  for (const { row, attempts } of rows) {
-    const routes = routesFor(row.topic);
-    if (routes.length === 0) {
-      deadLetters.push({ id: row.id, reason: `no queue handles topic "${row.topic}"` });
-      continue;
-    }
-    try {
-      const rowJobs: RoutedJob[] = [];
-      for (const route of routes) rowJobs.push(...(await route(row, { db })));
-      jobs.push(...rowJobs);
-      routed.push(row.id);
-    } catch (err) {
-      const parse = parseFailure(err);
-      const message = err instanceof Error ? err.message : String(err);
-      if (parse !== null) deadLetters.push({ id: row.id, reason: parse });
-      else if (attempts >= MAX_ROUTE_ATTEMPTS) {
-        deadLetters.push({
-          id: row.id,
-          reason: `routing failed ${attempts} times, last: ${message}`.slice(0, MAX_REASON_LENGTH),
-        });
-      } else routeFailures += 1; // keeps its lease: retried when it lapses, the rows behind go on
-    }
+  for (const outcome of outcomes) {
+    if ('jobs' in outcome && outcome.jobs) {
+      jobs.push(...outcome.jobs);
+      routed.push(outcome.row.id);
+    } else if ('deadLetter' in outcome && outcome.deadLetter) {
+      deadLetters.push({ id: outcome.row.id, reason: outcome.deadLetter });
+    } else routeFailures += 1;
   }
   for (const { id, reason } of deadLetters) {
     await db.execute(sql`
