@@ -448,7 +448,8 @@ export async function main(): Promise<OutwardBenchResult> {
         for (const name of [PUSH_QUEUE.shopee, PUSH_QUEUE.tiktok_shop]) {
           const queue = new Queue(name, { connection: redis, prefix: queuePrefix });
           for (const job of await queue.getJobs(['completed'], 0, -1)) {
-            if (job.name !== EDIT_JOB || job.timestamp < since || !job.processedOn || !job.finishedOn) continue;
+            if (job.name !== EDIT_JOB || job.timestamp < since || !job.processedOn || !job.finishedOn)
+              continue;
             // A job delayed by the edit spacing waited on purpose: its wait counts from its delay's end.
             queued.push(job.processedOn - (job.timestamp + (job.opts.delay ?? 0)));
             push.push(job.finishedOn - job.processedOn);

@@ -20,7 +20,6 @@ import { createChannelRuntime } from '../src/services/channel-runtime.js';
 import { startListingReconciler } from '../src/services/listing-reconciler.js';
 import { nightlyDepsOf } from '../src/services/nightly.js';
 import { alertWebhookWorkerSettings, processAlertWebhook } from './processors/alert-webhook.js';
-import { processCatalogueSync } from './processors/catalogue-sync.js';
 import { processConnectionJob } from './processors/connections.js';
 import { processMaintenance } from './processors/maintenance.js';
 import { processNightly } from './processors/nightly.js';
@@ -39,7 +38,6 @@ const database = createDatabase(config.databaseUrl, { max: config.databasePoolMa
 const connection = createQueueRedis(config.redisUrl);
 const prefix = config.queuePrefix;
 
-const catalogueQueue = createQueue(QUEUE.catalogueSync, connection, prefix);
 const maintenanceQueue = createQueue(QUEUE.maintenance, connection, prefix);
 const connectionsQueue = createQueue(QUEUE.connections, connection, prefix);
 const pullQueue = createQueue(QUEUE.pullOrders, connection, prefix);
@@ -148,11 +146,6 @@ const workers = [
   ...pushWorkers,
   pullWorker,
   nightlyWorker,
-  new Worker(QUEUE.catalogueSync, (job) => processCatalogueSync(database.db, job), {
-    connection,
-    prefix,
-    concurrency: 10,
-  }),
   new Worker(QUEUE.maintenance, (job) => processMaintenance(database.db, job), {
     connection,
     prefix,
@@ -179,19 +172,12 @@ for (const w of workers) {
   w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, err: err.message }, 'job failed'));
   w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
 }
-const relay = startOutboxRelay(
-  database.db,
-  [catalogueQueue, maintenanceQueue, alertWebhookQueue, pullQueue, ...pushQueues],
-  {
-    onError: (err) =>
-      log.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'outbox relay failed; backing off',
-      ),
-    onDeadLetter: (count) =>
-      log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
-  },
-);
+const relay = startOutboxRelay(database.db, [maintenanceQueue, alertWebhookQueue, pullQueue, ...pushQueues], {
+  onError: (err) =>
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay failed; backing off'),
+  onDeadLetter: (count) =>
+    log.error({ count }, 'outbox rows dead-lettered (see GET /v1/ops/outbox/dead-letters)'),
+});
 // A commit that writes outbox rows wakes the relay at once (NOTIFY); its poll covers the times when
 // the LISTEN connection is down, and a (re)connect relays whatever was missed.
 const outboxListener = config.outboxListen
@@ -232,15 +218,9 @@ async function shutdown(signal: string): Promise<void> {
   await reconciler.stop();
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(
-    [
-      catalogueQueue,
-      maintenanceQueue,
-      connectionsQueue,
-      alertWebhookQueue,
-      pullQueue,
-      nightlyQueue,
-      ...pushQueues,
-    ].map((q) => q.close()),
+    [maintenanceQueue, connectionsQueue, alertWebhookQueue, pullQueue, nightlyQueue, ...pushQueues].map((q) =>
+      q.close(),
+    ),
   );
   connection.disconnect();
   await database.close();

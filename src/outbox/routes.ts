@@ -16,8 +16,6 @@ import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
   type AlertWebhookJob,
   alertWebhookJobOptions,
-  type CatalogueSyncJob,
-  catalogueSyncJob,
   EDIT_JOB,
   PULL_JOB,
   PUSH_QUEUE,
@@ -55,25 +53,6 @@ export type OutboxRoute = (
   row: ClaimedOutboxRow,
   ctx: { db: Database },
 ) => RoutedJob[] | Promise<RoutedJob[]>;
-
-/**
- * One waiting sync job per product: many quick edits coalesce into it, and it loads the newest
- * version when it runs. An edit relayed while that product's job runs is not dropped
- * (`keepLastIfActive`): one more job runs after it, never two at once.
- */
-function catalogueSync(deleted: boolean): OutboxRoute {
-  return (row) => {
-    const data: CatalogueSyncJob = catalogueSyncJob.parse({ ...(row.payload as object), deleted });
-    return [
-      {
-        queue: QUEUE.catalogueSync,
-        name: row.topic,
-        data,
-        opts: { deduplication: { id: `product:${data.productId}`, keepLastIfActive: true } },
-      },
-    ];
-  };
-}
 
 const productPayload = z.object({ productId: z.uuid() });
 const listingPayload = z.object({ listingId: z.uuid() });
@@ -159,8 +138,8 @@ function alertWebhook(event: AlertWebhookJob['event']): OutboxRoute {
  * keep one kind of work per product.
  */
 export const OUTBOX_ROUTES = {
-  'product.changed': [catalogueSync(false), productListingsPush],
-  'product.deleted': [catalogueSync(true), productListingsPush],
+  'product.changed': [productListingsPush],
+  'product.deleted': [productListingsPush],
   /**
    * Written by the stock ledger with each product's movements (payload `{ productId, stockRevision }`):
    * a stock-only push of every listing, coalesced with edits (same job per listing).

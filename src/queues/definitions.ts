@@ -6,8 +6,6 @@ import { z } from 'zod';
 import type { Channel } from '../channels/types.js';
 
 export const QUEUE = {
-  /** Product changes on their way to channels (fed by the outbox relay). */
-  catalogueSync: 'catalogue-sync',
   /** Housekeeping on a schedule (Asia/Jakarta). */
   maintenance: 'maintenance',
   /** Channel connection upkeep: token refresh scans and one refresh job per due connection. */
@@ -104,15 +102,6 @@ export function reviewSweepJobOptions(connectionId: string) {
     priority: REVIEW_SWEEP_PRIORITY,
   };
 }
-
-export const catalogueSyncJob = z.strictObject({
-  productId: z.uuid(),
-  crafterId: z.uuid(),
-  /** The version the outbox row was written for; the processor still loads the current one. */
-  version: z.number().int().min(1),
-  deleted: z.boolean(),
-});
-export type CatalogueSyncJob = z.infer<typeof catalogueSyncJob>;
 
 export const maintenanceJob = z.strictObject({
   task: z.enum(['purge-idempotency-keys', 'purge-relayed-outbox', 'purge-connection-auth-states']),

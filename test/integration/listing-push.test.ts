@@ -91,9 +91,9 @@ const deps = (extra: Partial<ListingPushDeps> = {}): ListingPushDeps => ({
   ...extra,
 });
 
-/** The outbox routes to the push queues only (this suite runs no catalogue-sync queue). */
+/** The outbox routes to the push queues only (this suite gives the relay no pull or alert queue). */
 const pushRoutes = (topic: string) =>
-  topic.startsWith('listing.') ? routesOf(topic) : routesOf(topic).slice(1);
+  topic.startsWith('listing.') || topic.startsWith('product.') ? routesOf(topic) : [];
 
 async function openAlert(dedupeKey: string) {
   const [row] = await api.database.db

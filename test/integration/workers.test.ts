@@ -1,12 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Job, type Queue, Worker } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { listenForNotifications } from '../../src/db/notification-listener.js';
-import { connectionAuthStates, idempotencyKeys, outbox, products } from '../../src/db/schema/index.js';
+import {
+  channelListings,
+  connectionAuthStates,
+  idempotencyKeys,
+  outbox,
+  products,
+} from '../../src/db/schema/index.js';
 import { DependencyUnavailableError } from '../../src/lib/errors.js';
 import { createQueueRedis } from '../../src/lib/redis.js';
+import { generateKeySpec, parseKeyring } from '../../src/lib/secrets.js';
 import { enqueueOutbox } from '../../src/outbox/enqueue.js';
 import {
   MAX_ROUTE_ATTEMPTS,
@@ -16,10 +24,10 @@ import {
 } from '../../src/outbox/relay.js';
 import { type OutboxRoute, routesOf } from '../../src/outbox/routes.js';
 import { createQueue } from '../../src/queues/connection.js';
-import { QUEUE } from '../../src/queues/definitions.js';
-import { processCatalogueSync } from '../../workers/processors/catalogue-sync.js';
+import { EDIT_JOB, PUSH_QUEUE, QUEUE } from '../../src/queues/definitions.js';
 import { processMaintenance } from '../../workers/processors/maintenance.js';
 import { declareSchedules, SCHEDULES } from '../../workers/scheduler.js';
+import { makeConnection } from '../factories/connections.js';
 import { makeCrafter } from '../factories/index.js';
 import { createTestDatabase } from '../helpers/db-template.js';
 import { startSilentRedis } from '../helpers/silent-redis.js';
@@ -28,7 +36,8 @@ let database: DatabaseHandle;
 let databaseUrl: string;
 let drop: () => Promise<void>;
 let redis: Redis;
-let catalogue: Queue;
+/** The Shopee push queue: where the outbox sends a product's edits for its Shopee listings. */
+let pushes: Queue;
 let maintenance: Queue;
 const prefix = `t_workers_${randomBytes(3).toString('hex')}`;
 
@@ -38,13 +47,13 @@ beforeAll(async () => {
   databaseUrl = testDb.url;
   database = createDatabase(testDb.url, { max: 5 });
   redis = createQueueRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  catalogue = createQueue(QUEUE.catalogueSync, redis, prefix);
+  pushes = createQueue(PUSH_QUEUE.shopee, redis, prefix);
   maintenance = createQueue(QUEUE.maintenance, redis, prefix);
 });
 afterAll(async () => {
-  await catalogue?.obliterate({ force: true });
+  await pushes?.obliterate({ force: true });
   await maintenance?.obliterate({ force: true });
-  await catalogue?.close();
+  await pushes?.close();
   await maintenance?.close();
   redis?.disconnect();
   await database?.close();
@@ -59,86 +68,126 @@ async function makeProduct(crafterId: string, version = 1): Promise<string> {
   return p!.id;
 }
 
+const keyring = parseKeyring(generateKeySpec('k1'), 'k1');
+
+interface Shop {
+  crafterId: string;
+  connectionId: string;
+}
+
+/** A crafter with a Shopee shop: edits of their listed products go to `pushes`. */
+async function makeShop(): Promise<Shop> {
+  const crafter = await makeCrafter(database.db);
+  return { crafterId: crafter.id, connectionId: await makeConnection(database.db, keyring, crafter.id) };
+}
+
+/** A product of the shop's crafter, listed in the shop. */
+async function makeListedProduct(shop: Shop, version = 1): Promise<{ productId: string; listingId: string }> {
+  const productId = await makeProduct(shop.crafterId, version);
+  const [row] = await database.db
+    .insert(channelListings)
+    .values({ productId, connectionId: shop.connectionId })
+    .returning({ id: channelListings.id });
+  return { productId, listingId: row!.id };
+}
+
+/** The outbox row a product service writes with an edit (or a deletion) of version `version`. */
+function productEvent(
+  shop: Shop,
+  productId: string,
+  version: number,
+  topic: 'product.changed' | 'product.deleted' = 'product.changed',
+) {
+  return {
+    topic,
+    aggregateType: 'product',
+    aggregateId: productId,
+    payload: { productId, crafterId: shop.crafterId, version },
+  } as const;
+}
+
+const listingIdsOf = (jobs: Job[]) => jobs.map((j) => (j.data as { listingId: string }).listingId).sort();
+
 describe('outbox relay', () => {
-  it('moves pending rows to one coalesced job per product and marks them relayed', async () => {
-    await catalogue.obliterate({ force: true });
-    const crafter = await makeCrafter(database.db);
-    const a = await makeProduct(crafter.id);
-    const b = await makeProduct(crafter.id);
+  it('moves pending rows to one coalesced push per listing and marks them relayed; a product sold nowhere gets no job', async () => {
+    await pushes.obliterate({ force: true });
+    const shop = await makeShop();
+    const a = await makeListedProduct(shop);
+    const b = await makeListedProduct(shop);
+    const unlisted = await makeProduct(shop.crafterId);
     for (const version of [2, 3, 4]) {
-      await enqueueOutbox(database.db, {
-        topic: 'product.changed',
-        aggregateType: 'product',
-        aggregateId: a,
-        payload: { productId: a, crafterId: crafter.id, version },
-      });
+      await enqueueOutbox(database.db, productEvent(shop, a.productId, version));
     }
-    await enqueueOutbox(database.db, {
-      topic: 'product.deleted',
-      aggregateType: 'product',
-      aggregateId: b,
-      payload: { productId: b, crafterId: crafter.id, version: 2 },
-    });
-    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 4, relayed: 4 });
-    expect((await relayOutboxBatch(database.db, [catalogue])).claimed).toBe(0);
-    const waiting = await catalogue.getJobs(['waiting']);
-    expect(waiting.map((j) => j.data.productId).sort()).toEqual([a, b].sort());
-    expect(waiting.find((j) => j.data.productId === b)?.data.deleted).toBe(true);
+    await enqueueOutbox(database.db, productEvent(shop, b.productId, 2, 'product.deleted'));
+    await enqueueOutbox(database.db, productEvent(shop, unlisted, 2));
+    expect(await relayOutboxBatch(database.db, [pushes])).toMatchObject({ claimed: 5, relayed: 5 });
+    expect((await relayOutboxBatch(database.db, [pushes])).claimed).toBe(0);
+    const waiting = await pushes.getJobs(['waiting']);
+    // Ids only: the push reads the product's current state (gone, for b) when it runs.
+    expect(waiting.map((j) => ({ name: j.name, data: j.data }))).toEqual(
+      expect.arrayContaining([
+        { name: EDIT_JOB, data: { listingId: a.listingId } },
+        { name: EDIT_JOB, data: { listingId: b.listingId } },
+      ]),
+    );
+    expect(listingIdsOf(waiting)).toEqual([a.listingId, b.listingId].sort());
     const pending = await database.sql`select count(*)::int as n from outbox where relayed_at is null`;
     expect(pending[0]?.n).toBe(0);
   });
 
   it('two relays running at once relay every row exactly once', async () => {
-    await catalogue.obliterate({ force: true });
-    const crafter = await makeCrafter(database.db);
-    const ids: string[] = [];
+    await pushes.obliterate({ force: true });
+    const shop = await makeShop();
     for (let i = 0; i < 40; i++) {
-      const id = await makeProduct(crafter.id);
-      ids.push(id);
-      await enqueueOutbox(database.db, {
-        topic: 'product.changed',
-        aggregateType: 'product',
-        aggregateId: id,
-        payload: { productId: id, crafterId: crafter.id, version: 1 },
-      });
+      const { productId } = await makeListedProduct(shop);
+      await enqueueOutbox(database.db, productEvent(shop, productId, 1));
     }
     const [x, y] = await Promise.all([
-      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
-      relayOutboxBatch(database.db, [catalogue], { limit: 25 }),
+      relayOutboxBatch(database.db, [pushes], { limit: 25 }),
+      relayOutboxBatch(database.db, [pushes], { limit: 25 }),
     ]);
-    const rest = await relayOutboxBatch(database.db, [catalogue], { limit: 100 });
+    const rest = await relayOutboxBatch(database.db, [pushes], { limit: 100 });
     expect(x.relayed + y.relayed + rest.relayed).toBe(40);
     const rows = await database.db.select({ attempts: outbox.attempts }).from(outbox);
     expect(rows.every((r) => r.attempts === 1)).toBe(true);
-    expect(await catalogue.getJobCountByTypes('waiting')).toBe(40);
+    expect(await pushes.getJobCountByTypes('waiting')).toBe(40);
   });
 
-  it('an edit relayed while its product is being synced runs once more afterwards, never in parallel', async () => {
-    await catalogue.obliterate({ force: true });
-    const crafter = await makeCrafter(database.db);
-    const id = await makeProduct(crafter.id);
-    const change = (version: number) =>
-      enqueueOutbox(database.db, {
-        topic: 'product.changed',
-        aggregateType: 'product',
-        aggregateId: id,
-        payload: { productId: id, crafterId: crafter.id, version },
-      });
+  it('an edit relayed while its listing is being pushed runs once more afterwards, never in parallel', async () => {
+    await pushes.obliterate({ force: true });
+    const shop = await makeShop();
+    const { productId } = await makeListedProduct(shop);
+    // As the product service does: the new version and its outbox row.
+    const change = async (version: number) => {
+      await database.db.update(products).set({ version }).where(eq(products.id, productId));
+      await enqueueOutbox(database.db, productEvent(shop, productId, version));
+    };
     let worker: Worker | undefined;
     let running = 0;
     let maxRunning = 0;
+    let completed = 0;
+    /** The product version each run read (a push reads the current state, never a snapshot). */
     const seen: number[] = [];
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let secondDone: () => void = () => {};
+    const twoCompleted = new Promise<void>((r) => {
+      secondDone = r;
+    });
     const firstRunning = new Promise<void>((started) => {
       worker = new Worker(
-        QUEUE.catalogueSync,
+        PUSH_QUEUE.shopee,
         async (job) => {
           running += 1;
           maxRunning = Math.max(maxRunning, running);
-          seen.push(job.data.version);
+          const [row] = await database.db
+            .select({ version: products.version })
+            .from(channelListings)
+            .innerJoin(products, eq(products.id, channelListings.productId))
+            .where(eq(channelListings.id, (job.data as { listingId: string }).listingId));
+          seen.push(row!.version);
           if (seen.length === 1) {
             started();
             await gate;
@@ -147,19 +196,30 @@ describe('outbox relay', () => {
         },
         { connection: redis, prefix, concurrency: 5 },
       );
+      worker.on('completed', () => {
+        completed += 1;
+        if (completed === 2) secondDone();
+      });
     });
     try {
       await change(2);
-      await relayOutboxBatch(database.db, [catalogue]);
+      await relayOutboxBatch(database.db, [pushes]);
       await firstRunning;
       await change(3);
       await change(4);
-      await relayOutboxBatch(database.db, [catalogue]);
+      await relayOutboxBatch(database.db, [pushes]);
       release();
-      const deadline = Date.now() + 10_000;
-      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Bounded, so that a lost edit fails on what was seen rather than on the test's timeout.
+      await Promise.race([twoCompleted, new Promise((r) => setTimeout(r, 10_000))]);
       expect(seen).toEqual([2, 4]);
       expect(maxRunning).toBe(1);
+      // The edits 3 and 4 became that one run: nothing else waits.
+      expect(await pushes.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toEqual({
+        waiting: 0,
+        delayed: 0,
+        active: 0,
+        prioritized: 0,
+      });
     } finally {
       await worker?.close();
     }
@@ -168,15 +228,15 @@ describe('outbox relay', () => {
 
 describe('outbox relay woken on commit', () => {
   it('relays a committed row at once when notified, although its next poll is an hour away; a rolled-back row never', async () => {
-    await catalogue.obliterate({ force: true });
-    const crafter = await makeCrafter(database.db);
-    const productId = await makeProduct(crafter.id);
+    await pushes.obliterate({ force: true });
+    const shop = await makeShop();
+    const { productId, listingId } = await makeListedProduct(shop);
     const relayed = async () =>
       (
         await database.sql<{ n: number }[]>`
           select count(*)::int as n from outbox where aggregate_id = ${productId} and relayed_at is not null`
       )[0]?.n ?? 0;
-    const relay = startOutboxRelay(database.db, [catalogue], { idleMs: 3_600_000 });
+    const relay = startOutboxRelay(database.db, [pushes], { idleMs: 3_600_000 });
     let notified = 0;
     let listening: () => void = () => {};
     const up = new Promise<void>((resolve) => {
@@ -193,23 +253,13 @@ describe('outbox relay woken on commit', () => {
       await up;
       await database.db
         .transaction(async (tx) => {
-          await enqueueOutbox(tx, {
-            topic: 'product.changed',
-            aggregateType: 'product',
-            aggregateId: productId,
-            payload: { productId, crafterId: crafter.id, version: 1 },
-          });
+          await enqueueOutbox(tx, productEvent(shop, productId, 1));
           throw new Error('rolled back');
         })
         .catch(() => {});
       await database.db.transaction(async (tx) => {
         for (const version of [2, 3]) {
-          await enqueueOutbox(tx, {
-            topic: 'product.changed',
-            aggregateType: 'product',
-            aggregateId: productId,
-            payload: { productId, crafterId: crafter.id, version },
-          });
+          await enqueueOutbox(tx, productEvent(shop, productId, version));
         }
       });
       const deadline = Date.now() + 15_000;
@@ -217,8 +267,8 @@ describe('outbox relay woken on commit', () => {
       expect(await relayed()).toBe(2);
       // One notification for the committed transaction (its two rows folded), none for the rollback.
       expect(notified).toBe(1);
-      const waiting = await catalogue.getJobs(['waiting']);
-      expect(waiting.map((j) => j.data.productId)).toContain(productId);
+      const waiting = await pushes.getJobs(['waiting']);
+      expect(listingIdsOf(waiting)).toContain(listingId);
     } finally {
       await listener.stop();
       await relay.stop();
@@ -231,7 +281,7 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
   async function relayAll(): Promise<{ relayed: number; deadLettered: number }> {
     const total = { relayed: 0, deadLettered: 0 };
     for (let i = 0; i < 50; i++) {
-      const r = await relayOutboxBatch(database.db, [catalogue], { limit: 10 });
+      const r = await relayOutboxBatch(database.db, [pushes], { limit: 10 });
       if (r.claimed === 0) return total;
       total.relayed += r.relayed;
       total.deadLettered += r.deadLettered;
@@ -240,9 +290,9 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
   }
 
   it('sets aside a row whose payload does not parse or whose topic no queue handles, with its reason, and relays the rows behind it', async () => {
-    await catalogue.obliterate({ force: true });
+    await pushes.obliterate({ force: true });
     await database.sql`delete from outbox`;
-    const crafter = await makeCrafter(database.db);
+    const shop = await makeShop();
     // More bad rows than one batch holds, ahead of the good ones: they must not block them.
     for (let i = 0; i < 12; i++) {
       await database.db.insert(outbox).values({
@@ -255,32 +305,26 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
     await database.db.insert(outbox).values({
       topic: 'crafter.changed',
       aggregateType: 'crafter',
-      aggregateId: crafter.id,
-      payload: { crafterId: crafter.id, version: 2 },
+      aggregateId: shop.crafterId,
+      payload: { crafterId: shop.crafterId, version: 2 },
     });
     const good: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const id = await makeProduct(crafter.id);
-      good.push(id);
-      await enqueueOutbox(database.db, {
-        topic: 'product.changed',
-        aggregateType: 'product',
-        aggregateId: id,
-        payload: { productId: id, crafterId: crafter.id, version: 1 },
-      });
+      const { productId, listingId } = await makeListedProduct(shop);
+      good.push(listingId);
+      await enqueueOutbox(database.db, productEvent(shop, productId, 1));
     }
 
     expect(await relayAll()).toEqual({ relayed: 3, deadLettered: 13 });
-    const waiting = await catalogue.getJobs(['waiting']);
-    expect(waiting.map((j) => j.data.productId).sort()).toEqual([...good].sort());
+    const waiting = await pushes.getJobs(['waiting']);
+    expect(listingIdsOf(waiting)).toEqual([...good].sort());
 
     const dead = await database.sql<{ topic: string; reason: string; relayed: boolean }[]>`
       select topic, dead_letter_reason as reason, relayed_at is not null as relayed
       from outbox where dead_lettered_at is not null order by id`;
     expect(dead).toHaveLength(13);
     expect(dead.every((d) => !d.relayed)).toBe(true);
-    expect(dead[0]?.reason).toMatch(/payload does not parse: .*productId/);
-    expect(dead[0]?.reason).toMatch(/crafterId/);
+    expect(dead[0]?.reason).toMatch(/payload does not parse: productId: /);
     // Nothing handles crafter changes: the row is set aside and said so, not marked relayed and dropped.
     expect(dead[12]).toMatchObject({
       topic: 'crafter.changed',
@@ -292,59 +336,49 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
   });
 
   it('retries a row whose route fails for another reason than its payload after its lease, without holding up the others, and sets it aside after repeated failures', async () => {
-    await catalogue.obliterate({ force: true });
+    await pushes.obliterate({ force: true });
     await database.sql`delete from outbox`;
-    const crafter = await makeCrafter(database.db);
-    const [flaky, fine] = [await makeProduct(crafter.id), await makeProduct(crafter.id)];
-    for (const id of [flaky, fine]) {
-      await enqueueOutbox(database.db, {
-        topic: 'product.changed',
-        aggregateType: 'product',
-        aggregateId: id,
-        payload: { productId: id, crafterId: crafter.id, version: 1 },
-      });
+    const shop = await makeShop();
+    const [flaky, fine] = [await makeListedProduct(shop), await makeListedProduct(shop)];
+    for (const { productId } of [flaky, fine]) {
+      await enqueueOutbox(database.db, productEvent(shop, productId, 1));
     }
-    // A route that reads something that is not there yet (as a per-listing route reading listings
+    // A route that reads something that is not there yet (as the per-listing route reading listings
     // while Postgres fails over would).
     const routes = (topic: string) =>
       routesOf(topic).map(
         (route): OutboxRoute =>
           (row, ctx) => {
-            if (row.aggregateId === flaky) throw new Error('listings unavailable');
+            if (row.aggregateId === flaky.productId) throw new Error('listings unavailable');
             return route(row, ctx);
           },
       );
-    const first = await relayOutboxBatch(database.db, [catalogue], { routes });
+    const first = await relayOutboxBatch(database.db, [pushes], { routes });
     expect(first).toMatchObject({ claimed: 2, relayed: 1, deadLettered: 0, routeFailures: 1 });
-    expect((await catalogue.getJobs(['waiting'])).map((j) => j.data.productId)).toEqual([fine]);
+    expect(listingIdsOf(await pushes.getJobs(['waiting']))).toEqual([fine.listingId]);
     // Leased: not claimed again until the lease lapses.
-    expect((await relayOutboxBatch(database.db, [catalogue], { routes })).claimed).toBe(0);
+    expect((await relayOutboxBatch(database.db, [pushes], { routes })).claimed).toBe(0);
     await database.sql`
       update outbox set claimed_until = now() - interval '1 second', attempts = ${MAX_ROUTE_ATTEMPTS - 1}
-      where aggregate_id = ${flaky}`;
-    expect(await relayOutboxBatch(database.db, [catalogue], { routes })).toMatchObject({
+      where aggregate_id = ${flaky.productId}`;
+    expect(await relayOutboxBatch(database.db, [pushes], { routes })).toMatchObject({
       claimed: 1,
       deadLettered: 1,
     });
     const [row] = await database.sql<{ reason: string }[]>`
-      select dead_letter_reason as reason from outbox where aggregate_id = ${flaky}`;
+      select dead_letter_reason as reason from outbox where aggregate_id = ${flaky.productId}`;
     expect(row?.reason).toBe(`routing failed ${MAX_ROUTE_ATTEMPTS} times, last: listings unavailable`);
   });
 
   it('holds no Postgres transaction open while Redis does not answer, gives up within its bound and leaves the rows for the next attempt', async () => {
     await database.sql`delete from outbox`;
-    const crafter = await makeCrafter(database.db);
-    const id = await makeProduct(crafter.id);
-    await enqueueOutbox(database.db, {
-      topic: 'product.changed',
-      aggregateType: 'product',
-      aggregateId: id,
-      payload: { productId: id, crafterId: crafter.id, version: 1 },
-    });
+    const shop = await makeShop();
+    const { productId, listingId } = await makeListedProduct(shop);
+    await enqueueOutbox(database.db, productEvent(shop, productId, 1));
     const silent = await startSilentRedis();
     const hungConnection = createQueueRedis(silent.url);
     hungConnection.on('error', () => {});
-    const hungQueue = createQueue(QUEUE.catalogueSync, hungConnection, prefix);
+    const hungQueue = createQueue(PUSH_QUEUE.shopee, hungConnection, prefix);
     try {
       let settled = false;
       const attempt = relayOutboxBatch(database.db, [hungQueue], { redisTimeoutMs: 500 }).finally(() => {
@@ -371,28 +405,9 @@ describe('outbox relay: rows that cannot be relayed, and Redis outages', () => {
       await silent.close();
     }
     // Redis is back: the next attempt relays the row at once.
-    await catalogue.obliterate({ force: true });
-    expect(await relayOutboxBatch(database.db, [catalogue])).toMatchObject({ claimed: 1, relayed: 1 });
-  });
-});
-
-describe('catalogue-sync processor', () => {
-  it('loads the current product version, not the job snapshot', async () => {
-    const crafter = await makeCrafter(database.db);
-    const id = await makeProduct(crafter.id, 7);
-    const job = new Job(catalogue, 'product.changed', {
-      productId: id,
-      crafterId: crafter.id,
-      version: 2,
-      deleted: false,
-    });
-    const result = await processCatalogueSync(database.db, job);
-    expect(result).toMatchObject({ productId: id, currentVersion: 7, deleted: false });
-  });
-
-  it('rejects job data that is not ids and versions', async () => {
-    const job = new Job(catalogue, 'product.changed', { productId: randomUUID(), accessToken: 'secret' });
-    await expect(processCatalogueSync(database.db, job)).rejects.toThrow();
+    await pushes.obliterate({ force: true });
+    expect(await relayOutboxBatch(database.db, [pushes])).toMatchObject({ claimed: 1, relayed: 1 });
+    expect(listingIdsOf(await pushes.getJobs(['waiting']))).toEqual([listingId]);
   });
 });
 
