@@ -34,7 +34,7 @@ import { machineLine, writeBenchmarkSection } from './lib/report.js';
 const DATABASE = 'kriya_bench_inward';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const INGEST_ORDERS = Number(process.env.BENCH_INGEST_ORDERS ?? 20_000);
-const PAGE = 100;
+const PAGE = Number(process.env.BENCH_PAGE ?? 100);
 const LINES = Number(process.env.BENCH_LINES ?? 2_000_000);
 const DAYS = 90;
 const QUERY_RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 300);
@@ -235,13 +235,19 @@ async function generateLines(sql: postgres.Sql): Promise<void> {
 function autovacuumAnalyze(sql: postgres.Sql) {
   let analyzedRows = 0;
   let changed = 0;
-  return async (orders: number): Promise<void> => {
+  const run = async (orders: number): Promise<void> => {
     changed += orders;
     if (changed <= 50 + 0.1 * analyzedRows) return;
+    const started = performance.now();
     await sql`analyze orders, order_lines`;
+    run.seconds += (performance.now() - started) / 1000;
+    run.count += 1;
     analyzedRows += changed;
     changed = 0;
   };
+  run.seconds = 0;
+  run.count = 0;
+  return run;
 }
 
 export interface InwardBenchResult {
@@ -275,7 +281,9 @@ export async function main(): Promise<InwardBenchResult> {
 
     // (a) ingest through the real code, one transaction per page.
     const pages = ingestPages(shops);
-    const analyze = process.env.BENCH_NO_ANALYZE ? async (_: number) => {} : autovacuumAnalyze(sql);
+    const analyze = process.env.BENCH_NO_ANALYZE
+      ? Object.assign(async (_: number) => {}, { seconds: 0, count: 0 })
+      : autovacuumAnalyze(sql);
     const analyzeNote = process.env.BENCH_NO_ANALYZE
       ? 'except in this run (BENCH_NO_ANALYZE)'
       : 'as in this run';
@@ -288,7 +296,10 @@ export async function main(): Promise<InwardBenchResult> {
     const [{ n: ingestedLines }] = (await sql`select count(*)::int as n from order_lines`) as unknown as [
       { n: number },
     ];
-    process.stdout.write(`ingested ${ingestedLines} lines in ${ingestSeconds.toFixed(1)} s\n`);
+    process.stdout.write(
+      `ingested ${ingestedLines} lines in ${ingestSeconds.toFixed(1)} s (of which ${analyze.count} ANALYZE ${analyze.seconds.toFixed(1)} s)\n`,
+    );
+    if (process.env.BENCH_INGEST_ONLY) return undefined as unknown as InwardBenchResult;
 
     // The same rows, COPYed raw into scratch tables (no indexes, no constraints).
     // A plain client for COPY (drizzle's client replaces some of postgres.js's type handling).
