@@ -57,7 +57,6 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex('orders_connection_external_idx').on(t.connectionId, t.externalOrderId),
-    index('orders_crafter_day_idx').on(t.crafterId, t.saleDay),
     index('orders_day_idx').on(t.saleDay),
   ],
 );

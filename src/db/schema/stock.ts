@@ -56,6 +56,5 @@ export const stockMovements = pgTable(
     uniqueIndex('stock_movements_dedupe_idx').on(t.dedupeKey),
     uniqueIndex('stock_movements_product_revision_idx').on(t.productId, t.stockRevision),
     index('stock_movements_variant_revision_idx').on(t.variantId, t.stockRevision),
-    index('stock_movements_order_line_idx').on(t.orderLineId).where(sql`${t.orderLineId} is not null`),
   ],
 );
