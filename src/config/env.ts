@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateKeySpec, type Keyring, parseKeyring } from '../lib/secrets.js';
 
+/** Orders per ingest transaction of a pull (PULL_INGEST_BATCH_ORDERS); bench/inward measures this size. */
+export const DEFAULT_PULL_INGEST_BATCH_ORDERS = 500;
+
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -177,6 +180,17 @@ const envSchema = z.object({
   /** Consecutive failed pulls of a connection that raise a `pull_failing` alert. */
   PULL_FAILURE_ALERT_AFTER: z.coerce.number().int().min(1).max(100).default(3),
   /**
+   * A pull stores the platform's pages (100 orders each) in transactions of at least this many orders
+   * (the last one smaller): one transaction per page spent most of its time on per-statement costs
+   * (bench/inward). A crash re-reads at most this many orders; 1 stores every page on its own.
+   */
+  PULL_INGEST_BATCH_ORDERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(DEFAULT_PULL_INGEST_BATCH_ORDERS),
+  /**
    * Optional outbound alert webhook: every alert opened or resolved is POSTed there as JSON, signed
    * with HMAC-SHA256 under ALERT_WEBHOOK_SECRET (README "Alerts"). Unset: alerts are only in the API.
    */
@@ -235,6 +249,8 @@ export interface PullsConfig {
   overlapMinutes: number;
   initialLookbackDays: number;
   failureAlertAfter: number;
+  /** Orders stored per transaction: platform pages are gathered until they reach this many. */
+  ingestBatchOrders: number;
 }
 
 export interface AlertWebhookConfig {
@@ -360,6 +376,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       overlapMinutes: e.PULL_OVERLAP_MINUTES,
       initialLookbackDays: e.PULL_INITIAL_LOOKBACK_DAYS,
       failureAlertAfter: e.PULL_FAILURE_ALERT_AFTER,
+      ingestBatchOrders: e.PULL_INGEST_BATCH_ORDERS,
     },
     alertWebhook:
       e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET

@@ -6,7 +6,8 @@
  * `initialLookbackDays`. Windowed pulls (the nightly complete pull of a Jakarta day) read exactly the
  * window they are given and leave the watermark alone.
  *
- * Each page of orders is ingested in ONE transaction with the move of the cursor and the run's counts:
+ * Pages of orders are ingested in ONE transaction with the move of the cursor and the run's counts,
+ * several pages at a time (`PULL_INGEST_BATCH_ORDERS`, 500 orders by default):
  * the cursor row (`channel_sync_cursors`) holds the window being pulled and the adapter's paging state,
  * so a pull that crashes half-way resumes at the page after the last one committed, and a replayed page
  * changes nothing (ingest is idempotent). The watermark moves to the window's end only with the last
@@ -22,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import { classifyChannelFailure } from '../channels/failure.js';
 import type {
+  CanonicalOrder,
   Channel,
   ChannelAdapter,
   ConnectionContext,
@@ -59,7 +61,7 @@ export interface OrderPullDeps {
   pulls: PullsConfig;
   log?: Logger | undefined;
   now?: () => Date;
-  /** Test seam: runs after each page's transaction committed (1-based page number). */
+  /** Test seam: runs after each batch's transaction committed, with the pages committed so far. */
   afterPage?: (page: number) => Promise<void> | void;
 }
 
@@ -238,26 +240,41 @@ export async function pullConnectionOrders(deps: OrderPullDeps, job: PullOrdersJ
   );
 
   let next = state.next;
+  const batchOrders = Math.max(1, deps.pulls.ingestBatchOrders);
   for (;;) {
-    let page: OrderPage;
-    try {
-      if (!adapter) {
-        throw new ChannelFailure('permanent', 'channel_not_configured', {
-          en: `${CHANNEL_LABEL[connection.channel]} is not configured on this server; an operator must configure it.`,
-          id: `${CHANNEL_LABEL[connection.channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
-        });
+    // Gather pages until the batch is full or the window ends; a platform failure part-way stores the
+    // pages already read before it is thrown, so a failing page never costs the ones before it.
+    const batch: CanonicalOrder[] = [];
+    let pages = 0;
+    let after: PullCursor | null = next;
+    let last = false;
+    let remoteError: RemotePullError | undefined;
+    while (!last && batch.length < batchOrders) {
+      let page: OrderPage;
+      try {
+        if (!adapter) {
+          throw new ChannelFailure('permanent', 'channel_not_configured', {
+            en: `${CHANNEL_LABEL[connection.channel]} is not configured on this server; an operator must configure it.`,
+            id: `${CHANNEL_LABEL[connection.channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
+          });
+        }
+        const ctx: ConnectionContext = connectionContext(deps, connection);
+        const cursor = after;
+        page = await guard(connection.channel, () => adapter.pullOrders(ctx, window, cursor));
+      } catch (err) {
+        remoteError = new RemotePullError(err, state.runId);
+        break;
       }
-      const ctx: ConnectionContext = connectionContext(deps, connection);
-      const cursor = next;
-      page = await guard(connection.channel, () => adapter.pullOrders(ctx, window, cursor));
-    } catch (err) {
-      throw new RemotePullError(err, state.runId);
+      for (const order of page.orders) batch.push(order);
+      pages += 1;
+      after = page.next;
+      last = page.next === null;
     }
-    const last = page.next === null;
+    if (pages === 0) throw remoteError;
     try {
       await db.transaction(async (tx) => {
-        const summary = await ingestOrders(tx, ingestConnection, page.orders);
-        const resume: ResumeState = { ...state, next: page.next };
+        const summary = await ingestOrders(tx, ingestConnection, batch);
+        const resume: ResumeState = { ...state, next: after };
         // Only while this worker still owns the pull; a windowed pull's row goes with its last page.
         const moved =
           last && job.window
@@ -298,10 +315,11 @@ export async function pullConnectionOrders(deps: OrderPullDeps, job: PullOrdersJ
       if (err instanceof PullSupersededError) throw err;
       throw new LocalPullError(err, state.runId);
     }
-    result.pages += 1;
+    result.pages += pages;
+    if (remoteError) throw remoteError;
     await deps.afterPage?.(result.pages);
     if (last) break;
-    next = page.next;
+    next = after;
   }
   try {
     await resolveAlert(db, `pull_failing:${connection.id}`);

@@ -140,9 +140,12 @@ export async function recordStockMovements(
     )})`} order by id for no key update`,
   );
 
-  // One statement, its rows as one JSON parameter; the trigger applies them in this order. product_id,
-  // on_hand_after and stock_revision are placeholders the trigger replaces.
-  const payload = movements.map((m) => ({
+  // One statement computes every movement (drizzle/0022_stock_ledger_set_based.sql): under the locks
+  // above, keys already recorded are left out (and a key repeated in the call applies once, the
+  // first), each variant's on-hand runs from its last movement through the deltas in the order given,
+  // and each product's revisions count up from its last. The statement trigger checks the result.
+  const payload = movements.map((m, n) => ({
+    n,
     variant_id: m.variantId,
     product_id: (owners.get(m.variantId) as Owner).productId,
     delta: m.delta,
@@ -157,14 +160,35 @@ export async function recordStockMovements(
     on_hand_after: number;
     stock_revision: number;
   }>(sql`
+    with given as (
+      select x.* from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(
+        n integer, variant_id uuid, product_id uuid, delta integer, kind text, dedupe_key text, order_line_id uuid,
+        actor_user_id uuid, note text)
+    ), recorded as materialized (
+      -- Index lookups of the given keys, never a scan of the ledger.
+      select m.dedupe_key from stock_movements m where m.dedupe_key = any(array(select dedupe_key from given))
+    ), fresh as materialized (
+      select distinct on (g.dedupe_key) g.* from given g
+      where g.dedupe_key not in (select dedupe_key from recorded)
+      order by g.dedupe_key, g.n
+    ), variant_base as materialized (
+      select f.variant_id, coalesce((select m.on_hand_after from stock_movements m where m.variant_id = f.variant_id
+                                     order by m.stock_revision desc limit 1), 0) as on_hand
+      from (select distinct variant_id from fresh) f
+    ), product_base as materialized (
+      select p.id as product_id,
+             greatest(p.stock_revision, coalesce((select max(m.stock_revision) from stock_movements m
+                                                  where m.product_id = p.id), 0)) as revision
+      from products p where p.id in (select distinct product_id from fresh)
+    )
     insert into stock_movements
       (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key, order_line_id, actor_user_id, note)
-    select x.variant_id, x.product_id, x.delta, 0, 0, x.kind::stock_movement_kind, x.dedupe_key, x.order_line_id,
-           x.actor_user_id, x.note
-    from rows from (jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as (
-      variant_id uuid, product_id uuid, delta integer, kind text, dedupe_key text, order_line_id uuid,
-      actor_user_id uuid, note text)) with ordinality as x
-    order by x.ordinality
+    select f.variant_id, f.product_id, f.delta,
+           vb.on_hand + sum(f.delta) over (partition by f.variant_id order by f.n),
+           pb.revision + row_number() over (partition by f.product_id order by f.n),
+           f.kind::stock_movement_kind, f.dedupe_key, f.order_line_id, f.actor_user_id, f.note
+    from fresh f join variant_base vb on vb.variant_id = f.variant_id join product_base pb on pb.product_id = f.product_id
+    order by f.n
     returning dedupe_key, on_hand_after, stock_revision`);
   const applied = new Map(inserted.map((r) => [r.dedupe_key, r]));
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelAdapter } from '../../src/channels/types.js';
 import {
   alerts,
   channelConnections,
@@ -55,7 +56,14 @@ const deps = (extra: Partial<OrderPullDeps> = {}): OrderPullDeps => ({
   adapters: runtime.adapters,
   guard: runtime.guard,
   keyring: api.config.credentialsKeyring,
-  pulls: { intervalMinutes: 5, overlapMinutes: 10, initialLookbackDays: 60, failureAlertAfter: 3 },
+  // One transaction per page: most tests below pin what happens between pages.
+  pulls: {
+    intervalMinutes: 5,
+    overlapMinutes: 10,
+    initialLookbackDays: 60,
+    failureAlertAfter: 3,
+    ingestBatchOrders: 1,
+  },
   now: sandboxNow,
   ...extra,
 });
@@ -201,6 +209,47 @@ describe('incremental pull', () => {
     );
     expect(again).toMatchObject({ outcome: 'succeeded', inserted: 0, updated: 0 });
     expect(await storedOrderCount(shop.connectionId)).toBe(130);
+  });
+
+  it('pages are stored several at a time; a platform failure part-way stores the pages read before it', async () => {
+    const shop = await shopWithItem();
+    await scriptOrders(shop, 230);
+    const batched = (ingestBatchOrders: number, failOnCall?: number): OrderPullDeps => {
+      const base = deps();
+      const shopee = base.adapters.shopee as ChannelAdapter;
+      let calls = 0;
+      const adapter = Object.create(shopee, {
+        pullOrders: {
+          value: (...args: Parameters<ChannelAdapter['pullOrders']>) => {
+            calls += 1;
+            if (calls === failOnCall) return Promise.reject(new Error('platform down'));
+            return shopee.pullOrders(...args);
+          },
+        },
+      }) as ChannelAdapter;
+      return { ...base, adapters: { shopee: adapter }, pulls: { ...base.pulls, ingestBatchOrders } };
+    };
+    // Batches of 250 orders: pages 1 and 2 (200 orders) are gathered, page 3 fails; the two are stored.
+    const committed: number[] = [];
+    const failed = await pullConnectionOrders(
+      { ...batched(250, 3), afterPage: (pages) => void committed.push(pages) },
+      { connectionId: shop.connectionId, reason: 'schedule' },
+    ).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(await storedOrderCount(shop.connectionId)).toBe(200);
+    const [open] = await runsOf(shop.connectionId);
+    expect(open).toMatchObject({ status: 'running', fetched: 200 });
+    // The next attempt reads only the rest, in one transaction.
+    const resumed = await pullConnectionOrders(
+      { ...batched(1000), afterPage: (pages) => void committed.push(pages) },
+      { connectionId: shop.connectionId, reason: 'schedule' },
+    );
+    expect(resumed).toMatchObject({ outcome: 'succeeded', runId: open?.id, fetched: 30 });
+    expect(committed).toEqual([resumed.pages]);
+    expect(await storedOrderCount(shop.connectionId)).toBe(230);
+    const runs = await runsOf(shop.connectionId);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'succeeded', fetched: 230, inserted: 230 });
   });
 
   it('a pull that dies after its first page resumes at the stored cursor: no order twice, one run', async () => {

@@ -105,7 +105,13 @@ beforeAll(async () => {
           adapters: runtime.adapters,
           guard: runtime.guard,
           keyring: api.config.credentialsKeyring,
-          pulls: { intervalMinutes: 5, overlapMinutes: 10, initialLookbackDays: 60, failureAlertAfter: 3 },
+          pulls: {
+            intervalMinutes: 5,
+            overlapMinutes: 10,
+            initialLookbackDays: 60,
+            failureAlertAfter: 3,
+            ingestBatchOrders: 500,
+          },
           breakerOpenMs: 10_000,
           pullQueue: queue,
           shopeeLostPush: createShopeeLostPushClient({

@@ -169,6 +169,81 @@ describe('stock ledger', () => {
     expect(opening).toEqual({ kind: 'import', delta: 7 });
   });
 
+  it('a movement inserted with its figures computed is checked: chain, revision and product must add up', async () => {
+    const { product, a, b } = await newProduct([5, 3]);
+    const code = async (query: Promise<unknown>) =>
+      (
+        (await query.then(
+          () => null,
+          (e: unknown) => e,
+        )) as { code?: string } | null
+      )?.code;
+    const [{ revision }] = (await api.database.sql<{ revision: number }[]>`
+      select stock_revision as revision from products where id = ${product.id}`) as unknown as [
+      { revision: number },
+    ];
+    const insert = (variantId: string, productId: string, delta: number, onHand: number, rev: number) =>
+      api.database.sql`
+        insert into stock_movements (variant_id, product_id, delta, on_hand_after, stock_revision, kind, dedupe_key)
+        values (${variantId}, ${productId}, ${delta}, ${onHand}, ${rev}, 'adjustment', ${`raw:${randomUUID()}`})`;
+    // On-hand that does not follow from the previous movement and the delta.
+    expect(await code(insert(a.id, product.id, -1, 7, revision + 1))).toBe('23514');
+    // A revision the product already had (history rewritten): the unique revision index or the check.
+    expect(['23505', '23514']).toContain(await code(insert(a.id, product.id, -1, 4, revision)));
+    // Another product's id, and a variant that does not exist.
+    const other = await newProduct([1]);
+    expect(await code(insert(a.id, other.product.id, -1, 4, revision + 1))).toBe('23514');
+    expect(await code(insert(randomUUID(), product.id, -1, 4, revision + 1))).toBe('23514');
+    expect(await stockOf(a.id)).toBe(5);
+    // Figures that add up are taken as given, and stock follows them.
+    await insert(a.id, product.id, -2, 3, revision + 1);
+    await insert(b.id, product.id, 1, 4, revision + 2);
+    expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([3, 4]);
+    expect((await productRow(product.id)).stock_revision).toBe(revision + 2);
+  });
+
+  it('order references are checked per statement: lines need their order, deletes cascade or are refused', async () => {
+    const { crafter, product, a } = await newProduct([5]);
+    const sql = api.database.sql;
+    const code = async (query: Promise<unknown>) =>
+      (
+        (await query.then(
+          () => null,
+          (e: unknown) => e,
+        )) as { code?: string } | null
+      )?.code;
+    const [connection] = await sql<{ id: string }[]>`
+      insert into channel_connections (crafter_id, channel, external_shop_id)
+      values (${crafter.id}, 'shopee', ${randomUUID()}) returning id`;
+    const connectionId = (connection as { id: string }).id;
+    const order = (crafterId: string) => sql<{ id: string }[]>`
+      insert into orders (connection_id, channel, crafter_id, external_order_id, status, placed_at, platform_updated_at,
+                          sale_day, counted, kelurahan_code, kecamatan_code)
+      values (${connectionId}, 'shopee', ${crafterId}, ${randomUUID()}, 'completed', now(), now(), current_date, true,
+              '36.74.01.1001', '36.74.01') returning id`;
+    expect(await code(order(randomUUID()))).toBe('23503');
+    const [stored] = await order(crafter.id);
+    const orderId = (stored as { id: string }).id;
+    const line = (id: string, variantId: string | null) => sql`
+      insert into order_lines (order_id, line_key, seller_sku, quantity, unit_price_idr, connection_id, channel,
+                               crafter_id, sale_day, kelurahan_code, kecamatan_code, counted, gross_idr, net_idr,
+                               units, variant_id, product_id)
+      values (${id}, ${randomUUID()}, 'SKU', 1, 1000, ${connectionId}, 'shopee', ${crafter.id}, current_date,
+              '36.74.01.1001', '36.74.01', true, 1000, 1000, 1, ${variantId}, ${variantId === null ? null : product.id})`;
+    expect(await code(line(randomUUID(), null))).toBe('23503');
+    expect(await code(line(orderId, randomUUID()))).toBe('23503');
+    await line(orderId, a.id);
+    // A variant with stock movements, and a connection with orders, cannot go.
+    expect(await code(sql`delete from variants where id = ${a.id}`)).toBe('23503');
+    expect(await code(sql`delete from channel_connections where id = ${connectionId}`)).toBe('23503');
+    // Deleting the order deletes its lines.
+    await sql`delete from orders where id = ${orderId}`;
+    const left = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from order_lines where order_id = ${orderId}`;
+    expect(left[0]?.n).toBe(0);
+  });
+
   it('a sale that takes on-hand below zero is recorded, flagged oversold and raises one alert', async () => {
     const { crafter, a } = await newProduct([1, 1]);
     const orderLineId = randomUUID();

@@ -15,9 +15,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { ORDER_STATUSES } from '../../channels/types.js';
-import { products, variants } from './catalogue.js';
-import { channel, channelConnections } from './channels.js';
-import { crafters } from './crafters.js';
+import { channel } from './channels.js';
 
 export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
 
@@ -33,13 +31,11 @@ export const orders = pgTable(
   'orders',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    connectionId: uuid('connection_id')
-      .notNull()
-      .references(() => channelConnections.id),
+    // References channel_connections and crafters, checked per statement rather than by foreign keys
+    // (drizzle/0023_sales_references_per_statement.sql).
+    connectionId: uuid('connection_id').notNull(),
     channel: channel('channel').notNull(),
-    crafterId: uuid('crafter_id')
-      .notNull()
-      .references(() => crafters.id),
+    crafterId: uuid('crafter_id').notNull(),
     externalOrderId: text('external_order_id').notNull(),
     status: orderStatus('status').notNull(),
     /** The platform's times: placed (decides the day), paid, last changed. */
@@ -61,7 +57,6 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex('orders_connection_external_idx').on(t.connectionId, t.externalOrderId),
-    index('orders_crafter_day_idx').on(t.crafterId, t.saleDay),
     index('orders_day_idx').on(t.saleDay),
   ],
 );
@@ -82,16 +77,16 @@ export const orderLines = pgTable(
   'order_lines',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    // References orders (deleted with it), variants and products (set null when they go), checked per
+    // statement rather than by foreign keys (drizzle/0023_sales_references_per_statement.sql).
+    orderId: uuid('order_id').notNull(),
     lineKey: text('line_key').notNull(),
     sellerSku: text('seller_sku').notNull(),
     remoteItemId: text('remote_item_id'),
     remoteVariantId: text('remote_variant_id'),
     title: text('title'),
-    variantId: uuid('variant_id').references(() => variants.id, { onDelete: 'set null' }),
-    productId: uuid('product_id').references(() => products.id, { onDelete: 'set null' }),
+    variantId: uuid('variant_id'),
+    productId: uuid('product_id'),
     category: text('category'),
     quantity: integer('quantity').notNull(),
     unitPriceIdr: bigint('unit_price_idr', { mode: 'number' }).notNull(),

@@ -10,7 +10,6 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { products, variants } from './catalogue.js';
 
 export const stockMovementKind = pgEnum('stock_movement_kind', [
   'sale',
@@ -31,13 +30,12 @@ export const stockMovements = pgTable(
   'stock_movements',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    variantId: uuid('variant_id')
-      .notNull()
-      .references(() => variants.id),
-    /** Set by the trigger from the variant. */
-    productId: uuid('product_id')
-      .notNull()
-      .references(() => products.id),
+    /**
+     * The variant and its product: checked per statement by the ledger's trigger instead of foreign
+     * keys (drizzle/0023_sales_references_per_statement.sql); set by the row trigger when inserted as 0.
+     */
+    variantId: uuid('variant_id').notNull(),
+    productId: uuid('product_id').notNull(),
     /** Signed change in units: a sale of 2 is -2. */
     delta: integer('delta').notNull(),
     /** The variant's on-hand after this movement (set by the trigger; may be negative: oversold). */
@@ -58,6 +56,5 @@ export const stockMovements = pgTable(
     uniqueIndex('stock_movements_dedupe_idx').on(t.dedupeKey),
     uniqueIndex('stock_movements_product_revision_idx').on(t.productId, t.stockRevision),
     index('stock_movements_variant_revision_idx').on(t.variantId, t.stockRevision),
-    index('stock_movements_order_line_idx').on(t.orderLineId).where(sql`${t.orderLineId} is not null`),
   ],
 );
