@@ -336,11 +336,12 @@ describe('inward orders (real processes, webhooks)', () => {
          where started_at >= ${since.toISOString()}::timestamptz and finished_at is not null`;
       return rows[0]?.n === 2;
     });
-    // The forged ones queued nothing: the only runs since are the replays' (at most one waiting per
-    // shop, plus one if a replay came in while its pull ran).
+    // The forged ones queued nothing: the only runs since are the replays', at most one per replay
+    // (replays that arrive while a pull of the shop waits are absorbed by it; a pull that finished
+    // before the next replay arrived leaves that replay its own).
     const after = await stack.pullRuns();
     expect(after.length - runsBefore).toBeGreaterThanOrEqual(2);
-    expect(after.length - runsBefore).toBeLessThanOrEqual(4);
+    expect(after.length - runsBefore).toBeLessThanOrEqual(6);
     expect(new Set(after.slice(0, after.length - runsBefore).map((r) => r.reason))).toEqual(
       new Set(['webhook']),
     );
