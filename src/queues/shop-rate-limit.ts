@@ -100,9 +100,12 @@ export class ShopRateLimiter {
         Math.max(0, maxWaitMs - waited),
       )) as [number, number];
       if (reserved !== 1) return { admitted: false, waitMs: Math.max(1, wait) };
+      // Lateness counts from the answer: the round trip before it is not the timer's, and asking
+      // again would not make it shorter.
+      const answered = Date.now();
       // One ms more: our timer must not fire before the slot on Redis's clock.
       if (wait > 0) await sleep(wait + 1);
-      const late = Date.now() - (asked + wait);
+      const late = Date.now() - (answered + wait + 1);
       waited += Date.now() - asked;
       // Sent now, a call this late (this process was held up: a busy event loop, a pause) could land
       // in the platform's count next to calls of later slots: the slot is left unused (it only makes
