@@ -461,6 +461,14 @@ async function commitSuccess(
     select count(*) from listing`);
 }
 
+/** A push or sweep for a channel this server has no adapter for: only an operator can fix it. */
+export function channelNotConfigured(channel: Channel): ChannelFailure {
+  return new ChannelFailure('permanent', 'channel_not_configured', {
+    en: `${CHANNEL_LABEL[channel]} is not configured on this server; an operator must configure it.`,
+    id: `${CHANNEL_LABEL[channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
+  });
+}
+
 /** A refusal by the shop's call budget in this process (src/services/channel-runtime.ts), not the platform. */
 function isOwnBudgetRefusal(err: unknown): boolean {
   const cause = err instanceof RemotePushError ? err.cause : err;
@@ -495,12 +503,7 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     kind = what;
     remoteCalls += 1;
     try {
-      if (!adapter) {
-        throw new ChannelFailure('permanent', 'channel_not_configured', {
-          en: `${CHANNEL_LABEL[connection.channel]} is not configured on this server; an operator must configure it.`,
-          id: `${CHANNEL_LABEL[connection.channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
-        });
-      }
+      if (!adapter) throw channelNotConfigured(connection.channel);
       const ctx = connectionContext(deps, connection);
       const guard = deps.guard ?? (<U>(_c: Channel, fn: () => Promise<U>) => fn());
       return await guard(connection.channel, () => call(ctx));

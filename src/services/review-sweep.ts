@@ -11,10 +11,15 @@
  * current answer.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { ChannelFailure, type RemoteListingStatus } from '../channels/types.js';
+import type { RemoteListingStatus } from '../channels/types.js';
 import type { Database } from '../db/client.js';
 import { channelConnections } from '../db/schema/index.js';
-import { CHANNEL_LABEL, connectionContext, type ListingPushDeps, REVIEW_CHECK_MS } from './listing-push.js';
+import {
+  channelNotConfigured,
+  connectionContext,
+  type ListingPushDeps,
+  REVIEW_CHECK_MS,
+} from './listing-push.js';
 
 /** Items read per sweep at most; a shop with more in review finishes on the next sweeps. */
 const SWEEP_LIMIT = 5_000;
@@ -44,12 +49,7 @@ export async function sweepReviews(
   const due = await dueReviews(db, connectionId, reviewCheckMs);
   if (due.length === 0) return { due: 0, read: 0, changed: 0 };
   const adapter = deps.adapters[connection.channel];
-  if (!adapter) {
-    throw new ChannelFailure('permanent', 'channel_not_configured', {
-      en: `${CHANNEL_LABEL[connection.channel]} is not configured on this server; an operator must configure it.`,
-      id: `${CHANNEL_LABEL[connection.channel]} belum dikonfigurasi di server ini; operator harus mengonfigurasinya.`,
-    });
-  }
+  if (!adapter) throw channelNotConfigured(connection.channel);
   const ctx = connectionContext(deps, connection);
   const guard = deps.guard ?? (<U>(_c: unknown, fn: () => Promise<U>) => fn());
   const statuses = await guard(connection.channel, () =>
