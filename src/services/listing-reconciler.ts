@@ -91,7 +91,7 @@ export async function reconcileListings(
   }
   // One review sweep per shop with a look due; a sweep already waiting absorbs it.
   for (const { connectionId, channel } of await connectionsWithReviewsDue(db, reviewCheckMs)) {
-    add(channel as Channel, {
+    add(channel, {
       name: REVIEW_SWEEP_JOB,
       data: { connectionId },
       opts: reviewSweepJobOptions(connectionId),

@@ -5,13 +5,13 @@
  * changed since the oldest look, 100 a page), instead of a read per item: a shop publishing
  * thousands of products would otherwise spend its call budget reading back the ones in review.
  *
- * Queued by the reconciler (from Postgres, so it survives a lost Redis) for shops with a look due,
- * and by the platform's product-status webhooks. Safe to run twice or concurrently: it only writes
+ * Queued by the reconciler (from Postgres, so it survives a lost Redis) for shops with a look due.
+ * Safe to run twice or concurrently: it only writes
  * statuses of listings still in review with the item it read, and each write is the platform's
  * current answer.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import type { RemoteListingStatus } from '../channels/types.js';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { Channel, RemoteListingStatus } from '../channels/types.js';
 import type { Database } from '../db/client.js';
 import { channelConnections } from '../db/schema/index.js';
 import {
@@ -73,13 +73,10 @@ async function dueReviews(db: Database, connectionId: string, reviewCheckMs: num
     checked_at: string | null;
     updated_at: string;
   }>(sql`
-    select id, remote_item_id, remote_status_checked_at as checked_at, updated_at
-    from channel_listings
-    where connection_id = ${connectionId} and state = 'live' and remote_status = 'in_review'
-      and remote_item_id is not null
-      and (remote_status_checked_at is null
-           or remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000}))
-    order by remote_status_checked_at nulls first
+    select l.id, l.remote_item_id, l.remote_status_checked_at as checked_at, l.updated_at
+    from channel_listings l
+    where l.connection_id = ${connectionId} and ${lookDue(reviewCheckMs)}
+    order by l.remote_status_checked_at nulls first
     limit ${SWEEP_LIMIT}`);
   return rows.map((r) => ({
     id: r.id,
@@ -110,19 +107,22 @@ async function recordStatuses(
   return updated.filter((r) => r.changed).length;
 }
 
+/** A listing `l` live with an item in review whose last look is older than `reviewCheckMs`. */
+function lookDue(reviewCheckMs: number): SQL {
+  return sql`l.state = 'live' and l.remote_status = 'in_review' and l.remote_item_id is not null
+    and (l.remote_status_checked_at is null
+         or l.remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000}))`;
+}
+
 /** Connections with a review look due, for the reconciler. */
 export async function connectionsWithReviewsDue(
   db: Database,
   reviewCheckMs: number = REVIEW_CHECK_MS,
-): Promise<Array<{ connectionId: string; channel: string }>> {
-  const rows = await db.execute<{ connection_id: string; channel: string }>(sql`
+): Promise<Array<{ connectionId: string; channel: Channel }>> {
+  const rows = await db.execute<{ connection_id: string; channel: Channel }>(sql`
     select c.id as connection_id, c.channel
     from channel_connections c
     where c.status = 'active' and exists (
-      select 1 from channel_listings l
-      where l.connection_id = c.id and l.state = 'live' and l.remote_status = 'in_review'
-        and l.remote_item_id is not null
-        and (l.remote_status_checked_at is null
-             or l.remote_status_checked_at < now() - make_interval(secs => ${reviewCheckMs / 1000})))`);
+      select 1 from channel_listings l where l.connection_id = c.id and ${lookDue(reviewCheckMs)})`);
   return rows.map((r) => ({ connectionId: r.connection_id, channel: r.channel }));
 }
