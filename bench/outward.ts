@@ -26,6 +26,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -658,8 +659,28 @@ export async function main(): Promise<OutwardBenchResult> {
           bench: process.cpuUsage(),
         };
         const started = Date.now();
+        // Calls per second on each shop, sampled once a second: where the pipeline fell below the rate.
+        const timeline: Array<{ s: number; shopee: number; tiktok: number; throttled: number }> = [];
+        let sampling = true;
+        const sampler = (async () => {
+          let prev = before;
+          while (sampling) {
+            await sleep(1000);
+            const now = await counters();
+            const a = diffCounters(prev, now, 'shopee');
+            const b = diffCounters(prev, now, 'tiktok-shop');
+            timeline.push({
+              s: Math.round((Date.now() - started) / 1000),
+              shopee: a.calls,
+              tiktok: b.calls,
+              throttled: a.throttled + b.throttled,
+            });
+            prev = now;
+          }
+        })();
         await publishAll(bulk);
-        log(`${SKUS} products published (API side) in ${Date.now() - started} ms`);
+        const publishedMs = Date.now() - started;
+        log(`${SKUS} products published (API side) in ${publishedMs} ms`);
         const wanted = SKUS * 2;
         let live = 0;
         let settled = 0;
@@ -679,6 +700,10 @@ export async function main(): Promise<OutwardBenchResult> {
           await sleep(250);
         }
         const wallMs = Date.now() - started;
+        sampling = false;
+        await sampler;
+        if (process.env.BENCH_OUTWARD_TIMELINE)
+          writeFileSync(process.env.BENCH_OUTWARD_TIMELINE, JSON.stringify(timeline));
         const after = await counters();
         const s = diffCounters(before, after, 'shopee');
         const t = diffCounters(before, after, 'tiktok-shop');

@@ -393,7 +393,10 @@ async function endedByUs(db: Database, listingId: string): Promise<boolean> {
  * live at the pushed version and hashes with its errors cleared, what each variant now shows, the
  * attempt in the history, and the connection's last success. The connection row is written at most
  * once a second (and whenever it had failures), so concurrent pushes to one shop do not queue on its
- * row lock. A `listing_failed` alert of the listing is resolved in the same statement.
+ * row lock, and never waited for: publishing holds the row share-locked (against a concurrent
+ * disconnect), and a bulk publish keeps it so without a gap, which stalled every push of the shop.
+ * A skipped write is made by the next success. A `listing_failed` alert of the listing is resolved in
+ * the same statement.
  */
 async function commitSuccess(
   db: Database,
@@ -453,9 +456,12 @@ async function commitSuccess(
       where ${attempt !== null}::boolean),
     connection as (
       update channel_connections set last_success_at = now(), consecutive_failures = 0
-      where id = ${values.connectionId}
-        and (last_success_at is null or last_success_at < now() - interval '1 second'
-             or consecutive_failures <> 0)),
+      where id in (
+        select id from channel_connections
+        where id = ${values.connectionId}
+          and (last_success_at is null or last_success_at < now() - interval '1 second'
+               or consecutive_failures <> 0)
+        for no key update skip locked)),
     -- Live again: the listing_failed alert of this listing is over (nothing when none is open).
     ${resolveAlertCtes(alertKey.listingFailed(listingId))}
     select count(*) from listing`);
@@ -469,12 +475,15 @@ export function channelNotConfigured(channel: Channel): ChannelFailure {
   });
 }
 
-/** A refusal by the shop's call budget in this process (src/services/channel-runtime.ts), not the platform. */
-function isOwnBudgetRefusal(err: unknown): boolean {
+/**
+ * Whether a failed create certainly made nothing remotely, from the calls that left and the failure:
+ * a refusal by the shop's call budget in this process (src/services/channel-runtime.ts) sends
+ * nothing, and a platform throttle refuses the call it answers, which is then the only call sent.
+ */
+export function nothingCreated(sent: number, err: unknown): boolean {
   const cause = err instanceof RemotePushError ? err.cause : err;
-  return (
-    cause instanceof ChannelFailure && cause.kind === 'throttled' && cause.platformCode === 'shop_budget'
-  );
+  if (!(cause instanceof ChannelFailure) || cause.kind !== 'throttled') return false;
+  return cause.platformCode === 'shop_budget' ? sent === 0 : sent === 1;
 }
 
 /** Pushes one listing's current state to its channel. Throws `RemotePushError` when a remote call fails. */
@@ -653,9 +662,12 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
         remote('create', (ctx) => channelAdapter.create(ctx, canonical)),
       );
       if (!created.ok) {
-        // Our own shop budget refused the create before any call left: nothing can exist remotely, so
-        // the intent goes and the retry creates directly, without a lookup by SKU.
-        if (created.sent === 0 && isOwnBudgetRefusal(created.error)) {
+        // Nothing can exist remotely when our own shop budget refused the create before any call
+        // left, or when the one call that left was refused by the platform's throttle (a throttle
+        // answers before the request is processed): the intent goes and the retry creates directly,
+        // without a lookup by SKU (which pages through the shop's items, spending the very budget
+        // that was short). Any other failure, or one after earlier calls, keeps the intent.
+        if (nothingCreated(created.sent, created.error)) {
           await db
             .update(channelListings)
             .set({ createIntentId: null, createIntentSku: null, createIntentStartedAt: null })

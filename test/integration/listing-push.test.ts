@@ -48,6 +48,7 @@ import {
 import { sealSecrets } from '../../src/services/connections.js';
 import {
   type ListingPushDeps,
+  nothingCreated,
   pushListing,
   RemotePushError,
   recordPushFailure,
@@ -319,6 +320,70 @@ describe('listing push (sandbox)', () => {
     expect((await pushListing(deps(), id)).outcome).toBe('live');
     expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds + 1);
     expect(shopeeCalls('/api/v2/product/get_item_list')).toBe(lookups);
+  });
+
+  it('a create the platform throttled drops its intent: the retry creates without a lookup; a 5xx keeps it', async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    const adds = shopeeCalls('/api/v2/product/add_item');
+    const lookups = shopeeCalls('/api/v2/product/get_item_list');
+    channels.sandbox.ctx.faults.set([
+      { platform: 'shopee', endpoint: '/api/v2/product/add_item', throttleRate: 1 },
+    ]);
+    try {
+      const throttled = await pushListing(deps(), id).catch((err: unknown) => err);
+      expect(throttled).toBeInstanceOf(RemotePushError);
+      expect(nothingCreated(1, throttled)).toBe(true);
+      // After an earlier call (add_item before init_tier_variation), the item may exist.
+      expect(nothingCreated(2, throttled)).toBe(false);
+    } finally {
+      channels.sandbox.ctx.faults.clear();
+    }
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds + 1);
+    expect((await listing(id)).createIntentId).toBeNull();
+    expect((await pushListing(deps(), id)).outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/add_item')).toBe(adds + 2);
+    expect(shopeeCalls('/api/v2/product/get_item_list')).toBe(lookups);
+
+    // A 5xx may have come after the item was made: the intent stays and the retry looks it up first.
+    const other = await newProduct();
+    const otherId = await publish(other.id, shopee.id);
+    channels.sandbox.ctx.faults.set([
+      { platform: 'shopee', endpoint: '/api/v2/product/add_item', errorRate: 1 },
+    ]);
+    try {
+      await expect(pushListing(deps(), otherId)).rejects.toBeInstanceOf(RemotePushError);
+    } finally {
+      channels.sandbox.ctx.faults.clear();
+    }
+    expect((await listing(otherId)).createIntentId).not.toBeNull();
+    expect((await pushListing(deps(), otherId)).outcome).toBe('live');
+    expect(shopeeCalls('/api/v2/product/get_item_list')).toBeGreaterThan(lookups);
+  });
+
+  it("a push commits while a publish holds the shop's connection row share-locked", async () => {
+    const product = await newProduct();
+    const id = await publish(product.id, shopee.id);
+    // Its last success is old, so this commit would write the connection's health.
+    await api.database.db
+      .update(channelConnections)
+      .set({ lastSuccessAt: sql`now() - interval '1 minute'` })
+      .where(eq(channelConnections.id, shopee.id));
+    const result = await api.database.db.transaction(async (tx) => {
+      // What publishProduct holds while it inserts listings (a bulk publish holds it without a gap).
+      await tx.select().from(channelConnections).where(eq(channelConnections.id, shopee.id)).for('share');
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the push waited for the share lock')), 15_000);
+      });
+      try {
+        return await Promise.race([pushListing(deps(), id), stuck]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+    expect(result.outcome).toBe('live');
+    expect((await listing(id)).state).toBe('live');
   });
 
   it('a category with no mapping leaves the listing needs_attention with what to fill in, and calls nothing', async () => {
