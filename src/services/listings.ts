@@ -22,12 +22,13 @@ import {
   variants,
 } from '../db/schema/index.js';
 import { scopeOf } from '../domain/scope.js';
+import { chunks } from '../lib/chunks.js';
 import { ConflictError, NotFoundError, ValidationError, VersionMismatchError } from '../lib/errors.js';
 import { enqueueOutbox } from '../outbox/enqueue.js';
-import { recordAudit } from './audit.js';
+import { recordAudit, recordAudits } from './audit.js';
 import { type ConnectionRow, findConnectionInScope } from './connections.js';
 import type { ServiceContext } from './context.js';
-import { requestPush } from './listing-outbox.js';
+import { requestPush, requestPushesWhere } from './listing-outbox.js';
 import { findProductInScope } from './products.js';
 
 export type ListingRow = typeof channelListings.$inferSelect;
@@ -335,6 +336,177 @@ export async function publishProduct(
   const order = new Map(ids.map((id, i) => [id, i]));
   const views = await toViews(ctx.db, rows);
   return views.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** Most products one bulk publish takes (a crafter's whole catalogue, in a few calls at most). */
+export const BULK_PUBLISH_MAX_PRODUCTS = 1000;
+
+/** Rows per statement in a bulk write: inside Postgres's 65,535 parameters at 1,000 × 20 pairs. */
+const BULK_WRITE_ROWS = 1000;
+
+export interface BulkPublishView {
+  /** Listings created, or ended ones started again: each asked the pipeline for one push. */
+  started: number;
+  /** Listings that already existed and were not ended: left as they were. */
+  unchanged: number;
+  items: Array<{ id: string; productId: string; connectionId: string; state: ListingState }>;
+}
+
+/**
+ * Publishes many products of one crafter to some of that crafter's connections at once: what
+ * `publishProduct` does for each pair, set-based (a handful of statements whatever the count), so
+ * a crafter who connects a new shop publishes the catalogue in one call. All or nothing: an unknown
+ * or foreign product or connection, a product that is not active, or a disconnected shop refuses the
+ * whole call and writes nothing.
+ */
+export async function publishProducts(
+  ctx: ServiceContext,
+  productIds: readonly string[],
+  connectionIds: readonly string[],
+): Promise<BulkPublishView> {
+  const wantedProducts = [...new Set(productIds)];
+  const wantedConnections = [...new Set(connectionIds)];
+  return ctx.db.transaction(async (tx) => {
+    // Share locks, as publishProduct takes: a concurrent disconnect, archive or delete waits for us.
+    const connections = (
+      await tx
+        .select({ connection: channelConnections })
+        .from(channelConnections)
+        .innerJoin(crafters, eq(crafters.id, channelConnections.crafterId))
+        .where(and(inArray(channelConnections.id, wantedConnections), scopeWhere(ctx)))
+        .for('share', { of: channelConnections })
+    ).map((r) => r.connection);
+    const byId = new Map(connections.map((c) => [c.id, c]));
+    const crafterId = connections[0]?.crafterId;
+    const foreignConnections = connectionIds.flatMap((id, i) => {
+      const c = byId.get(id);
+      if (!c) return [{ path: `body.connectionIds.${i}`, message: 'no such connection' }];
+      if (c.crafterId !== crafterId)
+        return [{ path: `body.connectionIds.${i}`, message: 'a connection of another crafter' }];
+      return [];
+    });
+    if (foreignConnections.length > 0 || crafterId === undefined) {
+      throw new ValidationError('A bulk publish takes the connections of one crafter, in your scope.', {
+        detailId: 'Publikasi massal hanya untuk koneksi milik satu pengrajin dalam cakupan Anda.',
+        issues: foreignConnections,
+      });
+    }
+    if (connections.some((c) => c.status === 'disconnected')) throw CONNECTION_DISCONNECTED();
+
+    const found = await tx
+      .select({ id: products.id, status: products.status })
+      .from(products)
+      .where(
+        and(
+          inArray(products.id, wantedProducts),
+          eq(products.crafterId, crafterId),
+          isNull(products.deletedAt),
+        ),
+      )
+      .for('share');
+    const statusOf = new Map(found.map((p) => [p.id, p.status]));
+    const badProducts = productIds.flatMap((id, i) => {
+      const status = statusOf.get(id);
+      if (status === undefined)
+        return [{ path: `body.productIds.${i}`, message: "not a product of the connections' crafter" }];
+      if (status !== 'active')
+        return [
+          { path: `body.productIds.${i}`, message: `${status}: only an active product can be published` },
+        ];
+      return [];
+    });
+    if (badProducts.length > 0) {
+      throw new ValidationError('Only active products of the connections’ crafter can be published.', {
+        detailId: 'Hanya produk aktif milik pengrajin koneksi tersebut yang dapat dipublikasikan.',
+        issues: badProducts,
+      });
+    }
+
+    const existing = await tx
+      .select()
+      .from(channelListings)
+      .where(
+        and(
+          inArray(channelListings.connectionId, wantedConnections),
+          inArray(channelListings.productId, wantedProducts),
+        ),
+      )
+      .for('update');
+    const key = (connectionId: string, productId: string) => `${connectionId}:${productId}`;
+    const existingByPair = new Map(existing.map((l) => [key(l.connectionId, l.productId), l]));
+    const startState = (connectionId: string) =>
+      byId.get(connectionId)?.status === 'reauth_required'
+        ? ('reauth_required' as const)
+        : ('pending' as const);
+    const ended = existing.filter((l) => l.state === 'delisted' || l.delistedAt !== null);
+    const fresh = wantedConnections.flatMap((connectionId) =>
+      wantedProducts
+        .filter((productId) => !existingByPair.has(key(connectionId, productId)))
+        .map((productId) => ({ connectionId, productId, state: startState(connectionId) })),
+    );
+
+    const restarted: ListingRow[] = [];
+    for (const state of ['pending', 'reauth_required'] as const) {
+      const ids = ended.filter((l) => startState(l.connectionId) === state).map((l) => l.id);
+      if (ids.length === 0) continue;
+      restarted.push(
+        ...(await tx
+          .update(channelListings)
+          .set({
+            state,
+            delistedAt: null,
+            attempts: 0,
+            nextAttemptAt: null,
+            version: sql`${channelListings.version} + 1`,
+            updatedAt: sql`now()`,
+          })
+          .where(inArray(channelListings.id, ids))
+          .returning()),
+      );
+    }
+    // A concurrent publish may insert a pair first: that one asked for its push.
+    const inserted: ListingRow[] = [];
+    for (const part of chunks(fresh, BULK_WRITE_ROWS)) {
+      inserted.push(...(await tx.insert(channelListings).values(part).onConflictDoNothing().returning()));
+    }
+
+    const before = new Map(ended.map((l) => [l.id, l]));
+    const started = [...restarted, ...inserted];
+    if (started.length > 0) {
+      for (const part of chunks(started, BULK_WRITE_ROWS)) {
+        await recordAudits(
+          tx,
+          part.map((row) => {
+            const was = before.get(row.id);
+            return {
+              actorUserId: ctx.principal.userId,
+              action: 'listing.publish',
+              entityType: 'listing',
+              entityId: row.id,
+              ...(was ? { before: auditView(was) } : {}),
+              after: auditView(row),
+              requestId: ctx.requestId,
+            };
+          }),
+        );
+        const pending = part.filter((row) => row.state === 'pending').map((row) => row.id);
+        if (pending.length > 0) await requestPushesWhere(tx, sql`l.id in ${pending}`);
+      }
+    }
+
+    const startedIds = new Set(started.map((row) => row.id));
+    const all = [...started, ...existing.filter((l) => !startedIds.has(l.id))];
+    return {
+      started: started.length,
+      unchanged: all.length - started.length,
+      items: all.map((l) => ({
+        id: l.id,
+        productId: l.productId,
+        connectionId: l.connectionId,
+        state: l.state,
+      })),
+    };
+  });
 }
 
 /** Every listing of a product (ended ones too), oldest first. */

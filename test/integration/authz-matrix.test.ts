@@ -35,7 +35,8 @@ import {
 
 /**
  * 400 / 401: refused for everyone alike (a public route whose request is only valid with a live
- * secret: an authorization state, a platform's webhook signature).
+ * secret: an authorization state, a platform's webhook signature). 400 also: a body naming ids
+ * outside the caller's scope, answered like unknown ids.
  */
 type Outcome = 'ok' | 'hidden' | 400 | 401 | 403 | 404;
 type Row = Record<RolePrincipal, Outcome>;
@@ -397,6 +398,16 @@ const table: Record<string, RouteCase> = {
       method: 'POST',
       url: `/v1/products/${(await freshProductOfA(w)).id}/listings`,
       payload: { connectionIds: [await freshConnectionOfA(w)] },
+    }),
+  },
+  // Ids in the body, not the path: one outside the scope is refused like an unknown one (400, named
+  // in `errors` as "no such connection"), not 404.
+  'POST /v1/listings/publish': {
+    row: row('ok', 400, 'ok', 400, 'ok', 'ok', 'ok'),
+    request: async (w) => ({
+      method: 'POST',
+      url: '/v1/listings/publish',
+      payload: { productIds: [(await freshProductOfA(w)).id], connectionIds: [await freshConnectionOfA(w)] },
     }),
   },
   'GET /v1/products/:id/listings': {

@@ -283,6 +283,14 @@ const specs: Record<string, WriteSpec> = {
     wrongType: ['connectionIds', 'not-a-list'],
     required: 'connectionIds',
   },
+  'POST /v1/listings/publish': {
+    as: 'operator',
+    body: 'json',
+    url: () => '/v1/listings/publish',
+    valid: (_w, t) => ({ productIds: [t.id], connectionIds: [listingConnectionOfA] }),
+    wrongType: ['productIds', 'not-a-list'],
+    required: 'productIds',
+  },
   'POST /v1/listings/:id/resync': {
     as: 'operator',
     body: 'none',

@@ -4,7 +4,7 @@
  * scoping, and the council's category mappings. The push pipeline is not running here: these tests
  * check what the API records and asks for, not the remote work.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   channelConnections,
@@ -14,6 +14,7 @@ import {
   outbox,
 } from '../../src/db/schema/index.js';
 import type { Principal } from '../../src/domain/scope.js';
+import { BULK_PUBLISH_MAX_PRODUCTS } from '../../src/services/listings.js';
 import { makeConnection } from '../factories/connections.js';
 import { CITY, KECAMATAN, KELURAHAN, makeCrafter, makeUser } from '../factories/index.js';
 import { makeProduct } from '../factories/products.js';
@@ -141,6 +142,121 @@ describe('publishing', () => {
     const item = res.json().items[0];
     expect(item.state).toBe('reauth_required');
     expect(await outboxFor(item.id)).toHaveLength(0);
+  });
+});
+
+describe('publishing in bulk', () => {
+  const bulk = (productIds: string[], connectionIds: string[], who: Principal | null = crafterUser) =>
+    api.app.inject({
+      method: 'POST',
+      url: '/v1/listings/publish',
+      ...(who ? { headers: api.auth(who) } : {}),
+      payload: { productIds, connectionIds },
+    });
+  const listingsOf = (productIds: string[]) =>
+    db().select().from(channelListings).where(inArray(channelListings.productId, productIds));
+
+  it('needs a login', async () => {
+    const res = await bulk([(await makeProduct(db(), crafter.id)).id], [await connection()], null);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('publishes every product to every connection, one push asked per listing; again changes nothing', async () => {
+    const made = await Promise.all([1, 2, 3].map(() => makeProduct(db(), crafter.id)));
+    const ids = made.map((p) => p.id);
+    const shopee = await connection({ channel: 'shopee' });
+    const tiktok = await connection({ channel: 'tiktok_shop' });
+    const res = await bulk(ids, [shopee, tiktok]);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ started: 6, unchanged: 0 });
+    const rows = await listingsOf(ids);
+    expect(rows.map((l) => `${l.connectionId}:${l.productId}:${l.state}`).sort()).toEqual(
+      [shopee, tiktok].flatMap((c) => ids.map((p) => `${c}:${p}:pending`)).sort(),
+    );
+    for (const row of rows) expect(await outboxFor(row.id)).toHaveLength(1);
+
+    // The same call, with a repeated id, and one product more: only the new pair starts.
+    const extra = await makeProduct(db(), crafter.id);
+    const again = await bulk([...ids, ids[0] as string, extra.id], [shopee]);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({ started: 1, unchanged: 3 });
+    expect(again.json().items).toHaveLength(4);
+    for (const row of await listingsOf(ids)) expect(await outboxFor(row.id)).toHaveLength(1);
+  });
+
+  it('takes the most products a call allows across many shops (10,000 listings) in one transaction', async () => {
+    const inserted = await db().execute<{ id: string }>(sql`
+      insert into products (crafter_id, title, description, category, attributes, image_urls, status)
+      select ${crafter.id}::uuid, 'Bulk ' || n, 'Dianyam tangan.', 'kerajinan/anyaman', '{}'::jsonb, '[]'::jsonb, 'active'
+      from generate_series(1, ${BULK_PUBLISH_MAX_PRODUCTS}) n
+      returning id`);
+    const ids = inserted.map((r) => r.id);
+    const shops = await Promise.all(Array.from({ length: 10 }, () => connection()));
+    const res = await bulk(ids, shops);
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect(res.json().started).toBe(ids.length * shops.length);
+    const [pushes] = await db().execute<{ n: number }>(sql`
+      select count(*)::int as n from outbox o join channel_listings l on l.id::text = o.aggregate_id
+      where o.topic = 'listing.push_requested' and l.connection_id in ${shops}`);
+    expect(pushes?.n).toBe(ids.length * shops.length);
+    const tooMany = await bulk([...ids, ids[0] as string], shops);
+    expect(tooMany.statusCode).toBe(400);
+  });
+
+  it('all or nothing: a draft, a foreign or unknown product, or another crafter’s shop refuses the call and writes nothing', async () => {
+    const good = await makeProduct(db(), crafter.id);
+    const draft = await makeProduct(db(), crafter.id, { status: 'draft' });
+    const theirs = await makeProduct(db(), otherCrafter.id);
+    const mine = await connection();
+    const refused = await bulk([good.id, draft.id, theirs.id], [mine], operator);
+    expect(refused.statusCode, refused.body).toBe(400);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json().code).toBe('validation_failed');
+    expect(refused.json().errors).toEqual([
+      { path: 'body.productIds.1', message: 'draft: only an active product can be published' },
+      { path: 'body.productIds.2', message: "not a product of the connections' crafter" },
+    ]);
+    const mixed = await bulk([good.id], [mine, await connection({}, otherCrafter.id)], operator);
+    expect(mixed.statusCode, mixed.body).toBe(400);
+    expect(mixed.json().errors).toEqual([
+      { path: 'body.connectionIds.1', message: 'a connection of another crafter' },
+    ]);
+    // Another crafter's login does not see this crafter's shop at all.
+    const outside = await bulk([good.id], [mine], otherUser);
+    expect(outside.statusCode, outside.body).toBe(400);
+    expect(outside.json().errors).toEqual([{ path: 'body.connectionIds.0', message: 'no such connection' }]);
+    const gone = await connection({ status: 'disconnected', secretsSealed: null, secretsKeyId: null });
+    const disconnected = await bulk([good.id], [mine, gone]);
+    expect(disconnected.statusCode, disconnected.body).toBe(409);
+    expect(disconnected.json().code).toBe('connection_disconnected');
+    expect(await listingsOf([good.id, draft.id, theirs.id])).toEqual([]);
+  });
+
+  it('starts an ended listing again, and one for a shop waiting for re-authorization waits (no push asked for)', async () => {
+    const { id, productId, connectionId } = await publishedListing();
+    const end = await api.app.inject({
+      method: 'DELETE',
+      url: `/v1/listings/${id}`,
+      headers: api.auth(crafterUser),
+    });
+    expect(end.statusCode, end.body).toBe(202);
+    const waiting = await connection({ status: 'reauth_required' });
+    const res = await bulk([productId], [connectionId, waiting]);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ started: 2, unchanged: 0 });
+    const byConnection = new Map(
+      (res.json().items as Array<{ connectionId: string; id: string; state: string }>).map((i) => [
+        i.connectionId,
+        i,
+      ]),
+    );
+    expect(byConnection.get(connectionId)).toMatchObject({ id, state: 'pending' });
+    expect(byConnection.get(waiting)?.state).toBe('reauth_required');
+    expect(await outboxFor(id)).toHaveLength(2);
+    expect(await outboxFor(byConnection.get(waiting)?.id as string)).toHaveLength(0);
+    const [row] = await db().select().from(channelListings).where(eq(channelListings.id, id));
+    expect(row?.delistedAt).toBeNull();
   });
 });
 

@@ -10,11 +10,13 @@ import { z } from 'zod';
 import { categorySchema } from '../../../domain/catalogue.js';
 import { listMappings, putMapping } from '../../../services/category-mappings.js';
 import {
+  BULK_PUBLISH_MAX_PRODUCTS,
   endListing,
   getListing,
   listConnectionListings,
   listProductListings,
   publishProduct,
+  publishProducts,
   resyncListing,
   updateListingOverrides,
 } from '../../../services/listings.js';
@@ -63,6 +65,41 @@ export async function listingRoutes(app: FastifyInstance, opts: RouteDeps): Prom
       );
       return { items: views.map(toListingResponse) };
     },
+  );
+
+  r.post(
+    '/v1/listings/publish',
+    {
+      config: { access: { roles: [...everyone.roles] } },
+      schema: {
+        operationId: 'publishProducts',
+        tags: ['listings'],
+        summary: 'Publish many products of one crafter to that crafter’s shops at once (idempotent)',
+        description: `What \`POST /v1/products/{id}/listings\` does, for up to ${BULK_PUBLISH_MAX_PRODUCTS} products in one call (a crafter who connects a new shop publishes the catalogue). All or nothing: an unknown or foreign product or connection, a product that is not active, or a disconnected shop refuses the whole call (each offending entry is named in \`errors\`) and nothing is written. Pairs already listed are left as they are; ended listings start again.`,
+        security: [{ bearer: [] }],
+        body: z.strictObject({
+          productIds: z.array(z.uuid()).min(1).max(BULK_PUBLISH_MAX_PRODUCTS),
+          connectionIds: z.array(z.uuid()).min(1).max(20),
+        }),
+        response: {
+          200: z.object({
+            started: z.number().int().describe('Listings created or started again; each asked for one push.'),
+            unchanged: z.number().int().describe('Listings that already existed and were left as they were.'),
+            items: z.array(
+              z.object({
+                id: z.uuid(),
+                productId: z.uuid(),
+                connectionId: z.uuid(),
+                state: listingStateSchema,
+              }),
+            ),
+          }),
+          ...withConflict,
+        },
+      },
+    },
+    async (request) =>
+      publishProducts(serviceContext(opts.db, request), request.body.productIds, request.body.connectionIds),
   );
 
   r.get(
