@@ -9,6 +9,8 @@
  *    Measured BENCH_OUTWARD_EDIT_REPEATS times (default 3) at each rate with the default edit window
  *    (EDIT_COALESCE_MS), reported per run and as the median of runs (the machine may be shared), and
  *    once at 50 edits/s with BENCH_OUTWARD_SHORT_COALESCE_MS (default 400) for the burst trade-off.
+ *    Each worker start is followed by a warm-up run (BENCH_OUTWARD_WARMUP_SECONDS, default 10, at the
+ *    edit rate), reported apart and not counted.
  * 2. 100 quick edits: 100 PATCHes of one product within ~1 s; remote calls per shop until it settles.
  * 3. Publishing N single-SKU products to both shops with the sandbox's per-shop rate limit set to the
  *    adapters' declared rate (SHOPEE_CALLS_PER_SECOND / TIKTOK_SHOP_CALLS_PER_SECOND): wall time from
@@ -22,12 +24,14 @@
  * BENCH_OUTWARD_SHORT_COALESCE_MS (default 400), BENCH_OUTWARD_EDIT_BUDGET (calls/s per shop during the
  * edit runs, default 200), BENCH_OUTWARD_EDIT_REPEATS (default 3; BENCH_OUTWARD_EDIT_SECONDS=0 skips the
  * edit runs, BENCH_OUTWARD_SKUS=0 the publish run), BENCH_OUTWARD_WORKER_NODE_ARGS (extra node flags for
- * the worker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * the worker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_OUTWARD_API_NODE_ARGS (the same for the
+ * API), BENCH_OUTWARD_TIMELINE (a file to write the
+ * publish run's calls per second on each shop to, as JSON).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -46,8 +50,12 @@ import { machineLine, writeBenchmarkSection } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SKUS = Number(process.env.BENCH_OUTWARD_SKUS ?? 10_000);
+/** Products per bulk publish call (the API takes up to 1,000). */
+const PUBLISH_BATCH = 250;
 const RATE = Number(process.env.BENCH_OUTWARD_RATE ?? 50);
 const EDIT_SECONDS = Number(process.env.BENCH_OUTWARD_EDIT_SECONDS ?? 20);
+/** Seconds of edits at EDIT_RATE after each worker start, before the measured runs (0: none). */
+const WARMUP_SECONDS = Number(process.env.BENCH_OUTWARD_WARMUP_SECONDS ?? 10);
 const EDIT_RATE = Number(process.env.BENCH_OUTWARD_EDIT_RATE ?? 50);
 const SHORT_COALESCE_MS = Number(process.env.BENCH_OUTWARD_SHORT_COALESCE_MS ?? 400);
 /** Runs of each latency measurement at the default window; the report gives each and their median. */
@@ -63,6 +71,7 @@ const LIGHT_RATE = Number(process.env.BENCH_OUTWARD_LIGHT_RATE ?? 5);
 const EDIT_PRODUCTS = 100;
 /** Extra node flags for the worker (profiling: `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const WORKER_NODE_ARGS = (process.env.BENCH_OUTWARD_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const API_NODE_ARGS = (process.env.BENCH_OUTWARD_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const POLL_MS = 20;
 const DATABASE = 'kriya_bench_outward';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -134,6 +143,28 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds used so far by every process of a program (all `postgres` backends, `redis-server`),
+ * exited ones not counted: a backend that ends between two readings loses its share, so this is a
+ * floor. Other work on the machine using the same servers counts too.
+ */
+async function programCpuSeconds(comm: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 async function productionNodeOptions(): Promise<string> {
@@ -225,6 +256,8 @@ export interface OutwardBenchResult {
     /** 1-minute load average at the end of the run. */
     load: number;
   }>;
+  /** The warm-up run after each worker start (not counted in the figures). */
+  warmups: OutwardBenchResult['edit'];
   burst: Array<{ coalesceMs: number; shopee: number; tiktok: number; finalOk: boolean; detail: string }>;
   publish: {
     skus: number;
@@ -235,7 +268,7 @@ export interface OutwardBenchResult {
     tiktok: ReturnType<typeof diffCounters>;
     live: number;
     /** CPU seconds each process used from the first publish to the last listing live. */
-    cpu: { worker: number; api: number; sandbox: number; bench: number };
+    cpu: { worker: number; api: number; sandbox: number; bench: number; postgres: number; redis: number };
     /** 1-minute load average at the end of the run. */
     loadDuring: number;
   } | null;
@@ -323,7 +356,11 @@ export async function main(): Promise<OutwardBenchResult> {
       TIKTOK_SHOP_CALLS_PER_SECOND: String(RATE),
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    api = startProcess(['dist/src/server.js'], { ...appEnv, METRICS_PORT: String(await freePort()) }, 'API');
+    api = startProcess(
+      [...API_NODE_ARGS, 'dist/src/server.js'],
+      { ...appEnv, METRICS_PORT: String(await freePort()) },
+      'API',
+    );
     const startWorker = async (coalesceMs: number, budget: number) => {
       await stop(worker);
       // The sandbox's limit and the adapters' declared budget always match.
@@ -409,8 +446,9 @@ export async function main(): Promise<OutwardBenchResult> {
       }
       return made;
     };
-    // Through the API's bulk publish, as a crafter who connects a shop publishes the catalogue: up to
-    // 1,000 products a call, both shops at once, calls one after another.
+    // Through the API's bulk publish, as a crafter who connects a shop publishes the catalogue:
+    // PUBLISH_BATCH products a call (the first pushes start when the first call commits), both shops
+    // at once, calls one after another.
     const publishAll = async (items: Array<{ id: string }>) => {
       // A fresh login: the token of the start may have expired by the publish run.
       const session = await http('POST', `${apiUrl}/v1/auth/login`, {
@@ -418,12 +456,12 @@ export async function main(): Promise<OutwardBenchResult> {
         password: operatorPassword,
       });
       const publishAuth = { authorization: `Bearer ${session.json.token as string}` };
-      for (let offset = 0; offset < items.length; offset += 1000) {
+      for (let offset = 0; offset < items.length; offset += PUBLISH_BATCH) {
         await http(
           'POST',
           `${apiUrl}/v1/listings/publish`,
           {
-            productIds: items.slice(offset, offset + 1000).map((item) => item.id),
+            productIds: items.slice(offset, offset + PUBLISH_BATCH).map((item) => item.id),
             connectionIds: [shops.shopee.connectionId, shops.tiktokShop.connectionId],
           },
           publishAuth,
@@ -458,7 +496,13 @@ export async function main(): Promise<OutwardBenchResult> {
       return { relay: pair(relay.map((r) => Number(r.ms))), queued: pair(queued), push: pair(push) };
     };
 
-    const result: OutwardBenchResult = { edit: [], burst: [], publish: null, rss: { max: 0, median: 0 } };
+    const result: OutwardBenchResult = {
+      edit: [],
+      warmups: [],
+      burst: [],
+      publish: null,
+      rss: { max: 0, median: 0 },
+    };
     // Products for the edit runs, live on both shops before any edit.
     const editProducts = await insertProducts(EDIT_PRODUCTS, 'EDIT');
     await publishAll(editProducts);
@@ -504,141 +548,155 @@ export async function main(): Promise<OutwardBenchResult> {
           ]
         : [];
     let workerWindow = -1;
-    for (const { coalesceMs, rate, burst } of runs) {
+    for (const { coalesceMs, rate: runRate, burst: runBurst } of runs) {
+      // A fresh worker first takes a warm-up run at 50 edits/s, reported apart and not counted: the
+      // first seconds of a new process (V8 compiling the hot paths, pools opening connections,
+      // statements prepared per connection) are not the steady state a long-running worker serves.
+      const warmup = coalesceMs !== workerWindow && WARMUP_SECONDS > 0;
       if (coalesceMs !== workerWindow) await startWorker(coalesceMs, EDIT_BUDGET);
       workerWindow = coalesceMs;
-      await sleep(2000);
-      // Poll both shops; the first poll that shows a price marks it visible (time the answer came).
-      const firstSeen = { shopee: new Map<string, number>(), tiktok: new Map<string, number>() };
-      let polling = true;
-      const poll = async (platform: 'shopee' | 'tiktok-shop', into: Map<string, number>) => {
-        while (polling) {
-          const prices = await shopState(platform).catch(() => new Map<string, number>());
-          const at = Date.now();
-          for (const [sku, price] of prices) {
-            const key = `${sku}@${price}`;
-            if (!into.has(key)) into.set(key, at);
+      for (const phase of warmup ? (['warmup', 'measured'] as const) : (['measured'] as const)) {
+        const rate = phase === 'warmup' ? EDIT_RATE : runRate;
+        const burst = phase === 'warmup' ? false : runBurst;
+        const seconds = phase === 'warmup' ? WARMUP_SECONDS : EDIT_SECONDS;
+        await sleep(2000);
+        // Poll both shops; the first poll that shows a price marks it visible (time the answer came).
+        const firstSeen = { shopee: new Map<string, number>(), tiktok: new Map<string, number>() };
+        let polling = true;
+        const poll = async (platform: 'shopee' | 'tiktok-shop', into: Map<string, number>) => {
+          while (polling) {
+            const prices = await shopState(platform).catch(() => new Map<string, number>());
+            const at = Date.now();
+            for (const [sku, price] of prices) {
+              const key = `${sku}@${price}`;
+              if (!into.has(key)) into.set(key, at);
+            }
+            await sleep(POLL_MS);
           }
-          await sleep(POLL_MS);
-        }
-      };
-      const pollers = [poll('shopee', firstSeen.shopee), poll('tiktok-shop', firstSeen.tiktok)];
-      const edits: Array<{ key: string; sentAt: number; ackAt?: number }> = [];
-      const lastKey = new Map<string, string>();
-      patchTimes = [];
-      const cpuAtStart = {
-        worker: await cpuSeconds(worker?.child.pid),
-        api: await cpuSeconds(api?.child.pid),
-      };
-      const total = Math.round(EDIT_SECONDS * rate);
-      const started = Date.now();
-      const inflight: Array<Promise<void>> = [];
-      for (let i = 0; i < total; i += 1) {
-        const due = started + (i * 1000) / rate;
-        if (due > Date.now()) await sleep(due - Date.now());
-        const product = editProducts[i % editProducts.length];
-        if (!product) continue;
-        nextPrice += 100;
-        const price = nextPrice;
-        const sentAt = Date.now();
-        const edit: { key: string; sentAt: number; ackAt?: number } = {
-          key: `${product.sku}@${price}`,
-          sentAt,
         };
-        edits.push(edit);
-        lastKey.set(product.sku, edit.key);
-        // One request in flight per product (its ETag), edits of different products overlap.
-        const previous = inflight[i % editProducts.length] ?? Promise.resolve();
-        inflight[i % editProducts.length] = previous.then(async () => {
-          await patchPrice(product, price);
-          edit.ackAt = Date.now();
-        });
-      }
-      await Promise.all(inflight);
-      const sentRate = total / ((Date.now() - started) / 1000);
-      // Earlier edits of a product may be coalesced away; its last edit must arrive.
-      await until('the last edit of every product visible on both shops', 60_000, async () =>
-        [...lastKey.values()].every((k) => firstSeen.shopee.has(k) && firstSeen.tiktok.has(k))
-          ? true
-          : undefined,
-      ).catch((err: unknown) => log(String(err)));
-      polling = false;
-      await Promise.all(pollers);
-      const cpu = {
-        worker: (await cpuSeconds(worker?.child.pid)) - cpuAtStart.worker,
-        api: (await cpuSeconds(api?.child.pid)) - cpuAtStart.api,
-      };
-      const lat = { shopee: [] as number[], tiktok: [] as number[], both: [] as number[] };
-      const fromCommit: number[] = [];
-      for (const e of edits) {
-        const s = firstSeen.shopee.get(e.key);
-        const t = firstSeen.tiktok.get(e.key);
-        if (s !== undefined) lat.shopee.push(s - e.sentAt);
-        if (t !== undefined) lat.tiktok.push(t - e.sentAt);
-        if (s !== undefined && t !== undefined) {
-          lat.both.push(Math.max(s, t) - e.sentAt);
-          if (e.ackAt !== undefined) fromCommit.push(Math.max(s, t) - e.ackAt);
+        const pollers = [poll('shopee', firstSeen.shopee), poll('tiktok-shop', firstSeen.tiktok)];
+        const edits: Array<{ key: string; sentAt: number; ackAt?: number }> = [];
+        const lastKey = new Map<string, string>();
+        patchTimes = [];
+        const cpuAtStart = {
+          worker: await cpuSeconds(worker?.child.pid),
+          api: await cpuSeconds(api?.child.pid),
+        };
+        const total = Math.round(seconds * rate);
+        const started = Date.now();
+        const inflight: Array<Promise<void>> = [];
+        for (let i = 0; i < total; i += 1) {
+          const due = started + (i * 1000) / rate;
+          if (due > Date.now()) await sleep(due - Date.now());
+          const product = editProducts[i % editProducts.length];
+          if (!product) continue;
+          nextPrice += 100;
+          const price = nextPrice;
+          const sentAt = Date.now();
+          const edit: { key: string; sentAt: number; ackAt?: number } = {
+            key: `${product.sku}@${price}`,
+            sentAt,
+          };
+          edits.push(edit);
+          lastKey.set(product.sku, edit.key);
+          // One request in flight per product (its ETag), edits of different products overlap.
+          const previous = inflight[i % editProducts.length] ?? Promise.resolve();
+          inflight[i % editProducts.length] = previous.then(async () => {
+            await patchPrice(product, price);
+            edit.ackAt = Date.now();
+          });
         }
-      }
-      const phases = await editPhases(started);
-      const run = {
-        coalesceMs,
-        rate,
-        edits: edits.length,
-        phases,
-        seen: { shopee: lat.shopee.length, tiktok: lat.tiktok.length },
-        p50: {
-          shopee: percentile(lat.shopee, 50),
-          tiktok: percentile(lat.tiktok, 50),
-          both: percentile(lat.both, 50),
-        },
-        p99: {
-          shopee: percentile(lat.shopee, 99),
-          tiktok: percentile(lat.tiktok, 99),
-          both: percentile(lat.both, 99),
-        },
-        sentRate,
-        patch: { p50: percentile(patchTimes, 50), p99: percentile(patchTimes, 99) },
-        fromCommit: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
-        cpu,
-        load: loadavg()[0] ?? 0,
-      };
-      result.edit.push(run);
-      log(`edit→visible (coalesce ${coalesceMs} ms): ${JSON.stringify(run)}`);
+        await Promise.all(inflight);
+        const sentRate = total / ((Date.now() - started) / 1000);
+        // Earlier edits of a product may be coalesced away; its last edit must arrive.
+        await until('the last edit of every product visible on both shops', 60_000, async () =>
+          [...lastKey.values()].every((k) => firstSeen.shopee.has(k) && firstSeen.tiktok.has(k))
+            ? true
+            : undefined,
+        ).catch((err: unknown) => log(String(err)));
+        polling = false;
+        await Promise.all(pollers);
+        const cpu = {
+          worker: (await cpuSeconds(worker?.child.pid)) - cpuAtStart.worker,
+          api: (await cpuSeconds(api?.child.pid)) - cpuAtStart.api,
+        };
+        const lat = { shopee: [] as number[], tiktok: [] as number[], both: [] as number[] };
+        const fromCommit: number[] = [];
+        for (const e of edits) {
+          const s = firstSeen.shopee.get(e.key);
+          const t = firstSeen.tiktok.get(e.key);
+          if (s !== undefined) lat.shopee.push(s - e.sentAt);
+          if (t !== undefined) lat.tiktok.push(t - e.sentAt);
+          if (s !== undefined && t !== undefined) {
+            lat.both.push(Math.max(s, t) - e.sentAt);
+            if (e.ackAt !== undefined) fromCommit.push(Math.max(s, t) - e.ackAt);
+          }
+        }
+        const phases = await editPhases(started);
+        const run = {
+          coalesceMs,
+          rate,
+          edits: edits.length,
+          phases,
+          seen: { shopee: lat.shopee.length, tiktok: lat.tiktok.length },
+          p50: {
+            shopee: percentile(lat.shopee, 50),
+            tiktok: percentile(lat.tiktok, 50),
+            both: percentile(lat.both, 50),
+          },
+          p99: {
+            shopee: percentile(lat.shopee, 99),
+            tiktok: percentile(lat.tiktok, 99),
+            both: percentile(lat.both, 99),
+          },
+          sentRate,
+          patch: { p50: percentile(patchTimes, 50), p99: percentile(patchTimes, 99) },
+          fromCommit: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
+          cpu,
+          load: loadavg()[0] ?? 0,
+        };
+        if (phase === 'warmup') {
+          result.warmups.push(run);
+          log(`warm-up (coalesce ${coalesceMs} ms, not counted): ${JSON.stringify(run)}`);
+          continue;
+        }
+        result.edit.push(run);
+        log(`edit→visible (coalesce ${coalesceMs} ms): ${JSON.stringify(run)}`);
 
-      if (!burst) continue;
-      // 100 quick edits of one product, one after another (each needs the previous ETag).
-      await sleep(1500);
-      const target = editProducts[0];
-      if (!target) throw new Error('no product');
-      const before = await counters();
-      const burstStart = Date.now();
-      let last = 0;
-      for (let i = 0; i < 100; i += 1) {
-        nextPrice += 100;
-        last = nextPrice;
-        await patchPrice(target, last);
+        if (!burst) continue;
+        // 100 quick edits of one product, one after another (each needs the previous ETag).
+        await sleep(1500);
+        const target = editProducts[0];
+        if (!target) throw new Error('no product');
+        const before = await counters();
+        const burstStart = Date.now();
+        let last = 0;
+        for (let i = 0; i < 100; i += 1) {
+          nextPrice += 100;
+          last = nextPrice;
+          await patchPrice(target, last);
+        }
+        const burstMs = Date.now() - burstStart;
+        const finalOk = await until('burst final price on both shops', 30_000, async () => {
+          const [a, b] = await Promise.all([shopState('shopee'), shopState('tiktok-shop')]);
+          return a.get(target.sku) === last && b.get(target.sku) === last ? true : undefined;
+        }).then(
+          () => true,
+          () => false,
+        );
+        await sleep(2000); // any trailing push lands in the count
+        const after = await counters();
+        const s = diffCounters(before, after, 'shopee');
+        const t = diffCounters(before, after, 'tiktok-shop');
+        result.burst.push({
+          coalesceMs,
+          shopee: s.calls,
+          tiktok: t.calls,
+          finalOk,
+          detail: `100 PATCHes in ${burstMs} ms; Shopee ${JSON.stringify(s.byEndpoint)}, TikTok ${JSON.stringify(t.byEndpoint)}`,
+        });
+        log(`burst (coalesce ${coalesceMs} ms): ${JSON.stringify(result.burst.at(-1))}`);
       }
-      const burstMs = Date.now() - burstStart;
-      const finalOk = await until('burst final price on both shops', 30_000, async () => {
-        const [a, b] = await Promise.all([shopState('shopee'), shopState('tiktok-shop')]);
-        return a.get(target.sku) === last && b.get(target.sku) === last ? true : undefined;
-      }).then(
-        () => true,
-        () => false,
-      );
-      await sleep(2000); // any trailing push lands in the count
-      const after = await counters();
-      const s = diffCounters(before, after, 'shopee');
-      const t = diffCounters(before, after, 'tiktok-shop');
-      result.burst.push({
-        coalesceMs,
-        shopee: s.calls,
-        tiktok: t.calls,
-        finalOk,
-        detail: `100 PATCHes in ${burstMs} ms; Shopee ${JSON.stringify(s.byEndpoint)}, TikTok ${JSON.stringify(t.byEndpoint)}`,
-      });
-      log(`burst (coalesce ${coalesceMs} ms): ${JSON.stringify(result.burst.at(-1))}`);
     }
 
     // Publishing against the rate limit, with the default worker.
@@ -651,6 +709,8 @@ export async function main(): Promise<OutwardBenchResult> {
         api: await cpuSeconds(api?.child.pid),
         sandbox: await cpuSeconds(sandbox?.child.pid),
         bench: process.cpuUsage(),
+        postgres: await programCpuSeconds('postgres'),
+        redis: await programCpuSeconds('redis-server'),
       };
       const started = Date.now();
       // Calls per second on each shop, sampled once a second: where the pipeline fell below the rate.
@@ -710,6 +770,8 @@ export async function main(): Promise<OutwardBenchResult> {
         api: (await cpuSeconds(api?.child.pid)) - cpuBefore.api,
         sandbox: (await cpuSeconds(sandbox?.child.pid)) - cpuBefore.sandbox,
         bench: (benchCpu.user + benchCpu.system) / 1e6,
+        postgres: (await programCpuSeconds('postgres')) - cpuBefore.postgres,
+        redis: (await programCpuSeconds('redis-server')) - cpuBefore.redis,
       };
       result.publish = {
         skus: SKUS,
@@ -818,6 +880,17 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
         .join('; ') +
       '.',
     '',
+    r.warmups.length > 0
+      ? `Warm-up, not counted above: after each worker start, ${WARMUP_SECONDS} s of edits at ${EDIT_RATE}/s before the measured runs (a new process compiles its hot paths, opens its pool connections and prepares its statements per connection; a long-running worker has done so). Both shops: ` +
+        r.warmups
+          .map(
+            (e) =>
+              `${e.coalesceMs} ms window p50 ${ms(e.p50.both)}, p99 ${ms(e.p99.both)} (PATCH p99 ${ms(e.patch.p99)}, seen ${e.seen.shopee} / ${e.seen.tiktok} of ${e.edits})`,
+          )
+          .join('; ') +
+        '.'
+      : 'No warm-up run (BENCH_OUTWARD_WARMUP_SECONDS=0): the first run after each worker start includes its cold start.',
+    '',
     'Measured from the PATCH answer (the edit committed) instead of from sending it, both shops: ' +
       r.edit
         .map(
@@ -845,7 +918,7 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
       ? [
           `${r.publish.skus.toLocaleString('en-US')} single-SKU products published to both shops ` +
             `(${(r.publish.skus * 2).toLocaleString('en-US')} listings; ${r.publish.live.toLocaleString('en-US')} live at the end). ` +
-            'Wall time from the first publish call (the API’s bulk publish, `POST /v1/listings/publish`, 1,000 products and both shops a call, calls one after another) to every listing `live` in Postgres.',
+            `Wall time from the first publish call (the API’s bulk publish, \`POST /v1/listings/publish\`, ${PUBLISH_BATCH} products and both shops a call, calls one after another) to every listing \`live\` in Postgres.`,
           '',
           '| SKUs | remote calls Shopee / TikTok | throttled (429) Shopee / TikTok | rate-limit bound (calls needed ÷ declared rate) | wall time | wall ÷ bound | goal ≤ 1.10 |',
           '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -862,7 +935,7 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
           `CPU used during the run: worker ${r.publish.cpu.worker.toFixed(1)} s ` +
             `(${((r.publish.cpu.worker * 1000) / (r.publish.skus * 2)).toFixed(1)} ms per listing pushed), ` +
             `sandbox ${r.publish.cpu.sandbox.toFixed(1)} s, API ${r.publish.cpu.api.toFixed(1)} s, ` +
-            `bench process (publish calls, polling Postgres) ${r.publish.cpu.bench.toFixed(1)} s; Postgres and Redis not counted. ` +
+            `bench process (publish calls, polling Postgres) ${r.publish.cpu.bench.toFixed(1)} s; Postgres (every backend; ones that ended meanwhile not counted) ${r.publish.cpu.postgres.toFixed(1)} s, Redis ${r.publish.cpu.redis.toFixed(1)} s. ` +
             `1-minute load average at the end of the run: ${r.publish.loadDuring.toFixed(1)} (2 cores).`,
         ]
       : ['Not measured in this run (BENCH_OUTWARD_SKUS=0).']),

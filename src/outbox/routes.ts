@@ -9,9 +9,10 @@
  * (`OutboxTopic`); a topic is added together with its route.
  */
 import type { JobsOptions } from 'bullmq';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
+import { perDatabase } from '../db/prepared.js';
 import { channelConnections, channelListings } from '../db/schema/index.js';
 import {
   type AlertWebhookJob,
@@ -62,19 +63,24 @@ const listingPayload = z.object({ listingId: z.uuid() });
  * sold in two shops becomes two independent jobs, so one platform's failure never re-pushes to the
  * other. Deletion and archiving go the same way: the processor sees the product gone and delists.
  */
-const productListingsPush: OutboxRoute = async (row, { db }) => {
-  const { productId } = productPayload.parse(row.payload);
-  const listings = await db
+const productListings = perDatabase((db) =>
+  db
     .select({ id: channelListings.id, channel: channelConnections.channel })
     .from(channelListings)
     .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
     .where(
       and(
-        eq(channelListings.productId, productId),
+        eq(channelListings.productId, sql.placeholder('productId')),
         ne(channelListings.state, 'delisted'),
         ne(channelConnections.status, 'disconnected'),
       ),
-    );
+    )
+    .prepare('route_product_listings'),
+);
+
+const productListingsPush: OutboxRoute = async (row, { db }) => {
+  const { productId } = productPayload.parse(row.payload);
+  const listings = await productListings(db).execute({ productId });
   return listings.map((l) => ({
     queue: PUSH_QUEUE[l.channel],
     name: EDIT_JOB,
@@ -84,13 +90,18 @@ const productListingsPush: OutboxRoute = async (row, { db }) => {
 };
 
 /** A publish, resync or unpublish of one listing: that listing's push job (the processor reads what to do). */
-const listingPush: OutboxRoute = async (row, { db }) => {
-  const { listingId } = listingPayload.parse(row.payload);
-  const [listing] = await db
+const listingChannel = perDatabase((db) =>
+  db
     .select({ channel: channelConnections.channel })
     .from(channelListings)
     .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
-    .where(eq(channelListings.id, listingId));
+    .where(eq(channelListings.id, sql.placeholder('listingId')))
+    .prepare('route_listing_channel'),
+);
+
+const listingPush: OutboxRoute = async (row, { db }) => {
+  const { listingId } = listingPayload.parse(row.payload);
+  const [listing] = await listingChannel(db).execute({ listingId });
   if (!listing) return [];
   return [
     {

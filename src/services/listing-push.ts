@@ -18,7 +18,7 @@
  * without Redis; the processor turns the decision into BullMQ terms.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { ConnectionSecrets } from '../channels/auth.js';
 import { classifyChannelFailure } from '../channels/failure.js';
 import {
@@ -33,6 +33,7 @@ import {
   type RemoteListingStatus,
 } from '../channels/types.js';
 import type { Database, DbOrTx } from '../db/client.js';
+import { perDatabase } from '../db/prepared.js';
 import {
   channelCategoryMappings,
   channelConnections,
@@ -159,33 +160,83 @@ interface Loaded {
   variants: VariantRow[];
 }
 
-/**
- * Everything a push reads, in one round trip: the listing, its connection, the product, the
- * category mapping of the product's category on the listing's channel, and the live variants (one
- * row per variant; a product without variants still gives one row).
- */
+/** The statements every push runs, built once per database handle (src/db/prepared.ts). */
+const markSyncing = {
+  state: 'syncing' as const,
+  lastAttemptAt: sql`now()`,
+  queuedAt: sql`now()`,
+  updatedAt: sql`now()`,
+};
+
+const unlessIntent = (value: SQL) =>
+  sql`case when ${channelListings.createIntentId} is null then ${value} else`;
+
+function buildPushQueries(db: Database) {
+  return {
+    /**
+     * Everything a push reads, in one round trip: the listing, its connection, the product, the
+     * category mapping of the product's category on the listing's channel, and the live variants (one
+     * row per variant; a product without variants still gives one row).
+     */
+    load: db
+      .select({
+        listing: channelListings,
+        connection: channelConnections,
+        product: products,
+        mapping: channelCategoryMappings,
+        variant: variants,
+      })
+      .from(channelListings)
+      .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
+      .leftJoin(products, eq(products.id, channelListings.productId))
+      .leftJoin(
+        channelCategoryMappings,
+        and(
+          eq(channelCategoryMappings.channel, channelConnections.channel),
+          eq(channelCategoryMappings.canonicalCategory, products.category),
+        ),
+      )
+      .leftJoin(variants, and(eq(variants.productId, products.id), isNull(variants.retiredAt)))
+      .where(eq(channelListings.id, sql.placeholder('listingId')))
+      .orderBy(asc(variants.position), asc(variants.sku))
+      .prepare('push_load'),
+    /** Marked as being worked on (`queued_at` keeps the reconciler away while the push runs). */
+    mark: db
+      .update(channelListings)
+      .set({ ...markSyncing })
+      .where(eq(channelListings.id, sql.placeholder('listingId')))
+      .returning({ intentId: channelListings.createIntentId })
+      .prepare('push_mark'),
+    /** The same, recording a create intent unless one is recorded already (then the answer tells). */
+    markWithIntent: db
+      .update(channelListings)
+      .set({
+        ...markSyncing,
+        createIntentId: sql`${unlessIntent(sql`${sql.placeholder('intentId')}::uuid`)} ${channelListings.createIntentId} end`,
+        createIntentSku: sql`${unlessIntent(sql`${sql.placeholder('intentSku')}::text`)} ${channelListings.createIntentSku} end`,
+        createIntentStartedAt: sql`${unlessIntent(sql`now()`)} ${channelListings.createIntentStartedAt} end`,
+      })
+      .where(eq(channelListings.id, sql.placeholder('listingId')))
+      .returning({ intentId: channelListings.createIntentId })
+      .prepare('push_mark_with_intent'),
+    /** What the last successful pushes left on each variant. */
+    pushedVariants: db
+      .select({
+        variantId: channelListingVariants.variantId,
+        remote: channelListingVariants.remoteModelId,
+        price: channelListingVariants.pushedPriceIdr,
+        stock: channelListingVariants.pushedStock,
+      })
+      .from(channelListingVariants)
+      .where(eq(channelListingVariants.listingId, sql.placeholder('listingId')))
+      .prepare('push_pushed_variants'),
+  };
+}
+
+const pushQueries = perDatabase(buildPushQueries);
+
 async function load(db: Database, listingId: string): Promise<Loaded | null> {
-  const rows = await db
-    .select({
-      listing: channelListings,
-      connection: channelConnections,
-      product: products,
-      mapping: channelCategoryMappings,
-      variant: variants,
-    })
-    .from(channelListings)
-    .innerJoin(channelConnections, eq(channelConnections.id, channelListings.connectionId))
-    .leftJoin(products, eq(products.id, channelListings.productId))
-    .leftJoin(
-      channelCategoryMappings,
-      and(
-        eq(channelCategoryMappings.channel, channelConnections.channel),
-        eq(channelCategoryMappings.canonicalCategory, products.category),
-      ),
-    )
-    .leftJoin(variants, and(eq(variants.productId, products.id), isNull(variants.retiredAt)))
-    .where(eq(channelListings.id, listingId))
-    .orderBy(asc(variants.position), asc(variants.sku));
+  const rows = await pushQueries(db).load.execute({ listingId });
   const [row] = rows;
   if (!row) return null;
   return {
@@ -331,15 +382,7 @@ interface PushedVariant {
 /** What the last successful pushes left on each variant (one read serves the ref and the offer diff). */
 async function pushedVariants(db: Database, listing: ListingRow): Promise<PushedVariant[]> {
   if (!listing.remoteItemId) return [];
-  return db
-    .select({
-      variantId: channelListingVariants.variantId,
-      remote: channelListingVariants.remoteModelId,
-      price: channelListingVariants.pushedPriceIdr,
-      stock: channelListingVariants.pushedStock,
-    })
-    .from(channelListingVariants)
-    .where(eq(channelListingVariants.listingId, listing.id));
+  return pushQueries(db).pushedVariants.execute({ listingId: listing.id });
 }
 
 function refOf(listing: ListingRow, rows: readonly PushedVariant[]): RemoteListingRef | null {
@@ -618,27 +661,12 @@ export async function pushListing(deps: ListingPushDeps, listingId: string): Pro
     (!listing.createIntentId || !listing.createIntentSku || !listing.createIntentStartedAt)
       ? { id: randomUUID(), sku: canonical.variants[0]?.sku ?? canonical.productId }
       : null;
-  const unlessIntent = <T>(value: T) =>
-    sql`case when ${channelListings.createIntentId} is null then ${value} else`;
   // Read alongside (independent of the mark): what the last pushes left on each variant.
+  const queries = pushQueries(db);
   const [[marked], pushed] = await Promise.all([
-    db
-      .update(channelListings)
-      .set({
-        state: 'syncing',
-        lastAttemptAt: sql`now()`,
-        queuedAt: sql`now()`,
-        updatedAt: sql`now()`,
-        ...(newIntent
-          ? {
-              createIntentId: sql`${unlessIntent(sql`${newIntent.id}::uuid`)} ${channelListings.createIntentId} end`,
-              createIntentSku: sql`${unlessIntent(newIntent.sku)} ${channelListings.createIntentSku} end`,
-              createIntentStartedAt: sql`${unlessIntent(sql`now()`)} ${channelListings.createIntentStartedAt} end`,
-            }
-          : {}),
-      })
-      .where(eq(channelListings.id, listingId))
-      .returning({ intentId: channelListings.createIntentId }),
+    newIntent
+      ? queries.markWithIntent.execute({ listingId, intentId: newIntent.id, intentSku: newIntent.sku })
+      : queries.mark.execute({ listingId }),
     pushedVariants(db, listing),
   ]);
   let ref = refOf(listing, pushed);
