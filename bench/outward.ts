@@ -252,7 +252,7 @@ export interface OutwardBenchResult {
      */
     phases: { relay: [number, number]; queued: [number, number]; push: [number, number] };
     /** CPU seconds the worker and the API used from the first edit until the last was visible. */
-    cpu: { worker: number; api: number; sandbox: number; bench: number };
+    cpu: { worker: number; api: number; sandbox: number; bench: number; postgres: number; redis: number };
     /** 1-minute load average at the end of the run. */
     load: number;
   }>;
@@ -496,6 +496,28 @@ export async function main(): Promise<OutwardBenchResult> {
       return { relay: pair(relay.map((r) => Number(r.ms))), queued: pair(queued), push: pair(push) };
     };
 
+    /** CPU seconds of every process of the stack, for the difference over a run (`cpuSince`). */
+    const cpuNow = async () => ({
+      worker: await cpuSeconds(worker?.child.pid),
+      api: await cpuSeconds(api?.child.pid),
+      sandbox: await cpuSeconds(sandbox?.child.pid),
+      bench: process.cpuUsage(),
+      postgres: await programCpuSeconds('postgres'),
+      redis: await programCpuSeconds('redis-server'),
+    });
+    const cpuSince = async (start: Awaited<ReturnType<typeof cpuNow>>) => {
+      const end = await cpuNow();
+      const bench = process.cpuUsage(start.bench);
+      return {
+        worker: end.worker - start.worker,
+        api: end.api - start.api,
+        sandbox: end.sandbox - start.sandbox,
+        bench: (bench.user + bench.system) / 1e6,
+        postgres: end.postgres - start.postgres,
+        redis: end.redis - start.redis,
+      };
+    };
+
     const result: OutwardBenchResult = {
       edit: [],
       warmups: [],
@@ -578,12 +600,7 @@ export async function main(): Promise<OutwardBenchResult> {
         const edits: Array<{ key: string; sentAt: number; ackAt?: number }> = [];
         const lastKey = new Map<string, string>();
         patchTimes = [];
-        const cpuAtStart = {
-          worker: await cpuSeconds(worker?.child.pid),
-          api: await cpuSeconds(api?.child.pid),
-          sandbox: await cpuSeconds(sandbox?.child.pid),
-          bench: process.cpuUsage(),
-        };
+        const cpuAtStart = await cpuNow();
         const total = Math.round(seconds * rate);
         const started = Date.now();
         const inflight: Array<Promise<void>> = [];
@@ -618,13 +635,7 @@ export async function main(): Promise<OutwardBenchResult> {
         ).catch((err: unknown) => log(String(err)));
         polling = false;
         await Promise.all(pollers);
-        const runBenchCpu = process.cpuUsage(cpuAtStart.bench);
-        const cpu = {
-          worker: (await cpuSeconds(worker?.child.pid)) - cpuAtStart.worker,
-          api: (await cpuSeconds(api?.child.pid)) - cpuAtStart.api,
-          sandbox: (await cpuSeconds(sandbox?.child.pid)) - cpuAtStart.sandbox,
-          bench: (runBenchCpu.user + runBenchCpu.system) / 1e6,
-        };
+        const cpu = await cpuSince(cpuAtStart);
         const lat = { shopee: [] as number[], tiktok: [] as number[], both: [] as number[] };
         const fromCommit: number[] = [];
         for (const e of edits) {
@@ -709,14 +720,7 @@ export async function main(): Promise<OutwardBenchResult> {
       await startWorker(EDIT_COALESCE_MS, RATE);
       const bulk = await insertProducts(SKUS, 'BULK');
       const before = await counters();
-      const cpuBefore = {
-        worker: await cpuSeconds(worker?.child.pid),
-        api: await cpuSeconds(api?.child.pid),
-        sandbox: await cpuSeconds(sandbox?.child.pid),
-        bench: process.cpuUsage(),
-        postgres: await programCpuSeconds('postgres'),
-        redis: await programCpuSeconds('redis-server'),
-      };
+      const cpuBefore = await cpuNow();
       const started = Date.now();
       // Calls per second on each shop, sampled once a second: where the pipeline fell below the rate.
       const timeline: Array<{ s: number; shopee: number; tiktok: number; throttled: number }> = [];
@@ -769,15 +773,7 @@ export async function main(): Promise<OutwardBenchResult> {
       // The bound counts the calls the work NEEDS (one create per single-SKU product per shop), not
       // the calls made: a lookup or a retry is overhead the pipeline must be charged for.
       const boundMs = (SKUS / RATE) * 1000;
-      const benchCpu = process.cpuUsage(cpuBefore.bench);
-      const cpu = {
-        worker: (await cpuSeconds(worker?.child.pid)) - cpuBefore.worker,
-        api: (await cpuSeconds(api?.child.pid)) - cpuBefore.api,
-        sandbox: (await cpuSeconds(sandbox?.child.pid)) - cpuBefore.sandbox,
-        bench: (benchCpu.user + benchCpu.system) / 1e6,
-        postgres: (await programCpuSeconds('postgres')) - cpuBefore.postgres,
-        redis: (await programCpuSeconds('redis-server')) - cpuBefore.redis,
-      };
+      const cpu = await cpuSince(cpuBefore);
       result.publish = {
         skus: SKUS,
         wallMs,
@@ -866,13 +862,13 @@ async function report(r: OutwardBenchResult, loadBefore: string, nodeOptions: st
     '',
     'Every run:',
     '',
-    '| EDIT_COALESCE_MS | edits/s asked | edits (completed rate) | PATCH p50 / p99 | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms | CPU s worker / API / sandbox / bench (pollers) | load (1 min) |',
+    '| EDIT_COALESCE_MS | edits/s asked | edits (completed rate) | PATCH p50 / p99 | seen Shopee / TikTok | p50 Shopee / TikTok / both | p99 Shopee / TikTok / both | goal p99 ≤ 300 ms | CPU s worker / API / sandbox / bench (pollers) / Postgres | load (1 min) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
     ...r.edit.map(
       (e) =>
         `| ${e.coalesceMs}${e.coalesceMs === EDIT_COALESCE_MS ? ' (default)' : ''} | ${e.rate} | ${e.edits} (${e.sentRate.toFixed(1)}/s) | ${ms(e.patch.p50)} / ${ms(e.patch.p99)} | ${e.seen.shopee} / ${e.seen.tiktok} | ` +
         `${ms(e.p50.shopee)} / ${ms(e.p50.tiktok)} / ${ms(e.p50.both)} | ${ms(e.p99.shopee)} / ${ms(e.p99.tiktok)} / **${ms(e.p99.both)}** | ` +
-        `${e.p99.both <= 300 ? 'met' : 'NOT met'} | ${e.cpu.worker.toFixed(1)} / ${e.cpu.api.toFixed(1)} / ${e.cpu.sandbox.toFixed(1)} / ${e.cpu.bench.toFixed(1)} | ${e.load.toFixed(1)} |`,
+        `${e.p99.both <= 300 ? 'met' : 'NOT met'} | ${e.cpu.worker.toFixed(1)} / ${e.cpu.api.toFixed(1)} / ${e.cpu.sandbox.toFixed(1)} / ${e.cpu.bench.toFixed(1)} / ${e.cpu.postgres.toFixed(1)} | ${e.load.toFixed(1)} |`,
     ),
     '',
     'Where the time after the commit went, p50 / p99 per run (outbox row → relayed; push job added → started; push started → finished, both shops): ' +
